@@ -1,0 +1,81 @@
+/**
+ * Every failure GuestChat reports carries one of these reason codes. This is the one list:
+ * the `error` event, console messages and UI states all name a code from here, so a site owner
+ * can look a code up in the README and a test can assert on it.
+ *
+ * This module is a leaf (it imports nothing) so the loader can use it without weight.
+ */
+export const REASONS = [
+  // configuration (script tag data-* attributes)
+  'config-missing-adapter',
+  'config-bad-adapter',
+  'config-missing-account',
+  'config-bad-account',
+  'config-missing-connector-id',
+  'config-bad-connector-id',
+  'config-bad-domain-api',
+  'config-missing-scrt-url',
+  'config-bad-scrt-url',
+  'config-missing-org-id',
+  'config-bad-org-id',
+  'config-missing-deployment',
+  'config-bad-deployment',
+  'config-bad-option',
+  // service discovery and tokens
+  'domain-lookup-failed',
+  'token-issue-refused',
+  'token-refresh-refused',
+  'token-exchange-refused',
+  'identity-replaced',
+  // transport and conversation
+  'network',
+  'server-error',
+  'rate-limited',
+  'auth-rejected',
+  'connection-lost',
+  'request-timeout',
+  'request-refused',
+  'conversation-unavailable',
+  'bad-server-data',
+  // storage
+  'storage-unavailable',
+  // anything else
+  'internal',
+] as const;
+
+export type ReasonCode = (typeof REASONS)[number];
+
+/** An error value with a reason code. `status` is the HTTP status or socket close code, when one exists. */
+export class GuestChatError extends Error {
+  readonly reason: ReasonCode;
+  readonly status: number | undefined;
+  /** LivePerson `internalErrorCode`, Salesforce `code`, ... when the server sent one. */
+  readonly serverCode: string | undefined;
+  /** Seconds the server asked us to wait (Retry-After), when it did. */
+  readonly retryAfterSec: number | undefined;
+
+  constructor(
+    reason: ReasonCode,
+    message: string,
+    details: { status?: number; serverCode?: string; retryAfterSec?: number; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'GuestChatError';
+    this.reason = reason;
+    this.status = details.status;
+    this.serverCode = details.serverCode;
+    this.retryAfterSec = details.retryAfterSec;
+  }
+}
+
+export function isGuestChatError(value: unknown): value is GuestChatError {
+  return value instanceof GuestChatError;
+}
+
+/** Wrap anything thrown into a GuestChatError, keeping one that already is. */
+export function toGuestChatError(value: unknown, fallback: ReasonCode = 'internal'): GuestChatError {
+  if (value instanceof GuestChatError) return value;
+  if (value instanceof TypeError) return new GuestChatError('network', 'Network request failed', { cause: value });
+  const message = value instanceof Error ? value.message : String(value);
+  return new GuestChatError(fallback, message, { cause: value });
+}
