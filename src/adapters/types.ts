@@ -31,12 +31,6 @@ export interface SalesforceConfig {
 
 export type VendorConfig = LivePersonConfig | SalesforceConfig;
 
-/** The tenant key: one stored record per adapter + account/org + connector/deployment. */
-export function tenantKey(config: VendorConfig): string {
-  return config.adapter === 'liveperson'
-    ? `liveperson:${config.account}:${config.connectorId}`
-    : `salesforce:${config.orgId.slice(0, 15)}:${config.deployment}`;
-}
 
 /**
  * An anonymous identity and its current external token. LivePerson: the IdP's external JWT

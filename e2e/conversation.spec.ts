@@ -1,0 +1,199 @@
+/**
+ * The anonymous chat, end to end, as a visitor drives it: host page and sandbox on two origins,
+ * real Chromium, the sandbox playing the vendor strictly. One spec body per flow, run against
+ * every adapter whose flow is the same.
+ */
+import type { Page } from '@playwright/test';
+import { callsSince } from './support/sandbox-client.ts';
+import { chatDialog, databaseNames, expect, launcher, openChat, sendMessage, test, VENDORS, type AdapterName } from './support/fixtures.ts';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const ADAPTERS: AdapterName[] = ['liveperson'];
+
+const widgetStatus = (page: Page) => page.evaluate(() => (window.GuestChat as { state(): { status: string } }).state().status);
+
+/** Token calls among a diff of call counts. */
+function tokenCalls(adapter: AdapterName, diff: Record<string, number>) {
+  return Object.fromEntries(Object.entries(diff).filter(([name]) => (VENDORS[adapter].tokenCalls as readonly string[]).includes(name)));
+}
+
+for (const adapter of ADAPTERS) {
+  test.describe(adapter, () => {
+    /** Move the sandbox clock and the browser's clock together (the widget reads both). */
+    async function travel(page: Page, sandbox: { advanceClock(ms: number): Promise<void> }, state: { offset: number }, ms: number) {
+      state.offset += ms;
+      await sandbox.advanceClock(ms);
+      await page.clock.setSystemTime(Date.now() + state.offset);
+    }
+
+    /** A visitor who has chatted: one message each way, both shown. */
+    async function startConversation(page: Page, sandbox: import('./support/sandbox-client.ts').SandboxClient, url: string) {
+      await page.goto(url);
+      await openChat(page);
+      await sendMessage(page, 'Hello, I need help with my order');
+      await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);
+      const conversation = await sandbox.openConversation();
+      expect(conversation.messages.map((m) => [m.from, m.text])).toEqual([['consumer', 'Hello, I need help with my order']]);
+      await sandbox.agentSay(conversation.id, 'Hi! Happy to help. What is your order number?');
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      return conversation;
+    }
+
+    test('a new visitor’s first message reaches the agent and the agent’s reply is shown', async ({ page, sandbox, hostPage }) => {
+      await page.goto(hostPage(adapter));
+      await expect(launcher(page)).toBeVisible();
+      await openChat(page);
+      await expect(chatDialog(page).getByRole('textbox', { name: 'Message' })).toBeFocused();
+      await sendMessage(page, 'Hello, I need help with my order');
+
+      await expect.poll(async () => (await sandbox.conversations()).map((c) => c.messages.map((m) => m.text))).toEqual([
+        ['Hello, I need help with my order'],
+      ]);
+      const conversation = await sandbox.openConversation();
+      expect(conversation.adapter).toBe(adapter);
+      await sandbox.agentSay(conversation.id, 'Hi! Happy to help.');
+      await expect(chatDialog(page).getByText('Hi! Happy to help.')).toBeVisible();
+      // The visitor's message is marked as stored by the server, not left "sending".
+      await expect(chatDialog(page).getByText('Sending…')).toHaveCount(0);
+    });
+
+    test('after a reload the same conversation and history are shown with no token call', async ({ page, sandbox, hostPage }) => {
+      const conversation = await startConversation(page, sandbox, hostPage(adapter));
+      const before = await sandbox.calls();
+      await page.reload();
+      await openChat(page);
+      await expect(chatDialog(page).getByText('Hello, I need help with my order')).toBeVisible();
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      await expect.poll(() => widgetStatus(page)).toBe('online');
+      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({});
+
+      await sendMessage(page, 'It is 4411');
+      await expect.poll(async () => (await sandbox.openConversation()).messages.map((m) => m.text)).toContain('It is 4411');
+      expect((await sandbox.openConversation()).id).toBe(conversation.id);
+    });
+
+    test('a returning visitor an hour later renews once and keeps the identity and the conversation', async ({ page, sandbox, hostPage }) => {
+      const clock = { offset: 0 };
+      await page.clock.install();
+      const conversation = await startConversation(page, sandbox, hostPage(adapter));
+
+      // 11 minutes: the external token has expired, the internal token has not.
+      await travel(page, sandbox, clock, 11 * MIN);
+      let before = await sandbox.calls();
+      await page.reload();
+      await openChat(page);
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      await expect.poll(() => widgetStatus(page)).toBe('online');
+      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({});
+
+      // 61 minutes: the internal token has expired too. One refresh, one exchange, same subject.
+      await travel(page, sandbox, clock, 50 * MIN);
+      before = await sandbox.calls();
+      await page.reload();
+      await openChat(page);
+      await expect.poll(() => widgetStatus(page)).toBe('online');
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({ 'lp.anonymous.refresh': 1, 'lp.authenticate': 1 });
+
+      await sendMessage(page, 'Still there?');
+      await expect.poll(async () => (await sandbox.openConversation()).messages.map((m) => m.text)).toContain('Still there?');
+      const after = await sandbox.openConversation();
+      expect(after.id).toBe(conversation.id);
+      expect(after.consumerId).toBe(conversation.consumerId);
+    });
+
+    test('past the refresh window a new identity is issued, the visitor is told, and a new chat works', async ({ page, sandbox, hostPage }) => {
+      const clock = { offset: 0 };
+      await page.clock.install();
+      const first = await startConversation(page, sandbox, hostPage(adapter));
+
+      await travel(page, sandbox, clock, 731 * HOUR);
+      const before = await sandbox.calls();
+      await page.reload();
+      await openChat(page);
+      await expect(chatDialog(page).getByText(/previous chat could not be resumed/i)).toBeVisible();
+      expect(callsSince(before, await sandbox.calls())['lp.anonymous.issue']).toBe(1);
+
+      await sendMessage(page, 'Hello again');
+      await expect.poll(async () => (await sandbox.conversations()).filter((c) => c.state === 'OPEN' && c.id !== first.id).length).toBe(1);
+      const second = (await sandbox.conversations()).find((c) => c.state === 'OPEN' && c.id !== first.id)!;
+      expect(second.consumerId).not.toBe(first.consumerId);
+      expect(second.messages.map((m) => m.text)).toEqual(['Hello again']);
+      await sandbox.agentSay(second.id, 'Welcome back!');
+      await expect(chatDialog(page).getByText('Welcome back!')).toBeVisible();
+    });
+
+    test('when the internal token expires mid-conversation the widget renews, reconnects and delivers a message typed meanwhile once', async ({
+      page,
+      sandbox,
+      hostPage,
+    }) => {
+      const closeCodes: number[] = [];
+      // Observe (not alter) the socket: every frame passes through to the real sandbox.
+      await page.routeWebSocket(/\/messaging\/consumer/, (ws) => {
+        const server = ws.connectToServer();
+        server.onClose((code) => {
+          if (code !== undefined) closeCodes.push(code);
+          ws.close({ code, reason: '' });
+        });
+      });
+      const clock = { offset: 0 };
+      await page.clock.install();
+      const conversation = await startConversation(page, sandbox, hostPage(adapter));
+      // A slow exchange keeps the widget renewing long enough for the visitor to type.
+      await sandbox.fault({ call: 'lp.authenticate', delayMs: 1_500 });
+      const before = await sandbox.calls();
+
+      await travel(page, sandbox, clock, 61 * MIN);
+      await expect.poll(() => closeCodes).toContain(4407);
+      await sendMessage(page, 'Typed while the token was renewed');
+
+      await expect.poll(async () => (await sandbox.openConversation()).messages.filter((m) => m.text === 'Typed while the token was renewed').length).toBe(1);
+      await expect.poll(() => widgetStatus(page)).toBe('online');
+      const diff = callsSince(before, await sandbox.calls());
+      expect(tokenCalls(adapter, diff)).toEqual({ 'lp.anonymous.refresh': 1, 'lp.authenticate': 1 });
+      const after = await sandbox.openConversation();
+      expect(after.id).toBe(conversation.id);
+      // Give a late duplicate the chance to show up before asserting there is none.
+      await page.waitForTimeout(1_000);
+      expect((await sandbox.openConversation()).messages.filter((m) => m.text === 'Typed while the token was renewed')).toHaveLength(1);
+      await sandbox.agentSay(conversation.id, 'Got it');
+      await expect(chatDialog(page).getByText('Got it')).toBeVisible();
+    });
+
+    test('a visitor who never clicks causes no sandbox call and creates no IndexedDB database', async ({ page, sandbox, hostPage, sandboxUrl }) => {
+      const requests: string[] = [];
+      page.on('request', (request) => requests.push(request.url()));
+      await page.goto(hostPage(adapter));
+      await expect(launcher(page)).toBeVisible();
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(1_000);
+
+      expect(Object.values(await sandbox.calls()).reduce((a, b) => a + b, 0)).toBe(0);
+      expect(requests.filter((url) => url.startsWith(sandboxUrl))).toEqual([]);
+      expect(await databaseNames(page)).not.toContain('guestchat');
+      // Only the page and the loader: no framework, no vendor code before intent.
+      expect(requests.filter((url) => url.includes('/dist/')).map((url) => new URL(url).pathname)).toEqual(['/dist/guestchat.js']);
+    });
+  });
+}
+
+test('a misconfigured tag names the attribute, draws nothing and leaves the page working', async ({ page, hostUrl }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  // A site that subscribes before the script loads (the documented queue) hears the error too.
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { seenErrors: string[] }).seenErrors = seen;
+    (window as unknown as { GuestChat: unknown }).GuestChat = { q: [['on', 'error', (e: { reason: string }) => seen.push(e.reason)]] };
+  });
+  await page.goto(`${hostUrl}/host?adapter=liveperson&connectorId=guestchat-unauth`);
+  await expect.poll(() => errors.join('\n')).toContain('data-account');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { seenErrors: string[] }).seenErrors)).toEqual(['config-missing-account']);
+  await expect(page.getByRole('button', { name: /chat/i })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Host page button' }).click();
+  expect(await databaseNames(page)).not.toContain('guestchat');
+});

@@ -1,0 +1,88 @@
+/**
+ * Shared e2e fixtures. Each Playwright worker runs its own sandbox (in process, on a free port of
+ * 127.0.0.1) and its own host-page server (on localhost): two origins, as on a real site. Every
+ * test starts from a reset sandbox and a fresh browser context (no storage).
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { startSandbox } from '../../src/sandbox/index.ts';
+import { startHostServer } from './host-server.ts';
+import { SandboxClient } from './sandbox-client.ts';
+
+export type AdapterName = 'liveperson' | 'salesforce';
+
+/** The script-tag attributes and the token call names of each vendor, as DESIGN.md lists them. */
+export const VENDORS = {
+  liveperson: {
+    attributes: (sandbox: string) => ({ adapter: 'liveperson', account: '12345678', connectorId: 'guestchat-unauth', domainApi: sandbox }),
+    tokenCalls: ['lp.anonymous.issue', 'lp.anonymous.refresh', 'lp.authenticate'],
+  },
+  salesforce: {
+    attributes: (sandbox: string) => ({ adapter: 'salesforce', scrtUrl: sandbox, orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' }),
+    tokenCalls: ['sf.token', 'sf.continuation'],
+  },
+} as const;
+
+interface WorkerFixtures {
+  sandboxUrl: string;
+  hostUrl: string;
+}
+
+interface TestFixtures {
+  sandbox: SandboxClient;
+  /** URL of a host page embedding the widget for a vendor, with extra data-* attributes. */
+  hostPage: (adapter: AdapterName, extra?: Record<string, string>) => string;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  sandboxUrl: [
+    async ({}, use) => {
+      const sandbox = await startSandbox({ port: 0, quiet: true });
+      await use(sandbox.url);
+      await sandbox.close();
+    },
+    { scope: 'worker' },
+  ],
+  hostUrl: [
+    async ({}, use) => {
+      const host = await startHostServer();
+      await use(host.url);
+      await host.close();
+    },
+    { scope: 'worker' },
+  ],
+  sandbox: async ({ sandboxUrl }, use) => {
+    const client = new SandboxClient(sandboxUrl);
+    await client.reset();
+    await use(client);
+  },
+  hostPage: async ({ hostUrl, sandboxUrl }, use) => {
+    await use((adapter, extra = {}) => {
+      const params = new URLSearchParams({ ...VENDORS[adapter].attributes(sandboxUrl), ...extra });
+      return `${hostUrl}/host?${params}`;
+    });
+  },
+});
+
+export { expect };
+
+// ---- what a visitor does -----------------------------------------------------------------
+
+export const launcher = (page: Page) => page.getByRole('button', { name: /chat/i }).first();
+export const chatDialog = (page: Page) => page.getByRole('dialog');
+export const messageBox = (page: Page) => chatDialog(page).getByRole('textbox', { name: 'Message' });
+
+export async function openChat(page: Page) {
+  await launcher(page).click();
+  await expect(chatDialog(page)).toBeVisible();
+}
+
+export async function sendMessage(page: Page, text: string) {
+  await messageBox(page).fill(text);
+  await messageBox(page).press('Enter');
+  await expect(chatDialog(page).getByText(text, { exact: true })).toBeVisible();
+}
+
+/** Names of the IndexedDB databases the page's origin holds. */
+export function databaseNames(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? ''));
+}

@@ -1,0 +1,80 @@
+/**
+ * What a test sees of the sandbox: its admin and agent APIs over HTTP, exactly as QA uses them.
+ */
+export interface AgentMessage {
+  id: string;
+  from: 'consumer' | 'agent' | 'system';
+  text: string;
+  at: number;
+}
+
+export interface AgentConversation {
+  id: string;
+  adapter: 'liveperson' | 'salesforce';
+  consumerId: string;
+  state: 'OPEN' | 'CLOSE';
+  messages: AgentMessage[];
+}
+
+export class SandboxClient {
+  constructor(readonly url: string) {}
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path} -> ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  reset() {
+    return this.call<void>('POST', '/admin/reset', {});
+  }
+  calls() {
+    return this.call<Record<string, number>>('GET', '/admin/calls');
+  }
+  advanceClock(advanceMs: number) {
+    return this.call<void>('POST', '/admin/clock', { advanceMs });
+  }
+  setLifetimes(lifetimes: Partial<Record<'lpTokenMs' | 'lpRefreshWindowMs' | 'lpInternalTokenMs' | 'sfTokenMs', number>>) {
+    return this.call<void>('POST', '/admin/lifetimes', lifetimes);
+  }
+  fault(fault: { call: string; status?: number; times?: number; delayMs?: number; closeCode?: number }) {
+    return this.call<void>('POST', '/admin/faults', fault);
+  }
+  drop(options: { adapter?: string; closeCode?: number } = {}) {
+    return this.call<void>('POST', '/admin/drop', options);
+  }
+  conversations() {
+    return this.call<AgentConversation[]>('GET', '/agent/conversations');
+  }
+  agentSay(conversationId: string, text: string) {
+    return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/messages`, { text });
+  }
+  agentTyping(conversationId: string, on: boolean) {
+    return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/typing`, { on });
+  }
+  agentClose(conversationId: string) {
+    return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/close`, {});
+  }
+
+  /** The only open conversation (tests drive one visitor at a time). */
+  async openConversation(): Promise<AgentConversation> {
+    const open = (await this.conversations()).filter((c) => c.state === 'OPEN');
+    if (open.length !== 1) throw new Error(`expected one open conversation, found ${open.length}`);
+    return open[0]!;
+  }
+}
+
+/** Counts that changed between two snapshots of /admin/calls. */
+export function callsSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const diff: Record<string, number> = {};
+  for (const [name, count] of Object.entries(after)) {
+    const delta = count - (before[name] ?? 0);
+    if (delta) diff[name] = delta;
+  }
+  return diff;
+}

@@ -1,0 +1,35 @@
+/**
+ * The widget's corrected clock. Token times come from the server; a visitor's clock may be hours
+ * off. We keep an offset (server minus local) measured from server time readings, take the
+ * reading with the smallest uncertainty we have seen recently, and expose `now()` on the
+ * server's time line.
+ */
+import type { Clock } from '../adapters/types.ts';
+
+export interface SkewClock extends Clock {
+  readonly skewMs: number;
+  onChange(listener: (skewMs: number) => void): () => void;
+}
+
+export function createClock(initialSkewMs = 0, localNow: () => number = () => Date.now()): SkewClock {
+  let skewMs = initialSkewMs;
+  const listeners = new Set<(skewMs: number) => void>();
+  return {
+    get skewMs() {
+      return skewMs;
+    },
+    now: () => localNow() + skewMs,
+    observeServerTime(serverNow, localAt = localNow()) {
+      if (!Number.isFinite(serverNow)) return;
+      const next = Math.round(serverNow - localAt);
+      // Jitter of a few hundred ms is network noise, not skew: ignore it to keep times stable.
+      if (Math.abs(next - skewMs) < 1_000) return;
+      skewMs = next;
+      for (const listener of listeners) listener(skewMs);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

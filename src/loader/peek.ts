@@ -1,0 +1,36 @@
+/**
+ * Does this browser hold an open conversation for the tenant? Answered with the raw IndexedDB
+ * API so the loader stays tiny, and without ever creating the database: a first-time visitor
+ * who never clicks must leave no trace (we list databases first and open only an existing one).
+ * Must agree with auth/store.ts on the names.
+ */
+const DB_NAME = 'guestchat';
+const STORE_NAME = 'records';
+
+export async function hasOpenConversation(tenant: string): Promise<boolean> {
+  try {
+    if (typeof indexedDB === 'undefined' || !indexedDB.databases) return false;
+    const databases = await indexedDB.databases();
+    if (!databases.some((db) => db.name === DB_NAME)) return false;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains(STORE_NAME)) return false;
+      const record = await new Promise<unknown>((resolve, reject) => {
+        const request = db.transaction(STORE_NAME, 'readonly').objectStore(STORE_NAME).get(tenant);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const conversation = (record as { conversation?: { id?: unknown } } | undefined)?.conversation;
+      return typeof conversation?.id === 'string';
+    } finally {
+      db.close();
+    }
+  } catch {
+    // Storage trouble is the app's to report, once it runs; the loader just doesn't resume.
+    return false;
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * The chat session: @preact/signals state plus the actions the UI calls. Adapter-neutral — it
+ * sees only the Vendor interfaces and the token lifecycle.
+ *
+ * Responsibilities: connect with a good access token (reuse, renew or replace it through the
+ * lifecycle), keep the visitor's messages until the server has them (in-memory outbox for now),
+ * renew proactively before expiry and on auth-expired, reconnect with backoff after a drop and
+ * resume from the last cursor, and surface every failure as a state and an `error` event.
+ */
+import { batch, computed, signal } from '@preact/signals';
+import type { ChatMessage, Connection, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
+import { renewAt, type AccessResult, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
+import { GuestChatError, toGuestChatError } from '../errors.ts';
+import type { Emit, WidgetStatus } from './events.ts';
+import {
+  applyReceipt,
+  confirmSend,
+  markFailed,
+  mergeServerMessage,
+  pendingMessage,
+  systemLine,
+  type UiMessage,
+} from './messages.ts';
+
+export type Notice = 'identity-replaced' | 'conversation-ended';
+
+export interface SessionOptions {
+  vendor: Vendor;
+  lifecycle: TokenLifecycle;
+  clock: SkewClock;
+  emit: Emit;
+  newId?: () => string;
+}
+
+/** A fresh token refused again this soon means something is wrong beyond expiry: stop, show it. */
+const AUTH_LOOP_WINDOW_MS = 10_000;
+/** Agent "typing" is hidden if no state change arrives for this long (a lost ACTIVE). */
+const TYPING_TIMEOUT_MS = 30_000;
+
+export type Session = ReturnType<typeof createSession>;
+
+export function createSession(options: SessionOptions) {
+  const { vendor, lifecycle, clock, emit } = options;
+  const newId = options.newId ?? (() => crypto.randomUUID());
+
+  const status = signal<WidgetStatus>('idle');
+  const messages = signal<UiMessage[]>([]);
+  const agentTyping = signal(false);
+  const conversationId = signal<string | undefined>(undefined);
+  const notice = signal<Notice | undefined>(undefined);
+  const error = signal<GuestChatError | undefined>(undefined);
+  const panelOpen = signal(false);
+  const unread = signal(0);
+  const pendingCount = computed(() => messages.value.filter((m) => m.state === 'sending').length);
+
+  let connection: Connection | undefined;
+  let record: TokenRecord | undefined;
+  let cursor: string | undefined;
+  let started = false;
+  let connecting: Promise<void> | undefined;
+  let reconnectAttempt = 0;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let renewTimer: ReturnType<typeof setTimeout> | undefined;
+  let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastAuthRenewalAt = -Infinity;
+  let flushing = false;
+  let disposed = false;
+  /** The visitor's sends not yet stored by the server, in order. */
+  const outbox: { clientId: string; text: string }[] = [];
+  const readSent = new Set<string>();
+
+  const setStatus = (next: WidgetStatus) => {
+    if (status.peek() === next) return;
+    status.value = next;
+    emit('status', { status: next });
+  };
+
+  const report = (failure: GuestChatError) => {
+    emit('error', { reason: failure.reason, message: failure.message, ...(failure.status === undefined ? {} : { status: failure.status }) });
+  };
+
+  const fail = (cause: unknown) => {
+    const failure = toGuestChatError(cause);
+    error.value = failure;
+    setStatus('error');
+    report(failure);
+  };
+
+  // ---- tokens ---------------------------------------------------------------------------
+
+  async function obtainAccess(rejectedToken?: string): Promise<TokenRecord> {
+    const previous = record ?? (await lifecycle.read());
+    const result: AccessResult = await lifecycle.ensureAccess(rejectedToken);
+    record = result.record;
+    const access = result.record.access!;
+    if (result.action !== 'reuse') {
+      emit('token', { action: result.action, subject: access.subject, expiresAt: access.expiresAt });
+    }
+    if (result.action === 'replace') {
+      const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
+      emit('identity-replaced', { ...(previousSubject ? { previousSubject } : {}), subject: access.subject });
+      if (previous?.conversation || conversationId.peek()) {
+        batch(() => {
+          notice.value = 'identity-replaced';
+          conversationId.value = undefined;
+        });
+        cursor = undefined;
+      }
+    }
+    scheduleRenewal(result.record);
+    return result.record;
+  }
+
+  function scheduleRenewal(current: TokenRecord) {
+    clearTimeout(renewTimer);
+    const at = renewAt(current);
+    if (at === undefined) return;
+    // Timers are capped so a long sleep (laptop lid) re-checks soon after waking.
+    const delay = Math.min(Math.max(at - clock.now(), 0), 10 * 60_000);
+    renewTimer = setTimeout(() => void renewProactively(), delay);
+  }
+
+  async function renewProactively() {
+    if (disposed || !record?.access) return;
+    if (clock.now() < renewAt(record)!) return scheduleRenewal(record);
+    const before = record.access.token;
+    try {
+      const next = await obtainAccess();
+      // A new token means a new connection: the server would close the old one at expiry anyway.
+      if (next.access?.token !== before && connection) await reconnect();
+    } catch (cause) {
+      fail(cause);
+    }
+  }
+
+  // ---- connection -----------------------------------------------------------------------
+
+  function resumePoint(): ResumePoint | undefined {
+    const id = conversationId.peek() ?? record?.conversation?.id;
+    if (!id) return undefined;
+    return cursor === undefined ? { conversationId: id } : { conversationId: id, cursor };
+  }
+
+  async function connectOnce(): Promise<void> {
+    let current = await obtainAccess();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const conn = await vendor.transport.connect(current.access!, resumePoint(), onTransportEvent);
+        if (disposed) return conn.close();
+        connection = conn;
+        break;
+      } catch (cause) {
+        const failure = toGuestChatError(cause);
+        if (failure.reason !== 'auth-rejected' || attempt > 0) throw failure;
+        // The server refused a token we thought good (revoked, clock off): renew once.
+        lastAuthRenewalAt = Date.now();
+        current = await obtainAccess(current.access!.token);
+      }
+    }
+    reconnectAttempt = 0;
+    error.value = undefined;
+    if (connection.conversationId && !conversationId.peek()) setConversation(connection.conversationId);
+    setStatus('online');
+    void flush();
+  }
+
+  function connect(): Promise<void> {
+    connecting ??= connectOnce()
+      .catch((cause) => {
+        const failure = toGuestChatError(cause);
+        if (failure.reason === 'network' || failure.reason === 'connection-lost' || failure.reason === 'request-timeout') {
+          scheduleReconnect(failure);
+        } else {
+          fail(failure);
+        }
+      })
+      .finally(() => {
+        connecting = undefined;
+      });
+    return connecting;
+  }
+
+  async function reconnect() {
+    clearTimeout(reconnectTimer);
+    const old = connection;
+    connection = undefined;
+    old?.close();
+    setStatus('reconnecting');
+    await connect();
+  }
+
+  function scheduleReconnect(failure?: GuestChatError) {
+    if (disposed) return;
+    connection = undefined;
+    setStatus('reconnecting');
+    if (failure) report(failure);
+    clearTimeout(reconnectTimer);
+    const delay = vendor.transport.retryDelayMs(reconnectAttempt++);
+    reconnectTimer = setTimeout(() => void connect(), delay);
+  }
+
+  async function onAuthExpired() {
+    const rejected = record?.access?.token;
+    connection = undefined;
+    setStatus('reconnecting');
+    if (Date.now() - lastAuthRenewalAt < AUTH_LOOP_WINDOW_MS) {
+      return fail(new GuestChatError('auth-rejected', 'The server keeps refusing fresh tokens'));
+    }
+    lastAuthRenewalAt = Date.now();
+    try {
+      await obtainAccess(rejected);
+      await connect();
+    } catch (cause) {
+      fail(cause);
+    }
+  }
+
+  function setConversation(id: string | undefined) {
+    if (conversationId.peek() === id) return;
+    conversationId.value = id;
+    const subject = record?.access?.subject;
+    if (subject) void lifecycle.saveConversation(id ? { id } : undefined, subject);
+    if (id) emit('conversation', { conversationId: id, state: 'open' });
+  }
+
+  function onTransportEvent(event: TransportEvent) {
+    if (disposed) return;
+    switch (event.type) {
+      case 'conversation-open':
+        if (notice.peek() === 'conversation-ended') notice.value = undefined;
+        setConversation(event.conversationId);
+        break;
+      case 'message':
+        onMessage(event.message);
+        cursor = event.cursor;
+        break;
+      case 'receipt':
+        messages.value = applyReceipt(messages.peek(), event.messageIds, event.status);
+        break;
+      case 'typing':
+        clearTimeout(typingTimer);
+        agentTyping.value = event.on;
+        if (event.on) typingTimer = setTimeout(() => (agentTyping.value = false), TYPING_TIMEOUT_MS);
+        break;
+      case 'agent-joined':
+        messages.value = [
+          ...messages.peek(),
+          systemLine(`joined-${newId()}`, event.name ? { kind: 'agent-joined', name: event.name } : { kind: 'agent-joined' }, clock.now()),
+        ];
+        break;
+      case 'conversation-closed':
+        if (event.conversationId !== (conversationId.peek() ?? record?.conversation?.id)) break;
+        batch(() => {
+          agentTyping.value = false;
+          messages.value = [
+            ...messages.peek(),
+            systemLine(`ended-${event.conversationId}`, event.by ? { kind: 'conversation-ended', by: event.by } : { kind: 'conversation-ended' }, clock.now()),
+          ];
+          notice.value = 'conversation-ended';
+        });
+        emit('conversation', { conversationId: event.conversationId, state: 'closed' });
+        cursor = undefined;
+        setConversation(undefined);
+        break;
+      case 'auth-expired':
+        void onAuthExpired();
+        break;
+      case 'disconnected':
+        scheduleReconnect(new GuestChatError('connection-lost', 'The connection was lost', event.code === undefined ? {} : { status: event.code }));
+        break;
+      case 'protocol-error':
+        report(event.error);
+        break;
+    }
+  }
+
+  function onMessage(message: ChatMessage) {
+    const before = messages.peek();
+    const known = before.some((m) => m.id === message.id);
+    if (message.clientId) {
+      // The server already has this send (replayed after a reconnect): never send it again.
+      const queued = outbox.findIndex((o) => o.clientId === message.clientId);
+      if (queued >= 0) outbox.splice(queued, 1);
+    }
+    messages.value = mergeServerMessage(before, message);
+    if (known) return;
+    emit('message', { id: message.id, from: message.from, text: message.text, at: message.at, ...(conversationId.peek() ? { conversationId: conversationId.peek()! } : {}) });
+    if (message.from === 'agent') {
+      agentTyping.value = false;
+      if (isSeen()) markSeen([message.id]);
+      else unread.value = unread.peek() + 1;
+    }
+  }
+
+  const isSeen = () => panelOpen.peek() && (typeof document === 'undefined' || document.visibilityState === 'visible');
+
+  function markSeen(ids: string[]) {
+    const fresh = ids.filter((id) => !readSent.has(id));
+    if (!fresh.length || !connection) return;
+    fresh.forEach((id) => readSent.add(id));
+    connection.markRead(fresh);
+  }
+
+  function markAllSeen() {
+    unread.value = 0;
+    markSeen(messages.peek().filter((m) => m.from === 'agent' && m.id).map((m) => m.id!));
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      while (outbox.length && connection && status.peek() === 'online') {
+        const next = outbox[0]!;
+        const conn = connection;
+        try {
+          const receipt = await conn.send(next.text, next.clientId);
+          if (outbox[0] === next) outbox.shift();
+          messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
+        } catch (cause) {
+          const failure = toGuestChatError(cause);
+          if (conn !== connection || failure.reason === 'connection-lost' || failure.reason === 'request-timeout' || failure.reason === 'network') {
+            // Kept in the outbox: it goes out when the connection is back.
+            break;
+          }
+          if (outbox[0] === next) outbox.shift();
+          messages.value = markFailed(messages.peek(), next.clientId);
+          report(failure);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function send(text: string) {
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    const clientId = newId();
+    outbox.push({ clientId, text: trimmed });
+    batch(() => {
+      messages.value = [...messages.peek(), pendingMessage(clientId, trimmed, clock.now())];
+      if (notice.peek() === 'conversation-ended') notice.value = undefined;
+    });
+    connection?.typing(false);
+    if (!started) void start();
+    else if (status.peek() === 'online') void flush();
+    else if (status.peek() === 'reconnecting' && !connecting) {
+      // A visitor's send is a reason to try again now rather than wait out the backoff.
+      clearTimeout(reconnectTimer);
+      void connect();
+    }
+  }
+
+  function retryFailed(clientId: string) {
+    const failed = messages.peek().find((m) => m.clientId === clientId && m.state === 'failed');
+    if (!failed) return;
+    outbox.push({ clientId, text: failed.text });
+    messages.value = messages.peek().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
+    void flush();
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  function start(): Promise<void> {
+    if (started) return connecting ?? Promise.resolve();
+    started = true;
+    setStatus('connecting');
+    return connect();
+  }
+
+  /** Try again after an error the visitor can see (the retry control). */
+  function retry() {
+    error.value = undefined;
+    reconnectAttempt = 0;
+    if (!started) return void start();
+    setStatus('connecting');
+    void connect();
+  }
+
+  function setPanelOpen(open: boolean) {
+    if (panelOpen.peek() === open) return;
+    panelOpen.value = open;
+    if (open) {
+      markAllSeen();
+      if (!started) void start();
+    }
+  }
+
+  async function endConversation() {
+    if (!connection || !conversationId.peek()) return;
+    try {
+      await connection.endConversation();
+    } catch (cause) {
+      report(toGuestChatError(cause));
+    }
+  }
+
+  const onOnline = () => {
+    if (status.peek() === 'reconnecting' && !connecting) {
+      clearTimeout(reconnectTimer);
+      void connect();
+    }
+  };
+  const onVisible = () => {
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible') {
+      if (panelOpen.peek()) markAllSeen();
+      onOnline();
+    }
+  };
+  if (typeof window !== 'undefined') {
+    window.addEventListener('online', onOnline);
+    window.addEventListener('pageshow', onOnline);
+    document.addEventListener('visibilitychange', onVisible);
+  }
+  const stopSkewSync = clock.onChange((skewMs) => void lifecycle.saveSkew(skewMs));
+
+  function dispose() {
+    disposed = true;
+    clearTimeout(reconnectTimer);
+    clearTimeout(renewTimer);
+    clearTimeout(typingTimer);
+    connection?.close();
+    connection = undefined;
+    stopSkewSync();
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('pageshow', onOnline);
+      document.removeEventListener('visibilitychange', onVisible);
+    }
+  }
+
+  return {
+    // state
+    status,
+    messages,
+    agentTyping,
+    conversationId,
+    notice,
+    error,
+    panelOpen,
+    unread,
+    pendingCount,
+    // actions
+    start,
+    send,
+    retry,
+    retryFailed,
+    setPanelOpen,
+    endConversation,
+    setTyping: (on: boolean) => connection?.typing(on),
+    dismissNotice: () => (notice.value = undefined),
+    dispose,
+  };
+}

@@ -1,0 +1,212 @@
+/**
+ * The chat panel: a labelled dialog with a header, the message log, connection status,
+ * notices and the composer. It reads session signals and calls session actions, nothing else.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Session, UiMessage } from '../session/index.ts';
+import { linkify } from './linkify.ts';
+import type { Strings } from './strings.ts';
+
+export interface AppProps {
+  session: Session;
+  strings: Strings;
+  title: string;
+  onClose(): void;
+}
+
+function MessageText({ text }: { text: string }) {
+  return (
+    <>
+      {linkify(text).map((part, i) =>
+        'href' in part ? (
+          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+            {part.text}
+          </a>
+        ) : (
+          part.text
+        ),
+      )}
+    </>
+  );
+}
+
+const timeFormat = (locale: string) => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+
+function systemText(message: UiMessage, strings: Strings): string {
+  if (message.event?.kind === 'agent-joined') return strings.agentJoined(message.event.name);
+  if (message.event?.kind === 'conversation-ended') return strings.conversationEnded;
+  return message.text;
+}
+
+function MessageItem({ message, strings, format, onRetry }: { message: UiMessage; strings: Strings; format: Intl.DateTimeFormat; onRetry(clientId: string): void }) {
+  if (message.from === 'system') {
+    return (
+      <li class="msg system" data-from="system">
+        <p class="bubble">{systemText(message, strings)}</p>
+      </li>
+    );
+  }
+  const who = message.from === 'visitor' ? strings.you : message.senderName || strings.agent;
+  const time = new Date(message.at);
+  return (
+    <li class={`msg ${message.from}`} data-from={message.from} data-state={message.state}>
+      <span class="sr-only">{who}: </span>
+      <p class="bubble">
+        <MessageText text={message.text} />
+      </p>
+      <span class="meta">
+        <time dateTime={time.toISOString()}>{format.format(time)}</time>
+        {message.state === 'sending' && <> · {strings.sending}</>}
+        {message.state === 'failed' && (
+          <>
+            {' · '}
+            <span class="failed">{strings.failed}</span>{' '}
+            <button type="button" class="link-btn" onClick={() => message.clientId && onRetry(message.clientId)}>
+              {strings.retrySend}
+            </button>
+          </>
+        )}
+      </span>
+    </li>
+  );
+}
+
+export function App({ session, strings, title, onClose }: AppProps) {
+  const { messages, status, notice, agentTyping, conversationId, panelOpen } = session;
+  const [draft, setDraft] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const log = useRef<HTMLDivElement>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const lastAnnounced = useRef<string | undefined>(undefined);
+  const format = useRef(timeFormat(document.documentElement.lang || 'en')).current;
+  const list = messages.value;
+  const open = panelOpen.value;
+
+  // Keep the newest message in view.
+  useEffect(() => {
+    const el = log.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [list.length, open]);
+
+  // Announce new agent messages (with the sender) once, through a polite live region.
+  useEffect(() => {
+    const last = [...list].reverse().find((m) => m.from === 'agent');
+    if (!last || last.key === lastAnnounced.current) return;
+    const first = lastAnnounced.current === undefined;
+    lastAnnounced.current = last.key;
+    if (!first) setAnnouncement(`${last.senderName || strings.agent}: ${last.text}`);
+  }, [list, strings]);
+
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
+
+  const submit = () => {
+    const text = draft.trim();
+    if (!text) return;
+    session.send(text);
+    setDraft('');
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  };
+
+  const statusLine =
+    status.value === 'connecting' ? strings.statusConnecting : status.value === 'reconnecting' ? strings.statusReconnecting : undefined;
+
+  return (
+    <section
+      class="panel"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="gc-title"
+      hidden={!open}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          onClose();
+        }
+      }}
+    >
+      <header class="header">
+        <h2 id="gc-title">{title}</h2>
+        {conversationId.value && (
+          <button type="button" class="icon-btn" onClick={() => void session.endConversation()}>
+            {strings.endChat}
+          </button>
+        )}
+        <button type="button" class="icon-btn" aria-label={strings.close} onClick={onClose}>
+          <span aria-hidden="true">✕</span>
+        </button>
+      </header>
+      {status.value === 'error' && (
+        <div class="status error" role="alert">
+          {strings.statusError}{' '}
+          <button type="button" class="link-btn" onClick={() => session.retry()}>
+            {strings.retry}
+          </button>
+        </div>
+      )}
+      {statusLine && (
+        <div class="status" role="status">
+          {statusLine}
+        </div>
+      )}
+      {notice.value === 'identity-replaced' && (
+        <div class="notice" role="status">
+          <p>{strings.identityReplaced}</p>
+          <button type="button" class="link-btn" onClick={() => session.dismissNotice()}>
+            {strings.dismiss}
+          </button>
+        </div>
+      )}
+      <div class="log" ref={log} role="log" aria-live="off" aria-label={title} tabIndex={0}>
+        {list.length === 0 ? (
+          <p class="empty">{strings.empty}</p>
+        ) : (
+          <ol class="items">
+            {list.map((message) => (
+              <MessageItem key={message.key} message={message} strings={strings} format={format} onRetry={session.retryFailed} />
+            ))}
+          </ol>
+        )}
+      </div>
+      <div class="typing" aria-hidden={!agentTyping.value}>
+        {agentTyping.value ? strings.agentTyping : ''}
+      </div>
+      <div class="sr-only" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </div>
+      <form
+        class="composer"
+        onSubmit={(event) => {
+          event.preventDefault();
+          submit();
+        }}
+      >
+        <textarea
+          ref={input}
+          class="input"
+          rows={1}
+          aria-label={strings.messageLabel}
+          placeholder={strings.placeholder}
+          value={draft}
+          maxLength={4000}
+          onInput={(event) => {
+            const value = (event.currentTarget as HTMLTextAreaElement).value;
+            setDraft(value);
+            session.setTyping(value.length > 0);
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <button type="submit" class="send" aria-disabled={!draft.trim()}>
+          {strings.send}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,90 @@
+/**
+ * The app side's entry, imported by the loader on intent: mounts the panel into the launcher's
+ * shadow root, boots the session, and hands the loader a handle for the public JS API.
+ */
+import { effect } from '@preact/signals';
+import { h, render } from 'preact';
+import type { VendorConfig } from '../adapters/types.ts';
+import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
+import { App } from './App.tsx';
+import { stringsFor } from './strings.ts';
+import { PANEL_CSS } from './styles.ts';
+
+/** What the loader hands over: its launcher (it keeps drawing it) and the validated config. */
+export interface MountOptions {
+  launcher: {
+    readonly host: HTMLElement;
+    readonly root: ShadowRoot;
+    readonly button: HTMLButtonElement;
+    setUnread(count: number): void;
+    setExpanded(open: boolean): void;
+    setLabel(label: string): void;
+  };
+  config: VendorConfig;
+  tenant: string;
+  options: { locale: string; title?: string };
+  createVendor: VendorFactory;
+  emit: Emit;
+}
+
+export interface WidgetHandle {
+  open(): void;
+  close(): void;
+  toggle(): void;
+  send(text: string): void;
+  endConversation(): void;
+  forget(): Promise<void>;
+  state(): { loaded: true; open: boolean; status: WidgetStatus; unread: number; conversationId: string | null; adapter: string };
+}
+
+export async function mount({ launcher, config, tenant, options, createVendor, emit }: MountOptions): Promise<WidgetHandle> {
+  const strings = stringsFor(options.locale);
+  const { session, forget } = await bootSession({ config, tenant, createVendor, emit });
+
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(PANEL_CSS);
+  launcher.root.adoptedStyleSheets = [...launcher.root.adoptedStyleSheets, sheet];
+  launcher.setLabel(strings.launcher);
+  const container = document.createElement('div');
+  container.dir = strings.dir;
+  container.lang = options.locale;
+  launcher.root.append(container);
+
+  const setOpen = (open: boolean) => {
+    if (session.panelOpen.peek() === open) return;
+    session.setPanelOpen(open);
+    launcher.setExpanded(open);
+    emit(open ? 'open' : 'close', {});
+    // Focus returns to the launcher on close (the panel focuses its input on open).
+    if (!open) launcher.button.focus();
+  };
+
+  const stopBadge = effect(() => launcher.setUnread(session.panelOpen.value ? 0 : session.unread.value));
+  render(h(App, { session, strings, title: options.title ?? strings.title, onClose: () => setOpen(false) }), container);
+
+  // A stored open conversation is resumed right away, panel closed: replies show on the badge.
+  void session.start();
+
+  return {
+    open: () => setOpen(true),
+    close: () => setOpen(false),
+    toggle: () => setOpen(!session.panelOpen.peek()),
+    send: (text) => session.send(text),
+    endConversation: () => void session.endConversation(),
+    async forget() {
+      stopBadge();
+      render(null, container);
+      container.remove();
+      launcher.setUnread(0);
+      await forget();
+    },
+    state: () => ({
+      loaded: true,
+      open: session.panelOpen.peek(),
+      status: session.status.peek(),
+      unread: session.unread.peek(),
+      conversationId: session.conversationId.peek() ?? null,
+      adapter: config.adapter,
+    }),
+  };
+}

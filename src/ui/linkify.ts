@@ -1,0 +1,34 @@
+/**
+ * Split message text into plain runs and links. Only http, https and mailto become links —
+ * agent text is data, never markup, so nothing else (javascript:, data:, ...) is ever clickable.
+ */
+export type TextPart = { text: string } | { text: string; href: string };
+
+const CANDIDATE = /\b(?:https?:\/\/[^\s<>"']+|mailto:[^\s<>"']+)/gi;
+const TRAILING = /[.,;:!?)\]}'"]+$/;
+
+export function safeHref(raw: string): string | undefined {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'mailto:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function linkify(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(CANDIDATE)) {
+    const start = match.index ?? 0;
+    // Sentence punctuation right after a URL belongs to the sentence, not the link.
+    const candidate = match[0].replace(TRAILING, '');
+    const href = safeHref(candidate);
+    if (!href) continue;
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: candidate, href });
+    last = start + candidate.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}

@@ -1,0 +1,74 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+const root = import.meta.dirname;
+
+/**
+ * The production build: `dist/guestchat.js` is the loader (a classic script a site includes),
+ * the app and each vendor's code are chunks it imports on intent, resolved relative to the
+ * loader's own URL. The loader must not share run-time modules with the app — a shared module
+ * would become a chunk the classic script would have to `import` statically (a test on the
+ * built files guards this).
+ */
+export default defineConfig(({ command }) => ({
+  // The demo page (index.html) and its QA panel are served by the dev server; the widget itself
+  // is always the built dist/ files, exactly what a site would embed.
+  appType: 'mpa',
+  server: { host: 'localhost', port: Number(process.env.PORT ?? 5173), strictPort: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: false,
+    sourcemap: true,
+    rollupOptions: {
+      input: { guestchat: resolve(root, 'src/loader/index.ts') },
+      preserveEntrySignatures: false,
+      output: {
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+      },
+    },
+  },
+  plugins: command === 'serve' ? [serveDist(), sandboxInDevServer()] : [],
+}));
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json' };
+
+/** Serve dist/ byte for byte (the dev server would otherwise transform the built files). */
+function serveDist(): Plugin {
+  return {
+    name: 'guestchat:serve-dist',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '').split('?')[0] ?? '';
+        if (!path.startsWith('/dist/')) return next();
+        const file = normalize(join(root, decodeURIComponent(path)));
+        if (!file.startsWith(join(root, 'dist')) || !existsSync(file) || !statSync(file).isFile()) return next();
+        res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+        res.setHeader('Cache-Control', 'no-store');
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+/** `npm start`: the sandbox runs inside the dev server process, on its own port (its own origin). */
+function sandboxInDevServer(): Plugin {
+  let stop: (() => Promise<void>) | undefined;
+  return {
+    name: 'guestchat:sandbox',
+    async configureServer(server) {
+      const { startSandbox } = await import('./src/sandbox/index.ts');
+      const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 8787) });
+      stop = sandbox.close;
+      server.config.logger.info(`  GuestChat sandbox: ${sandbox.url}  (agent console: ${sandbox.url}/agent)`);
+      server.httpServer?.once('close', () => void stop?.());
+    },
+    async buildEnd() {
+      await stop?.();
+    },
+  };
+}
