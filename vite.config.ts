@@ -5,9 +5,9 @@ import { defineConfig, type Plugin } from 'vite';
 const root = import.meta.dirname;
 
 /**
- * The production build: `dist/guestchat.js` is the loader (a classic script a site includes),
- * the app and each vendor's code are chunks it imports on intent, resolved relative to the
- * loader's own URL. The loader must not share run-time modules with the app — a shared module
+ * The production build: `dist/guestchat.js` is the loader (a classic script a site includes);
+ * `dist/chunks/app.js` and one `dist/chunks/<vendor>.js` per vendor are the modules it imports
+ * on intent, resolved relative to the loader's own URL. The loader must not share run-time modules with the app — a shared module
  * would become a chunk the classic script would have to `import` statically (a test on the
  * built files guards this).
  */
@@ -23,8 +23,15 @@ export default defineConfig(({ command }) => ({
     modulePreload: false,
     sourcemap: true,
     rollupOptions: {
-      input: { guestchat: resolve(root, 'src/loader/index.ts') },
-      preserveEntrySignatures: false,
+      // The app and each vendor are entries of their own with stable names, so the loader can
+      // import them by URL (relative to its own src) without a module-preload helper, which
+      // would need `import.meta` — unavailable in a classic script.
+      input: {
+        guestchat: resolve(root, 'src/loader/index.ts'),
+        'chunks/app': resolve(root, 'src/ui/index.ts'),
+        'chunks/liveperson': resolve(root, 'src/adapters/liveperson/index.ts'),
+      },
+      preserveEntrySignatures: 'strict',
       output: {
         format: 'es',
         entryFileNames: '[name].js',

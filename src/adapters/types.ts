@@ -92,6 +92,8 @@ export type TransportEvent =
   | { type: 'conversation-open'; conversationId: string }
   | { type: 'message'; message: ChatMessage; cursor: string }
   | { type: 'receipt'; messageIds: string[]; status: 'delivered' | 'read' }
+  /** The visitor has read these agent messages (in this tab, another one, or before a reload). */
+  | { type: 'seen'; messageIds: string[] }
   | { type: 'typing'; on: boolean }
   | { type: 'agent-joined'; name?: string }
   | { type: 'conversation-closed'; conversationId: string; by?: 'visitor' | 'agent' | 'system' }

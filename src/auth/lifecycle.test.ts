@@ -16,6 +16,7 @@ function fakeVendor(now: () => number) {
   let identities = 0;
   let refuseRefresh = false;
   let refuseExchangeOnce = false;
+  let accessMs = 60 * MIN;
   const auth: AuthAdapter = {
     async issue(): Promise<Identity> {
       calls.issue++;
@@ -36,7 +37,7 @@ function fakeVendor(now: () => number) {
         throw new GuestChatError('token-exchange-refused', 'refused', { status: 401 });
       }
       const subject = `sub-${identity.token.split('-')[1]}`;
-      return { token: `int-${identity.token}-${calls.exchange}`, subject, issuedAt: now(), expiresAt: now() + 60 * MIN };
+      return { token: `int-${identity.token}-${calls.exchange}`, subject, issuedAt: now(), expiresAt: now() + accessMs };
     },
   };
   return {
@@ -44,6 +45,7 @@ function fakeVendor(now: () => number) {
     calls,
     refuseRefresh: () => (refuseRefresh = true),
     refuseExchangeOnce: () => (refuseExchangeOnce = true),
+    shortAccess: (ms: number) => (accessMs = ms),
   };
 }
 
@@ -88,6 +90,8 @@ describe('TokenLifecycle', () => {
     const first = await lifecycle.ensureAccess();
     const renewed = await lifecycle.ensureAccess(first.record.access!.token);
     expect(renewed.action).toBe('renew');
+    // A refusal renews the external token too, even one our clock thinks is fresh.
+    expect(vendor.calls.refresh).toBe(1);
     expect(renewed.record.access!.token).not.toBe(first.record.access!.token);
     // A second tab reporting the same (old) refused token finds the fresh one and reuses it.
     const other = await make().ensureAccess(first.record.access!.token);
@@ -108,10 +112,12 @@ describe('TokenLifecycle', () => {
   });
 
   it('refreshes once and retries when the exchange refuses a still-fresh external token', async () => {
+    vendor.shortAccess(3 * MIN);
     const lifecycle = make();
-    const first = await lifecycle.ensureAccess();
+    await lifecycle.ensureAccess();
+    t += 2 * MIN + 30_000; // access inside its safety margin, external token still fresh
     vendor.refuseExchangeOnce();
-    const result = await lifecycle.ensureAccess(first.record.access!.token);
+    const result = await lifecycle.ensureAccess();
     expect(result.action).toBe('renew');
     expect(vendor.calls).toEqual({ issue: 1, refresh: 1, exchange: 3 });
   });

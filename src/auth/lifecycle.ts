@@ -57,11 +57,15 @@ export class TokenLifecycle {
     const { tenant } = this.options;
     return withTenantLock(tenant, async () => {
       let record = await this.read();
-      if (record && rejectedToken !== undefined && record.access?.token === rejectedToken) {
-        record = { ...record };
+      const refused = record !== undefined && rejectedToken !== undefined && record.access?.token === rejectedToken;
+      if (refused) {
+        record = { ...record! };
         delete record.access;
       }
       const decision = plan(record, this.options.clock.now());
+      // After a refusal our clock may be the one that is wrong: follow the vendor's recovery
+      // (LivePerson 4401/4407: refresh, then authenticate) rather than trust the external token.
+      if (refused && decision.action === 'renew') decision.refreshIdentity = true;
       switch (decision.action) {
         case 'reuse':
           return { record: record!, action: 'reuse' };

@@ -8,7 +8,7 @@
  */
 import type { VendorConfig } from '../adapters/types.ts';
 import type { WidgetHandle } from '../ui/index.ts';
-import type { WidgetEventName, WidgetStatus } from '../session/events.ts';
+import type { VendorFactory, WidgetEventName, WidgetStatus } from '../session/index.ts';
 import { createBus, type Listener } from './bus.ts';
 import { readConfig, type DataAttributes } from './config.ts';
 import { drawLauncher } from './launcher.ts';
@@ -43,11 +43,21 @@ declare global {
   }
 }
 
-function loadVendor(config: VendorConfig) {
-  // One chunk per vendor: a page configured for one never downloads the other.
+type AppModule = typeof import('../ui/index.ts');
+
+/**
+ * Import a built module beside this script. The specifier is computed, so the bundler leaves
+ * it alone: the loader stays a classic script with no module machinery of its own.
+ */
+function importBeside<T>(base: string, file: string): Promise<T> {
+  return import(/* @vite-ignore */ new URL(file, base).href) as Promise<T>;
+}
+
+function loadVendor(base: string, config: VendorConfig): Promise<VendorFactory> {
+  // One module per vendor: a page configured for one never downloads the other.
   switch (config.adapter) {
     case 'liveperson':
-      return import('../adapters/liveperson/index.ts').then((m) => m.createLivePersonVendor);
+      return importBeside<{ createLivePersonVendor: VendorFactory }>(base, 'chunks/liveperson.js').then((m) => m.createLivePersonVendor);
     case 'salesforce':
       return Promise.reject(new Error('The Salesforce adapter is not available in this build'));
   }
@@ -99,8 +109,10 @@ function boot(script: HTMLScriptElement | null) {
   const { config, tenant, options } = parsed;
   const launcher = drawLauncher(options, 'Open chat');
 
-  let modules: Promise<[typeof import('../ui/index.ts'), Awaited<ReturnType<typeof loadVendor>>]> | undefined;
-  const preload = () => (modules ??= Promise.all([import('../ui/index.ts'), loadVendor(config)]));
+  // Chunks are resolved against the script's own URL, wherever the site hosts it.
+  const base = script?.src || new URL('/dist/guestchat.js', location.href).href;
+  let modules: Promise<[AppModule, VendorFactory]> | undefined;
+  const preload = () => (modules ??= Promise.all([importBeside<AppModule>(base, 'chunks/app.js'), loadVendor(base, config)]));
 
   function ensureApp(open: boolean): Promise<WidgetHandle | undefined> {
     loading ??= preload()

@@ -68,6 +68,11 @@ export function createSession(options: SessionOptions) {
   /** The visitor's sends not yet stored by the server, in order. */
   const outbox: { clientId: string; text: string }[] = [];
   const readSent = new Set<string>();
+  /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
+  const unreadIds = new Set<string>();
+  const syncUnread = () => {
+    if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
+  };
 
   const setStatus = (next: WidgetStatus) => {
     if (status.peek() === next) return;
@@ -234,6 +239,13 @@ export function createSession(options: SessionOptions) {
         onMessage(event.message);
         cursor = event.cursor;
         break;
+      case 'seen':
+        for (const id of event.messageIds) {
+          readSent.add(id);
+          unreadIds.delete(id);
+        }
+        syncUnread();
+        break;
       case 'receipt':
         messages.value = applyReceipt(messages.peek(), event.messageIds, event.status);
         break;
@@ -283,13 +295,25 @@ export function createSession(options: SessionOptions) {
       if (queued >= 0) outbox.splice(queued, 1);
     }
     messages.value = mergeServerMessage(before, message);
+    announce(message);
     if (known) return;
-    emit('message', { id: message.id, from: message.from, text: message.text, at: message.at, ...(conversationId.peek() ? { conversationId: conversationId.peek()! } : {}) });
     if (message.from === 'agent') {
       agentTyping.value = false;
       if (isSeen()) markSeen([message.id]);
-      else unread.value = unread.peek() + 1;
+      else if (!readSent.has(message.id)) {
+        unreadIds.add(message.id);
+        syncUnread();
+      }
     }
+  }
+
+  /** The public `message` event, once per stored message whichever way we learnt of it. */
+  const announced = new Set<string>();
+  function announce(message: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) {
+    if (announced.has(message.id)) return;
+    announced.add(message.id);
+    const conversation = conversationId.peek();
+    emit('message', { id: message.id, from: message.from, text: message.text, at: message.at, ...(conversation ? { conversationId: conversation } : {}) });
   }
 
   const isSeen = () => panelOpen.peek() && (typeof document === 'undefined' || document.visibilityState === 'visible');
@@ -302,7 +326,8 @@ export function createSession(options: SessionOptions) {
   }
 
   function markAllSeen() {
-    unread.value = 0;
+    unreadIds.clear();
+    syncUnread();
     markSeen(messages.peek().filter((m) => m.from === 'agent' && m.id).map((m) => m.id!));
   }
 
@@ -319,6 +344,7 @@ export function createSession(options: SessionOptions) {
           const receipt = await conn.send(next.text, next.clientId);
           if (outbox[0] === next) outbox.shift();
           messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
+          announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
         } catch (cause) {
           const failure = toGuestChatError(cause);
           if (conn !== connection || failure.reason === 'connection-lost' || failure.reason === 'request-timeout' || failure.reason === 'network') {

@@ -1,0 +1,45 @@
+/**
+ * LivePerson's side of the token lifecycle. The external token is opaque (its claims are not
+ * public), so its times come from the documented defaults counted on our corrected clock; the
+ * consumer JWT's times come from its own `iat`/`exp`.
+ */
+import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
+import type { IdpClient } from './idp.ts';
+import { readConsumerClaims } from './jwt.ts';
+
+/** Documented default lifetime of the external token. */
+export const EXTERNAL_TOKEN_LIFETIME_MS = 10 * 60_000;
+/** Documented default refresh window of an anonymous identity, counted from its first issue. */
+export const REFRESH_WINDOW_MS = 730 * 3_600_000;
+
+export function createLivePersonAuth(idp: IdpClient, clock: Clock): AuthAdapter {
+  return {
+    async issue(): Promise<Identity> {
+      const token = await idp.issue();
+      const issuedAt = clock.now();
+      return {
+        token,
+        issuedAt,
+        expiresAt: issuedAt + EXTERNAL_TOKEN_LIFETIME_MS,
+        windowEndsAt: issuedAt + REFRESH_WINDOW_MS,
+      };
+    },
+
+    async refresh(identity: Identity): Promise<Identity> {
+      const token = await idp.refresh(identity.token);
+      // Same identity: the window still counts from the first issue, the subject stays.
+      return { ...identity, token, expiresAt: clock.now() + EXTERNAL_TOKEN_LIFETIME_MS };
+    },
+
+    async exchange(identity: Identity): Promise<AccessToken> {
+      const token = await idp.authenticate(identity.token);
+      const claims = readConsumerClaims(token);
+      return {
+        token,
+        subject: claims.sub,
+        issuedAt: claims.iat === undefined ? clock.now() : claims.iat * 1000,
+        expiresAt: claims.exp * 1000,
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * GuestChat's LivePerson adapter: Domain API discovery, the anonymous IdP and the Messaging
+ * Window WebSocket. Loaded as its own chunk, only on pages configured for LivePerson.
+ */
+import { GuestChatError } from '../../errors.ts';
+import type { Clock, LivePersonConfig, Vendor, VendorConfig } from '../types.ts';
+import { createLivePersonAuth } from './auth.ts';
+import { createDomainResolver } from './domain.ts';
+import type { FetchLike } from './http.ts';
+import { createIdpClient } from './idp.ts';
+import type { WebSocketFactory, WebSocketLike } from './socket.ts';
+import { createLivePersonTransport } from './transport.ts';
+
+/** Platform seams, for tests and the QA page; the browser's own by default. */
+export interface LivePersonDeps {
+  fetch?: FetchLike;
+  createSocket?: WebSocketFactory;
+  random?: () => number;
+  userAgent?: string;
+}
+
+export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
+/** The same, typed as the session's vendor factory; throws for a configuration of another vendor. */
+export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
+export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
+  if (config.adapter !== 'liveperson') {
+    throw new GuestChatError('config-bad-adapter', 'The LivePerson adapter was given another vendor\'s configuration');
+  }
+  // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
+  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
+  const createSocket: WebSocketFactory = deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
+  const hosts = createDomainResolver(config, { fetch: fetchFn });
+  const idp = createIdpClient({
+    account: config.account,
+    connectorId: config.connectorId,
+    idpOrigin: async () => (await hosts.resolve()).idp,
+    fetch: fetchFn,
+  });
+  return {
+    auth: createLivePersonAuth(idp, clock),
+    transport: createLivePersonTransport({
+      account: config.account,
+      clock,
+      hosts,
+      createSocket,
+      random: deps.random,
+      userAgent: deps.userAgent ?? (typeof navigator === 'undefined' ? undefined : navigator.userAgent),
+    }),
+  };
+}
+
+export { reconnectDelayMs } from './backoff.ts';
+export type { WebSocketFactory, WebSocketLike } from './socket.ts';
+export type { FetchLike } from './http.ts';

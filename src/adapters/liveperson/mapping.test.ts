@@ -1,0 +1,298 @@
+import { describe, expect, it } from 'vitest';
+import { createMappingContext, mapNotification, parseMessageId, type MappingContext } from './mapping.ts';
+import { UNSUPPORTED_CONTENT_TEXT, parseFrame, type NotificationFrame } from './protocol.ts';
+
+const ME = 'consumer-1';
+const AGENT = 'agent-7';
+const CONV = 'conv-1';
+
+function ctx(attached = true): MappingContext {
+  const c = createMappingContext(ME, () => 42);
+  if (attached) c.conversation = { id: CONV, dialogId: CONV };
+  return c;
+}
+
+function ms(changes: unknown): NotificationFrame {
+  return { kind: 'notification', type: 'ms.MessagingEventNotification', body: { changes } };
+}
+
+function agentChange(sequence: number, event: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    sequence,
+    originatorId: AGENT,
+    originatorMetadata: { id: AGENT, role: 'ASSIGNED_AGENT' },
+    serverTimestamp: 1000 + sequence,
+    conversationId: CONV,
+    dialogId: CONV,
+    event,
+    ...extra,
+  };
+}
+
+function ownChange(sequence: number, event: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { ...agentChange(sequence, event, extra), originatorId: ME, originatorMetadata: { id: ME, role: 'CONSUMER' } };
+}
+
+const text = (message: string) => ({ type: 'ContentEvent', contentType: 'text/plain', message });
+
+function cqm(changes: unknown, type = 'cqm.ExConversationChangeNotification'): NotificationFrame {
+  return { kind: 'notification', type, body: { subscriptionId: 's1', changes } };
+}
+
+function upsert(details: Record<string, unknown>, convId = CONV) {
+  return {
+    type: 'UPSERT',
+    result: {
+      convId,
+      effectiveTTR: -1,
+      conversationDetails: {
+        brandId: '12345678',
+        state: 'OPEN',
+        stage: 'OPEN',
+        participants: [{ id: ME, role: 'CONSUMER' }],
+        dialogs: [{ dialogId: convId, dialogType: 'MAIN', state: 'OPEN' }],
+        ...details,
+      },
+    },
+  };
+}
+
+describe('ms.MessagingEventNotification mapping', () => {
+  it('maps an agent text message with id, sender, time and cursor, and asks to ACCEPT it', () => {
+    const c = ctx();
+    const result = mapNotification(ms([agentChange(3, text('Hello'))]), c);
+    expect(result.events).toEqual([
+      { type: 'message', message: { id: 'conv-1:3', from: 'agent', text: 'Hello', at: 1003 }, cursor: '3' },
+    ]);
+    expect(result.accept).toEqual([{ dialogId: CONV, conversationId: CONV, sequence: 3 }]);
+  });
+
+  it('recognises our own echo and its clientId; never ACCEPTs it', () => {
+    const result = mapNotification(
+      ms([ownChange(0, text('hi'), { metadata: [{ type: 'ExternalId', id: 'guestchat:client-abc' }] })]),
+      ctx(),
+    );
+    expect(result.events).toEqual([
+      { type: 'message', message: { id: 'conv-1:0', from: 'visitor', text: 'hi', at: 1000, clientId: 'client-abc' }, cursor: '0' },
+    ]);
+    expect(result.accept).toEqual([]);
+  });
+
+  it('treats originatorId == sub as own even without metadata, and ignores foreign ExternalIds', () => {
+    const change = { sequence: 1, originatorId: ME, dialogId: CONV, event: text('x'), metadata: { type: 'ExternalId', id: 'brand-button-1' } };
+    const [event] = mapNotification(ms([change]), ctx()).events;
+    expect(event).toMatchObject({ type: 'message', message: { from: 'visitor', at: 42 } });
+    expect(event?.type === 'message' && event.message.clientId).toBeUndefined();
+  });
+
+  it('de-duplicates by (dialogId, sequence) and keeps the highest sequence as cursor', () => {
+    const c = ctx();
+    mapNotification(ms([agentChange(5, text('five'))]), c);
+    const again = mapNotification(ms([agentChange(5, text('five')), agentChange(4, text('four'))]), c);
+    expect(again.events).toEqual([
+      { type: 'message', message: expect.objectContaining({ id: 'conv-1:4', text: 'four' }), cursor: '5' },
+    ]);
+  });
+
+  it('does not emit what was held before the connection (sequence <= floor)', () => {
+    const c = ctx();
+    c.floor.set(CONV, 6);
+    const result = mapNotification(ms([agentChange(6, text('held')), agentChange(7, text('new'))]), c);
+    expect(result.events.map((e) => e.type === 'message' && e.message.id)).toEqual(['conv-1:7']);
+    expect(result.accept.map((a) => a.sequence)).toEqual([7]);
+  });
+
+  it('accepts a bare object where the changes array is expected', () => {
+    const result = mapNotification(ms(agentChange(1, text('bare'))), ctx());
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({ type: 'message', message: { text: 'bare' } });
+  });
+
+  it('gives rich content a text fallback: text elements, button titles, image captions', () => {
+    const content = {
+      type: 'vertical',
+      elements: [
+        { type: 'image', url: 'https://x/y.png', caption: 'A photo' },
+        { type: 'text', text: 'Pick one' },
+        { type: 'horizontal', elements: [{ type: 'button', title: 'Yes', click: { actions: [] } }, { type: 'button', title: 'No' }] },
+        { type: 'map', la: 1, lo: 2 },
+      ],
+    };
+    const [event] = mapNotification(ms([agentChange(2, { type: 'RichContentEvent', content })]), ctx()).events;
+    expect(event).toMatchObject({ type: 'message', message: { from: 'agent', text: 'A photo\nPick one\nYes\nNo' } });
+  });
+
+  it('shows a plain fallback for content it cannot read', () => {
+    const c = ctx();
+    const result = mapNotification(
+      ms([
+        agentChange(1, { type: 'RichContentEvent', content: { type: 'map', la: 1, lo: 2 } }),
+        agentChange(2, { type: 'ContentEvent', contentType: 'hosted/file', message: { caption: 'invoice.pdf' } }),
+        agentChange(3, { type: 'ContentEvent', contentType: 'forms/secure-invitation', message: { formId: 1 } }),
+        agentChange(4, { type: 'ContentEvent', contentType: 'text/html', message: '<b>Bold</b> &amp; plain' }),
+      ]),
+      c,
+    );
+    expect(result.events.map((e) => (e.type === 'message' ? e.message.text : e.type))).toEqual([
+      UNSUPPORTED_CONTENT_TEXT,
+      'invoice.pdf',
+      UNSUPPORTED_CONTENT_TEXT,
+      'Bold & plain',
+    ]);
+  });
+
+  it('hides AGENTS_AND_MANAGERS messages but still advances the cursor', () => {
+    const c = ctx();
+    const hidden = mapNotification(ms([agentChange(8, text('internal'), { messageAudience: 'AGENTS_AND_MANAGERS' })]), c);
+    expect(hidden.events).toEqual([]);
+    expect(hidden.accept).toEqual([]);
+    const next = mapNotification(ms([agentChange(9, text('public'), { messageAudience: 'ALL' })]), c);
+    expect(next.events[0]).toMatchObject({ cursor: '9' });
+  });
+
+  it('labels bots as agents and other roles as system', () => {
+    const events = mapNotification(
+      ms([
+        { ...agentChange(1, text('bot')), originatorMetadata: { id: 'bot', role: 'AGENT' }, originatorId: 'bot' },
+        { ...agentChange(2, text('sys')), originatorMetadata: { id: 'ctl', role: 'CONTROLLER' }, originatorId: 'ctl' },
+      ]),
+      ctx(),
+    ).events;
+    expect(events.map((e) => e.type === 'message' && e.message.from)).toEqual(['agent', 'system']);
+  });
+
+  it('maps agent chat states to typing (no sequence needed) and ignores our own echo', () => {
+    const agentState = (chatState: string) => ({
+      originatorId: AGENT,
+      originatorMetadata: { role: 'ASSIGNED_AGENT' },
+      dialogId: CONV,
+      event: { type: 'ChatStateEvent', chatState },
+    });
+    const result = mapNotification(
+      ms([
+        agentState('COMPOSING'),
+        { ...agentState('COMPOSING'), originatorId: ME, originatorMetadata: { role: 'CONSUMER' } },
+        agentState('PAUSE'),
+        agentState('SOMETHING_NEW'),
+      ]),
+      ctx(),
+    );
+    expect(result.events).toEqual([
+      { type: 'typing', on: true },
+      { type: 'typing', on: false },
+      { type: 'typing', on: false },
+    ]);
+  });
+
+  it('maps agent accept statuses to receipts and records our own as coverage', () => {
+    const c = ctx();
+    const result = mapNotification(
+      ms([
+        agentChange(1, text('hello')),
+        ownChange(2, { type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [1] }),
+        ownChange(3, text('hi')),
+        agentChange(4, { type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [3] }),
+        agentChange(5, { type: 'AcceptStatusEvent', status: 'READ', sequenceList: 3 }),
+        agentChange(6, { type: 'AcceptStatusEvent', status: 'ACTION', sequenceList: [1] }),
+      ]),
+      c,
+    );
+    expect(result.events.filter((e) => e.type === 'receipt')).toEqual([
+      { type: 'receipt', status: 'delivered', messageIds: ['conv-1:3'] },
+      { type: 'receipt', status: 'read', messageIds: ['conv-1:3'] },
+    ]);
+    // Our ACCEPT for 1 came later in the same history: nothing left to accept.
+    expect(result.accept).toEqual([]);
+    expect(c.ownAccepted.get(CONV)?.has(1)).toBe(true);
+  });
+
+  it('ignores unknown notification types and event types', () => {
+    expect(mapNotification({ kind: 'notification', type: 'ms.SomethingNew', body: { changes: [1] } }, ctx()).events).toEqual([]);
+    expect(mapNotification(ms([agentChange(1, { type: 'FutureEvent' })]), ctx()).events).toEqual([]);
+  });
+
+  it('reports unreadable notifications as protocol-error and never throws', () => {
+    const noBody = mapNotification({ kind: 'notification', type: 'ms.MessagingEventNotification', body: 'x' }, ctx());
+    expect(noBody.events).toEqual([{ type: 'protocol-error', error: expect.objectContaining({ reason: 'bad-server-data' }) }]);
+    const noSequence = mapNotification(ms([{ ...agentChange(0, text('x')), sequence: undefined }, 'garbage']), ctx());
+    expect(noSequence.events.map((e) => e.type)).toEqual(['protocol-error', 'protocol-error']);
+  });
+});
+
+describe('frame parsing', () => {
+  it('throws bad-server-data for unparsable frames', () => {
+    expect(() => parseFrame('{not json')).toThrow(expect.objectContaining({ reason: 'bad-server-data' }));
+    expect(() => parseFrame('[1,2]')).toThrow(expect.objectContaining({ reason: 'bad-server-data' }));
+    expect(() => parseFrame(new ArrayBuffer(2))).toThrow(expect.objectContaining({ reason: 'bad-server-data' }));
+  });
+
+  it('reads responses with numeric or string reqId and passes unknown kinds', () => {
+    expect(parseFrame('{"kind":"resp","reqId":7,"code":200,"type":"x","body":{"a":1}}')).toEqual({
+      kind: 'resp',
+      reqId: '7',
+      code: 200,
+      type: 'x',
+      body: { a: 1 },
+    });
+    expect(parseFrame('{"kind":"resp","reqId":"8","code":400}')).toMatchObject({ reqId: '8', code: 400, body: undefined });
+    expect(parseFrame('{"kind":"ping"}')).toEqual({ kind: 'other' });
+  });
+
+  it('parses message ids whose dialog id contains colons', () => {
+    expect(parseMessageId('a:b:12')).toEqual({ dialogId: 'a:b', sequence: 12 });
+    expect(parseMessageId('nope')).toBeUndefined();
+  });
+});
+
+describe('ExConversationChangeNotification mapping', () => {
+  it('announces an agent once when ASSIGNED_AGENT appears', () => {
+    const c = ctx();
+    const withAgent = upsert({ participants: [{ id: ME, role: 'CONSUMER' }, { id: AGENT, role: 'ASSIGNED_AGENT' }] });
+    expect(mapNotification(cqm([upsert({})]), c).events).toEqual([]);
+    expect(mapNotification(cqm([withAgent]), c).events).toEqual([{ type: 'agent-joined' }]);
+    expect(mapNotification(cqm([withAgent]), c).events).toEqual([]);
+  });
+
+  it('reads legacy participantsPId and the aam. prefix', () => {
+    const legacy = upsert({ participants: undefined, participantsPId: { CONSUMER: [ME], ASSIGNED_AGENT: AGENT } });
+    expect(mapNotification(cqm(legacy, 'aam.ExConversationChangeNotification'), ctx()).events).toEqual([{ type: 'agent-joined' }]);
+  });
+
+  it.each([
+    [{ stage: 'CLOSE', state: 'CLOSE', closeReason: 'CONSUMER' }, 'visitor'],
+    [{ stage: 'CLOSE', state: 'CLOSE', closeReason: 'AGENT' }, 'agent'],
+    [{ stage: 'CLOSE', closeReason: 'TIMEOUT' }, 'system'],
+    [{ stage: undefined, state: 'CLOSE' }, 'system'],
+  ])('reports the close of %j as by %s, once', (details, by) => {
+    const c = ctx();
+    expect(mapNotification(cqm([upsert(details)]), c).events).toEqual([{ type: 'conversation-closed', conversationId: CONV, by }]);
+    expect(c.conversation).toBeUndefined();
+    expect(mapNotification(cqm([upsert(details)]), c).events).toEqual([]);
+  });
+
+  it('does not treat MAIN dialog CLOSE with an open stage as over (post-survey)', () => {
+    expect(mapNotification(cqm([upsert({ stage: 'OPEN', state: 'CLOSE' })]), ctx()).events).toEqual([]);
+  });
+
+  it('reports DELETE of the attached conversation as closed', () => {
+    const c = ctx();
+    expect(mapNotification(cqm({ type: 'DELETE', result: { convId: CONV } }), c).events).toEqual([
+      { type: 'conversation-closed', conversationId: CONV, by: 'system' },
+    ]);
+  });
+
+  it('hands other open conversations of this consumer back for attaching, not others', () => {
+    const c = ctx(false);
+    const result = mapNotification(
+      cqm([
+        upsert({}, 'conv-2'),
+        upsert({ participants: [{ id: 'someone-else', role: 'CONSUMER' }] }, 'conv-3'),
+        upsert({ stage: 'CLOSE' }, 'conv-4'),
+        { type: 'UNKNOWN', result: { convId: 'conv-5' } },
+      ]),
+      c,
+    );
+    expect(result.events).toEqual([]);
+    expect(result.openConversations.map((o) => o.conversationId)).toEqual(['conv-2']);
+  });
+});

@@ -1,0 +1,264 @@
+/**
+ * From LivePerson notifications to GuestChat's normalized transport events. Pure and
+ * synchronous: the state lives in a `MappingContext` the connection owns, the side effects
+ * (ACCEPT to publish, conversations to attach to) come back as data.
+ */
+import { GuestChatError } from '../../errors.ts';
+import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
+import {
+  MESSAGING_NOTIFICATION,
+  closedBy,
+  contentEventText,
+  isConversationNotification,
+  readChanges,
+  readClientId,
+  readConversationChange,
+  readMessagingChange,
+  richContentText,
+  type ConversationChange,
+  type MessagingChange,
+  type NotificationFrame,
+} from './protocol.ts';
+
+export interface AttachedConversation {
+  id: string;
+  dialogId: string;
+}
+
+export interface MappingContext {
+  /** consumerId (`sub` of the consumer JWT): `originatorId` of our own events. */
+  readonly consumerId: string;
+  /** Time for events without a server timestamp. */
+  readonly now: () => number;
+  /** The conversation this connection is attached to. */
+  conversation: AttachedConversation | undefined;
+  /** Conversations already reported closed. */
+  readonly closed: Set<string>;
+  /** `conversationId:agentId` of agents already announced. */
+  readonly agents: Set<string>;
+  /** `dialogId:sequence` of stored events already handled on this connection. */
+  readonly seen: Set<string>;
+  /** Highest sequence seen per dialog (the resume cursor). */
+  readonly highest: Map<string, number>;
+  /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
+  readonly floor: Map<string, number>;
+  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
+  readonly ownAccepted: Map<string, Set<number>>;
+  /** Per dialog, agent sequences covered by our own READ. */
+  readonly ownRead: Map<string, Set<number>>;
+  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
+  readonly ownMessages: Map<string, Set<number>>;
+  /** Conversation of each dialog seen. */
+  readonly dialogConversation: Map<string, string>;
+}
+
+/** `shared` sets outlive one connection: agents and closes are announced once per page. */
+export function createMappingContext(
+  consumerId: string,
+  now: () => number,
+  shared: { agents?: Set<string>; closed?: Set<string> } = {},
+): MappingContext {
+  return {
+    consumerId,
+    now,
+    conversation: undefined,
+    closed: shared.closed ?? new Set(),
+    agents: shared.agents ?? new Set(),
+    seen: new Set(),
+    highest: new Map(),
+    floor: new Map(),
+    ownAccepted: new Map(),
+    ownRead: new Map(),
+    ownMessages: new Map(),
+    dialogConversation: new Map(),
+  };
+}
+
+export interface AcceptTarget {
+  dialogId: string;
+  conversationId: string;
+  sequence: number;
+}
+
+export interface MappingResult {
+  /** Events for the session, in order. */
+  events: TransportEvent[];
+  /** Agent messages to ACCEPT (own coverage already subtracted). */
+  accept: AcceptTarget[];
+  /** Open conversations of this consumer other than the attached one. */
+  openConversations: ConversationChange[];
+}
+
+export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  for (const value of values) set.add(value);
+}
+
+export function has(map: Map<string, Set<number>>, key: string, value: number): boolean {
+  return map.get(key)?.has(value) ?? false;
+}
+
+export const messageId = (dialogId: string, sequence: number): string => `${dialogId}:${sequence}`;
+
+/** `dialogId:sequence` back into its parts (dialog ids may themselves contain colons). */
+export function parseMessageId(id: string): { dialogId: string; sequence: number } | undefined {
+  const at = id.lastIndexOf(':');
+  if (at <= 0) return undefined;
+  const sequence = Number(id.slice(at + 1));
+  if (!Number.isInteger(sequence) || sequence < 0) return undefined;
+  return { dialogId: id.slice(0, at), sequence };
+}
+
+function protocolError(message: string): TransportEvent {
+  return { type: 'protocol-error', error: new GuestChatError('bad-server-data', message) };
+}
+
+function isOwn(change: MessagingChange, ctx: MappingContext): boolean {
+  return change.originatorId === ctx.consumerId || change.role === 'CONSUMER';
+}
+
+function senderOf(change: MessagingChange, ctx: MappingContext): Sender {
+  if (isOwn(change, ctx)) return 'visitor';
+  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
+  if (change.role === undefined || change.role === 'ASSIGNED_AGENT' || change.role === 'AGENT') return 'agent';
+  return 'system';
+}
+
+function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result: MappingResult): void {
+  const eventType = change.event['type'];
+  const own = isOwn(change, ctx);
+  ctx.dialogConversation.set(change.dialogId, change.conversationId);
+
+  if (eventType === 'ChatStateEvent') {
+    // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
+    if (!own) result.events.push({ type: 'typing', on: change.event['chatState'] === 'COMPOSING' });
+    return;
+  }
+  if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
+
+  const { dialogId, sequence } = change;
+  if (sequence === undefined || sequence < 0) {
+    result.events.push(protocolError(`${eventType} without a sequence`));
+    return;
+  }
+  const key = messageId(dialogId, sequence);
+  if (ctx.seen.has(key)) return;
+  ctx.seen.add(key);
+  ctx.highest.set(dialogId, Math.max(ctx.highest.get(dialogId) ?? -1, sequence));
+  const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
+
+  if (eventType === 'AcceptStatusEvent') {
+    const status = change.event['status'];
+    const sequences = (Array.isArray(change.event['sequenceList']) ? change.event['sequenceList'] : [change.event['sequenceList']])
+      .filter((s): s is number => typeof s === 'number' && Number.isInteger(s) && s >= 0);
+    if (own) {
+      // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
+      if (status === 'ACCEPT' || status === 'READ') addTo(ctx.ownAccepted, dialogId, sequences);
+      if (status === 'READ') {
+        addTo(ctx.ownRead, dialogId, sequences);
+        // Read here, in another tab or before a reload: not unread any more.
+        if (sequences.length) result.events.push({ type: 'seen', messageIds: sequences.map((s) => messageId(dialogId, s)) });
+      }
+      return;
+    }
+    if (alreadyHeld || sequences.length === 0) return;
+    if (status === 'ACCEPT' || status === 'READ') {
+      result.events.push({
+        type: 'receipt',
+        status: status === 'ACCEPT' ? 'delivered' : 'read',
+        messageIds: sequences.map((s) => messageId(dialogId, s)),
+      });
+    }
+    return;
+  }
+
+  if (own) addTo(ctx.ownMessages, dialogId, [sequence]);
+  if (alreadyHeld) return;
+  if (change.audience === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
+
+  const from = senderOf(change, ctx);
+  const message: ChatMessage = {
+    id: key,
+    from,
+    text: eventType === 'ContentEvent' ? contentEventText(change.event) : richContentText(change.event['content'] ?? change.event['message']),
+    at: change.serverTimestamp ?? ctx.now(),
+  };
+  if (from === 'visitor') {
+    const clientId = readClientId(change.metadata);
+    if (clientId !== undefined) message.clientId = clientId;
+  }
+  result.events.push({ type: 'message', message, cursor: String(ctx.highest.get(dialogId)) });
+  if (from === 'agent') result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
+}
+
+function isOurs(change: ConversationChange, ctx: MappingContext): boolean {
+  return change.consumerIds === undefined || change.consumerIds.length === 0 || change.consumerIds.includes(ctx.consumerId);
+}
+
+/** agent-joined for agents of this conversation not announced yet (once per agent id). */
+export function announceAgents(change: ConversationChange, ctx: MappingContext, silently = false): TransportEvent[] {
+  const events: TransportEvent[] = [];
+  for (const agentId of change.agentIds) {
+    const key = `${change.conversationId}:${agentId}`;
+    if (ctx.agents.has(key)) continue;
+    ctx.agents.add(key);
+    if (!silently) events.push({ type: 'agent-joined' });
+  }
+  return events;
+}
+
+function mapConversationChange(change: ConversationChange, ctx: MappingContext, result: MappingResult): void {
+  const attached = ctx.conversation;
+  if (attached !== undefined && change.conversationId === attached.id) {
+    if (change.type === 'DELETE' || change.over) {
+      ctx.conversation = undefined;
+      if (!ctx.closed.has(change.conversationId)) {
+        ctx.closed.add(change.conversationId);
+        result.events.push({
+          type: 'conversation-closed',
+          conversationId: change.conversationId,
+          by: change.type === 'DELETE' ? 'system' : closedBy(change.closeReason),
+        });
+      }
+      return;
+    }
+    result.events.push(...announceAgents(change, ctx));
+    return;
+  }
+  if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx)) return;
+  result.openConversations.push(change);
+}
+
+/**
+ * Map one notification. Never throws: what cannot be understood becomes a `protocol-error`
+ * event; unknown notification types, event types, fields and enum values are ignored.
+ */
+export function mapNotification(frame: NotificationFrame, ctx: MappingContext): MappingResult {
+  const result: MappingResult = { events: [], accept: [], openConversations: [] };
+  const messaging = frame.type === MESSAGING_NOTIFICATION;
+  if (!messaging && !isConversationNotification(frame.type)) return result;
+  let changes: unknown[];
+  try {
+    changes = readChanges(frame.body);
+  } catch (error) {
+    result.events.push({ type: 'protocol-error', error: error as GuestChatError });
+    return result;
+  }
+  for (const raw of changes) {
+    if (messaging) {
+      const change = readMessagingChange(raw);
+      if (change === undefined) result.events.push(protocolError('Unreadable messaging change'));
+      else mapMessagingChange(change, ctx, result);
+    } else {
+      const change = readConversationChange(raw);
+      if (change !== undefined) mapConversationChange(change, ctx, result);
+    }
+  }
+  // History may hold our ACCEPT after the message it covers: subtract coverage at the end.
+  result.accept = result.accept.filter((target) => !has(ctx.ownAccepted, target.dialogId, target.sequence));
+  return result;
+}

@@ -1,0 +1,569 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AccessToken, Connection, TransportEvent } from '../types.ts';
+import type { DomainResolver } from './domain.ts';
+import type { WebSocketLike } from './socket.ts';
+import { fixedClock } from './test-helpers.ts';
+import { createLivePersonTransport } from './transport.ts';
+
+const ME = 'consumer-1';
+const ACCESS: AccessToken = { token: 'h.p.s', subject: ME, issuedAt: 0, expiresAt: 9e15 };
+
+type Frame = { kind: string; id: string; type: string; body?: any; headers?: any[]; metadata?: any[] };
+type Handler = (frame: Frame, socket: FakeSocket) => void;
+
+const deliver = (fn: () => void) => void Promise.resolve().then(fn);
+
+class FakeSocket implements WebSocketLike {
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  readonly sent: Frame[] = [];
+  closedWith: number | undefined;
+
+  constructor(
+    readonly url: string,
+    private readonly server: FakeLivePerson,
+  ) {
+    deliver(() => this.onopen?.({}));
+  }
+
+  send(data: string): void {
+    const frame = JSON.parse(data) as Frame;
+    this.sent.push(frame);
+    this.server.handle(frame, this);
+  }
+
+  close(code?: number): void {
+    this.closedWith = code;
+  }
+
+  // server side
+  push(frame: unknown): void {
+    deliver(() => this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) }));
+  }
+  resp(frame: Frame, code: number, body?: unknown): void {
+    this.push({ kind: 'resp', reqId: frame.id, code, type: `${frame.type}Response`, body });
+  }
+  notify(type: string, body: unknown): void {
+    this.push({ kind: 'notification', type, body });
+  }
+  serverClose(code: number): void {
+    deliver(() => this.onclose?.({ code, reason: '' }));
+  }
+  sentOf(type: string): Frame[] {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
+
+interface Conversation {
+  id: string;
+  state: 'OPEN' | 'CLOSE';
+  agents: string[];
+  events: any[]; // stored events (with sequence)
+}
+
+/** Just enough of LivePerson's consumer socket to drive the transport. */
+class FakeLivePerson {
+  readonly sockets: FakeSocket[] = [];
+  readonly conversations = new Map<string, Conversation>();
+  readonly overrides = new Map<string, Handler>();
+  silent = new Set<string>();
+  subscriptions = 0;
+  created = 0;
+
+  open(id: string, agents: string[] = [], events: any[] = []): Conversation {
+    const conversation: Conversation = { id, state: 'OPEN', agents, events };
+    this.conversations.set(id, conversation);
+    return conversation;
+  }
+
+  upsert(c: Conversation, details: Record<string, unknown> = {}) {
+    return {
+      type: 'UPSERT',
+      result: {
+        convId: c.id,
+        conversationDetails: {
+          state: c.state,
+          stage: c.state,
+          startTs: 1,
+          participants: [{ id: ME, role: 'CONSUMER' }, ...c.agents.map((id) => ({ id, role: 'ASSIGNED_AGENT' }))],
+          dialogs: [{ dialogId: c.id, dialogType: 'MAIN', state: c.state }],
+          ...details,
+        },
+      },
+    };
+  }
+
+  get last(): FakeSocket {
+    const socket = this.sockets.at(-1);
+    if (socket === undefined) throw new Error('no socket');
+    return socket;
+  }
+
+  handle(frame: Frame, socket: FakeSocket): void {
+    if (this.silent.has(frame.type)) return;
+    const override = this.overrides.get(frame.type);
+    if (override !== undefined) return override(frame, socket);
+    switch (frame.type) {
+      case 'InitConnection':
+        return socket.resp(frame, 200, 'OK');
+      case '.GetClock':
+        return socket.resp(frame, 200, { currentTime: 5_000_000 });
+      case 'cqm.SubscribeExConversations': {
+        const subscriptionId = `sub-${++this.subscriptions}`;
+        socket.resp(frame, 200, { subscriptionId });
+        const open = [...this.conversations.values()].filter((c) => c.state === 'OPEN');
+        return socket.notify('cqm.ExConversationChangeNotification', { subscriptionId, changes: open.map((c) => this.upsert(c)) });
+      }
+      case 'ms.SubscribeMessagingEvents': {
+        const c = this.conversations.get(frame.body.conversationId);
+        if (c === undefined) return socket.resp(frame, 404, 'unknown');
+        socket.resp(frame, 200, {});
+        return socket.notify('ms.MessagingEventNotification', {
+          changes: c.events.filter((e) => e.sequence >= frame.body.fromSeq),
+        });
+      }
+      case 'cm.ConsumerRequestConversation': {
+        const c = this.open(`conv-new-${++this.created}`);
+        socket.resp(frame, 200, { conversationId: c.id });
+        return socket.notify('cqm.ExConversationChangeNotification', { subscriptionId: 'sub-1', changes: [this.upsert(c)] });
+      }
+      case 'ms.PublishEvent': {
+        const c = this.conversations.get(frame.body.conversationId);
+        if (c === undefined || c.state !== 'OPEN') return socket.resp(frame, 400, 'closed');
+        if (frame.body.event.type === 'ChatStateEvent') return socket.resp(frame, 200, { sequence: 0 });
+        const sequence = c.events.length;
+        const stored = {
+          sequence,
+          originatorId: ME,
+          originatorMetadata: { id: ME, role: 'CONSUMER' },
+          serverTimestamp: 7000 + sequence,
+          conversationId: c.id,
+          dialogId: c.id,
+          event: frame.body.event,
+          metadata: frame.metadata,
+        };
+        c.events.push(stored);
+        socket.resp(frame, 200, { sequence });
+        return socket.notify('ms.MessagingEventNotification', { changes: [stored] });
+      }
+      case 'cm.UpdateConversationField': {
+        const c = this.conversations.get(frame.body.conversationId);
+        if (c === undefined) return socket.resp(frame, 404, 'unknown');
+        c.state = 'CLOSE';
+        socket.resp(frame, 200, 'OK Conversation resolved successfully');
+        return socket.notify('cqm.ExConversationChangeNotification', {
+          subscriptionId: 'sub-1',
+          changes: [this.upsert(c, { closeReason: 'CONSUMER' })],
+        });
+      }
+      default:
+        return socket.resp(frame, 200, {});
+    }
+  }
+}
+
+function agentMessage(conversationId: string, sequence: number, message: string) {
+  return {
+    sequence,
+    originatorId: 'agent-7',
+    originatorMetadata: { id: 'agent-7', role: 'ASSIGNED_AGENT' },
+    serverTimestamp: 9000 + sequence,
+    conversationId,
+    dialogId: conversationId,
+    event: { type: 'ContentEvent', contentType: 'text/plain', message },
+  };
+}
+
+const hosts: DomainResolver = {
+  resolve: async () => ({ idp: 'https://idp.example', messaging: 'wss://msg.example' }),
+  markStale: () => {},
+};
+
+function setup() {
+  const server = new FakeLivePerson();
+  const clock = fixedClock();
+  const events: TransportEvent[] = [];
+  const transport = createLivePersonTransport({
+    account: '12345678',
+    clock,
+    hosts,
+    createSocket: (url) => {
+      const socket = new FakeSocket(url, server);
+      server.sockets.push(socket);
+      return socket;
+    },
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130',
+    random: () => 0.5,
+  });
+  const flush = () => vi.advanceTimersByTimeAsync(0);
+  return { server, clock, events, transport, onEvent: (e: TransportEvent) => events.push(e), flush };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('connect', () => {
+  it('opens the consumer socket and sends InitConnection, GetClock, then subscribes to OPEN conversations', async () => {
+    const { server, transport, onEvent, events, clock } = setup();
+    const connection = await transport.connect(ACCESS, undefined, onEvent);
+    const socket = server.last;
+    expect(socket.url).toBe('wss://msg.example/ws_api/account/12345678/messaging/consumer?v=3');
+    expect(socket.sent.map((f) => f.type)).toEqual(['InitConnection', '.GetClock', 'cqm.SubscribeExConversations']);
+    expect(socket.sent.map((f) => f.id)).toEqual(['1', '2', '3']);
+    const init = socket.sent[0];
+    expect(init?.body).toBeUndefined();
+    expect(init?.headers).toEqual([
+      {
+        type: '.ams.headers.ClientProperties',
+        appId: 'guestchat',
+        deviceFamily: 'DESKTOP',
+        os: 'WINDOWS',
+        features: ['RICH_CONTENT', 'QUICK_REPLIES'],
+      },
+      { type: '.ams.headers.ConsumerAuthentication', jwt: ACCESS.token },
+    ]);
+    expect(socket.sent[2]?.body).toEqual({ convState: ['OPEN'] });
+    expect(connection.conversationId).toBeUndefined();
+    expect(events).toEqual([]);
+    expect(clock.observed).toHaveLength(1);
+    expect(clock.observed[0]?.[0]).toBe(5_000_000);
+  });
+
+  it('resumes the open conversation from the held sequence and does not replay what is held', async () => {
+    const { server, transport, onEvent, events, flush } = setup();
+    server.open('conv-1', ['agent-7'], [agentMessage('conv-1', 0, 'old'), agentMessage('conv-1', 1, 'held'), agentMessage('conv-1', 2, 'new')]);
+    const connection = await transport.connect(ACCESS, { conversationId: 'conv-1', cursor: '1' }, onEvent);
+    await flush();
+    expect(connection.conversationId).toBe('conv-1');
+    expect(server.last.sentOf('ms.SubscribeMessagingEvents')[0]?.body).toEqual({ dialogId: 'conv-1', conversationId: 'conv-1', fromSeq: 1 });
+    // The page resumed with a cursor: its agent was already shown, so no agent-joined.
+    expect(events).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-1' },
+      { type: 'message', message: { id: 'conv-1:2', from: 'agent', text: 'new', at: 9002 }, cursor: '2' },
+    ]);
+    // ACCEPT for the new agent message, batched within 1 s.
+    expect(server.last.sentOf('ms.PublishEvent')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(server.last.sentOf('ms.PublishEvent').map((f) => f.body)).toEqual([
+      { dialogId: 'conv-1', conversationId: 'conv-1', event: { type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [2] } },
+    ]);
+  });
+
+  it('attaches from 0 to an open conversation it was not told about, announcing its agent', async () => {
+    const { server, transport, onEvent, events, flush } = setup();
+    server.open('conv-1', ['agent-7'], [agentMessage('conv-1', 0, 'hello')]);
+    await transport.connect(ACCESS, undefined, onEvent);
+    await flush();
+    expect(server.last.sentOf('ms.SubscribeMessagingEvents')[0]?.body.fromSeq).toBe(0);
+    expect(events.map((e) => e.type)).toEqual(['conversation-open', 'agent-joined', 'message']);
+  });
+
+  it('reports a resumed conversation that is no longer open as closed', async () => {
+    const { transport, onEvent, events } = setup();
+    const connection = await transport.connect(ACCESS, { conversationId: 'conv-gone', cursor: '4' }, onEvent);
+    expect(connection.conversationId).toBeUndefined();
+    expect(events).toEqual([{ type: 'conversation-closed', conversationId: 'conv-gone' }]);
+  });
+
+  it.each([4401, 4407, 1008, 1011])('rejects with auth-rejected when the server closes %i during init', async (code) => {
+    const { server, transport, onEvent, events } = setup();
+    server.overrides.set('InitConnection', (_frame, socket) => socket.serverClose(code));
+    const result = transport.connect(ACCESS, undefined, onEvent).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await result).toMatchObject({ reason: 'auth-rejected', status: code });
+    expect(events).toEqual([]);
+  });
+
+  it('rejects with connection-lost when the server closes otherwise during init', async () => {
+    const { server, transport, onEvent } = setup();
+    server.overrides.set('cqm.SubscribeExConversations', (_frame, socket) => socket.serverClose(1006));
+    const result = transport.connect(ACCESS, undefined, onEvent).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await result).toMatchObject({ reason: 'connection-lost', status: 1006 });
+  });
+
+  it('rejects with network when the socket never opens', async () => {
+    const { transport, onEvent } = setup();
+    const failing = createLivePersonTransport({
+      account: '1',
+      clock: fixedClock(),
+      hosts,
+      createSocket: () => {
+        const socket: WebSocketLike = {
+          onopen: null,
+          onmessage: null,
+          onerror: null,
+          onclose: null,
+          send: () => {},
+          close: () => {},
+        };
+        deliver(() => socket.onclose?.({ code: 1006, reason: '' }));
+        return socket;
+      },
+    });
+    void transport;
+    const result = failing.connect(ACCESS, undefined, onEvent).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await result).toMatchObject({ reason: 'network' });
+  });
+
+  it('gives up on a silent server after 15 s', async () => {
+    const { server, transport, onEvent } = setup();
+    server.silent.add('cqm.SubscribeExConversations');
+    const result = transport.connect(ACCESS, undefined, onEvent).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(await result).toMatchObject({ reason: 'connection-lost' });
+    expect(server.last.closedWith).toBe(1000);
+  });
+});
+
+async function connected(resume?: { conversationId: string; cursor?: string }) {
+  const env = setup();
+  const connection: Connection = await env.transport.connect(ACCESS, resume, env.onEvent);
+  await env.flush();
+  return { ...env, connection };
+}
+
+describe('send', () => {
+  it('creates a conversation on the first message, then publishes with our ExternalId', async () => {
+    const { server, connection, events, flush } = await connected();
+    const receipt = connection.send('Hello there', 'client-1');
+    await flush();
+    expect(await receipt).toEqual({ id: 'conv-new-1:0', at: expect.any(Number) });
+    const socket = server.last;
+    expect(socket.sentOf('cm.ConsumerRequestConversation')[0]?.body).toEqual({
+      channelType: 'MESSAGING',
+      brandId: '12345678',
+      skillId: '-1',
+    });
+    expect(socket.sentOf('ms.SubscribeMessagingEvents')[0]?.body).toEqual({
+      dialogId: 'conv-new-1',
+      conversationId: 'conv-new-1',
+      fromSeq: 0,
+    });
+    const publish = socket.sentOf('ms.PublishEvent')[0];
+    expect(publish?.body).toEqual({
+      dialogId: 'conv-new-1',
+      conversationId: 'conv-new-1',
+      event: { type: 'ContentEvent', contentType: 'text/plain', message: 'Hello there' },
+    });
+    expect(publish?.metadata).toEqual([{ type: 'ExternalId', id: 'guestchat:client-1' }]);
+    expect(connection.conversationId).toBe('conv-new-1');
+    expect(events).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-new-1' },
+      {
+        type: 'message',
+        message: { id: 'conv-new-1:0', from: 'visitor', text: 'Hello there', at: 7000, clientId: 'client-1' },
+        cursor: '0',
+      },
+    ]);
+    // Never ACCEPT our own message.
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(socket.sentOf('ms.PublishEvent')).toHaveLength(1);
+  });
+
+  it('opens one conversation for concurrent first messages', async () => {
+    const { server, connection, flush } = await connected();
+    const both = Promise.all([connection.send('one', 'c1'), connection.send('two', 'c2')]);
+    await flush();
+    expect((await both).map((r) => r.id)).toEqual(['conv-new-1:0', 'conv-new-1:1']);
+    expect(server.last.sentOf('cm.ConsumerRequestConversation')).toHaveLength(1);
+  });
+
+  it('follows the open conversation when the server refuses a new one', async () => {
+    const { server, connection, events, flush } = await connected();
+    server.overrides.set('cm.ConsumerRequestConversation', (frame, socket) => {
+      server.open('conv-other', ['agent-7']);
+      socket.resp(frame, 400, 'Consumer already has an open conversation');
+    });
+    const receipt = connection.send('hi', 'c1');
+    await flush();
+    expect((await receipt).id).toBe('conv-other:0');
+    expect(server.last.sentOf('cqm.SubscribeExConversations')).toHaveLength(2);
+    expect(server.last.sentOf('cqm.UnsubscribeExConversations')[0]?.body).toEqual({ subscriptionId: 'sub-1' });
+    expect(events.slice(0, 2)).toEqual([{ type: 'conversation-open', conversationId: 'conv-other' }, { type: 'agent-joined' }]);
+  });
+
+  it('starts a new conversation when the current one ended under it', async () => {
+    const { server, connection, events, flush } = await connected();
+    await Promise.all([connection.send('first', 'c1'), flush()]);
+    // Closed on the server, and the close notification was lost.
+    const first = server.conversations.get('conv-new-1');
+    if (first) first.state = 'CLOSE';
+    const receipt = connection.send('second', 'c2');
+    await flush();
+    expect((await receipt).id).toBe('conv-new-2:0');
+    expect(events.filter((e) => e.type === 'conversation-closed' || e.type === 'conversation-open')).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-new-1' },
+      { type: 'conversation-closed', conversationId: 'conv-new-1', by: 'system' },
+      { type: 'conversation-open', conversationId: 'conv-new-2' },
+    ]);
+  });
+
+  it('rejects with a reason when publishing is refused', async () => {
+    const { server, connection, flush } = await connected();
+    server.overrides.set('ms.PublishEvent', (frame, socket) => socket.resp(frame, 429, 'slow down'));
+    const result = connection.send('hi', 'c1').catch((e: unknown) => e);
+    await flush();
+    expect(await result).toMatchObject({ reason: 'rate-limited', status: 429 });
+  });
+});
+
+describe('notifications on a live connection', () => {
+  it('ACCEPTs agent messages in one batch per dialog and READs only what is not covered', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    const socket = server.last;
+    socket.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 1, 'a')] });
+    socket.notify('ms.MessagingEventNotification', { changes: agentMessage('conv-new-1', 2, 'b') });
+    await vi.advanceTimersByTimeAsync(1000);
+    const accepts = () => socket.sentOf('ms.PublishEvent').filter((f) => f.body.event.type === 'AcceptStatusEvent').map((f) => f.body.event);
+    expect(accepts()).toEqual([{ type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [1, 2] }]);
+
+    connection.markRead(['conv-new-1:1', 'conv-new-1:2', 'conv-new-1:0' /* our own */, 'junk']);
+    connection.markRead(['conv-new-1:2']);
+    await flush();
+    expect(accepts().slice(1)).toEqual([{ type: 'AcceptStatusEvent', status: 'READ', sequenceList: [1, 2] }]);
+  });
+
+  it('maps agent typing, receipts and join, and the close by the agent', async () => {
+    const { server, connection, events, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    events.length = 0;
+    const socket = server.last;
+    const conv = server.conversations.get('conv-new-1');
+    if (conv === undefined) throw new Error('no conversation');
+    conv.agents.push('agent-7');
+    socket.notify('cqm.ExConversationChangeNotification', { subscriptionId: 'sub-1', changes: [server.upsert(conv)] });
+    socket.notify('ms.MessagingEventNotification', {
+      changes: [{ originatorId: 'agent-7', originatorMetadata: { role: 'ASSIGNED_AGENT' }, dialogId: 'conv-new-1', event: { type: 'ChatStateEvent', chatState: 'COMPOSING' } }],
+    });
+    socket.notify('ms.MessagingEventNotification', {
+      changes: [{ ...agentMessage('conv-new-1', 1, ''), event: { type: 'AcceptStatusEvent', status: 'READ', sequenceList: [0] } }],
+    });
+    conv.state = 'CLOSE';
+    socket.notify('cqm.ExConversationChangeNotification', { subscriptionId: 'sub-1', changes: [server.upsert(conv, { closeReason: 'AGENT' })] });
+    await flush();
+    expect(events).toEqual([
+      { type: 'agent-joined' },
+      { type: 'typing', on: true },
+      { type: 'receipt', status: 'read', messageIds: ['conv-new-1:0'] },
+      { type: 'conversation-closed', conversationId: 'conv-new-1', by: 'agent' },
+    ]);
+    expect(connection.conversationId).toBeUndefined();
+  });
+
+  it('follows a conversation another tab opened', async () => {
+    const { server, connection, events, flush } = await connected();
+    const c = server.open('conv-tab2', [], [{ ...agentMessage('conv-tab2', 0, 'x'), originatorId: ME, originatorMetadata: { role: 'CONSUMER' }, metadata: [{ type: 'ExternalId', id: 'guestchat:tab2-msg' }] }]);
+    server.last.notify('cqm.ExConversationChangeNotification', { subscriptionId: 'sub-1', changes: [server.upsert(c)] });
+    await flush();
+    expect(connection.conversationId).toBe('conv-tab2');
+    expect(events).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-tab2' },
+      { type: 'message', message: expect.objectContaining({ id: 'conv-tab2:0', from: 'visitor', clientId: 'tab2-msg' }), cursor: '0' },
+    ]);
+  });
+
+  it('reports an unparsable frame as protocol-error and carries on', async () => {
+    const { server, events, flush } = await connected();
+    server.last.push('{nope');
+    await flush();
+    expect(events).toEqual([{ type: 'protocol-error', error: expect.objectContaining({ reason: 'bad-server-data' }) }]);
+  });
+
+  it('throttles COMPOSING to once per 5 s and ends it with ACTIVE', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    const states = () => server.last.sentOf('ms.PublishEvent').filter((f) => f.body.event.type === 'ChatStateEvent').map((f) => f.body.event.chatState);
+    connection.typing(true);
+    connection.typing(true);
+    await vi.advanceTimersByTimeAsync(4000);
+    connection.typing(true);
+    expect(states()).toEqual(['COMPOSING']);
+    await vi.advanceTimersByTimeAsync(1000);
+    connection.typing(true);
+    connection.typing(false);
+    connection.typing(false);
+    expect(states()).toEqual(['COMPOSING', 'COMPOSING', 'ACTIVE']);
+  });
+
+  it('syncs the clock every 30 s', async () => {
+    const { server, clock } = await connected();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.last.sentOf('.GetClock')).toHaveLength(3);
+    expect(clock.observed).toHaveLength(3);
+  });
+
+  it('ends the conversation with ConversationStateField CLOSE', async () => {
+    const { server, connection, events, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    const done = connection.endConversation();
+    await flush();
+    await done;
+    expect(server.last.sentOf('cm.UpdateConversationField')[0]?.body).toEqual({
+      conversationId: 'conv-new-1',
+      conversationField: { field: 'ConversationStateField', conversationState: 'CLOSE' },
+    });
+    expect(events.filter((e) => e.type === 'conversation-closed')).toEqual([
+      { type: 'conversation-closed', conversationId: 'conv-new-1', by: 'visitor' },
+    ]);
+    expect(connection.conversationId).toBeUndefined();
+  });
+});
+
+describe('closes', () => {
+  it.each([4401, 4407, 1008, 1011])('server close %i → auth-expired', async (code) => {
+    const { server, events, flush } = await connected();
+    server.last.serverClose(code);
+    await flush();
+    expect(events).toEqual([{ type: 'auth-expired', code }]);
+  });
+
+  it.each([1000, 1006])('server close %i → disconnected', async (code) => {
+    const { server, events, flush } = await connected();
+    server.last.serverClose(code);
+    await flush();
+    expect(events).toEqual([{ type: 'disconnected', code, reason: undefined }]);
+  });
+
+  it('a request without an answer for 15 s is a dead socket', async () => {
+    const { server, events } = await connected();
+    server.silent.add('.GetClock');
+    await vi.advanceTimersByTimeAsync(30_000 + 15_000);
+    expect(events).toEqual([{ type: 'disconnected', code: undefined, reason: 'no-response' }]);
+    expect(server.last.closedWith).toBe(1000);
+  });
+
+  it('our own close uses 1000 and reports nothing; pending sends fail', async () => {
+    const { server, connection, events, flush } = await connected();
+    server.silent.add('cm.ConsumerRequestConversation');
+    const pending = connection.send('hi', 'c1').catch((e: unknown) => e);
+    await flush();
+    connection.close();
+    server.last.serverClose(1000);
+    await flush();
+    expect(server.last.closedWith).toBe(1000);
+    expect(events).toEqual([]);
+    expect(await pending).toMatchObject({ reason: 'connection-lost' });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('waits 5, 10, 15 s, then 2, 4, 8 min (cap), with ±20 % jitter', () => {
+    const { transport } = setup();
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map((n) => transport.retryDelayMs(n))).toEqual([
+      5_000, 10_000, 15_000, 120_000, 240_000, 480_000, 480_000, 480_000,
+    ]);
+    const low = createLivePersonTransport({ account: '1', clock: fixedClock(), hosts, createSocket: () => { throw new Error(); }, random: () => 0 });
+    const high = createLivePersonTransport({ account: '1', clock: fixedClock(), hosts, createSocket: () => { throw new Error(); }, random: () => 0.999999 });
+    expect(low.retryDelayMs(0)).toBe(4_000);
+    expect(high.retryDelayMs(5)).toBe(576_000);
+  });
+});
