@@ -1,0 +1,87 @@
+/**
+ * What every face of the sandbox shares: clock, core, lifetimes, keys, call counts, faults and
+ * the known tenants. One instance per running sandbox (tests start several).
+ */
+import type { ServerResponse } from 'node:http';
+import { CallCounter } from './calls.ts';
+import { SandboxClock } from './clock.ts';
+import { ConversationCore } from './core.ts';
+import { FaultBook, delay, type Fault } from './faults.ts';
+import { sendJson } from './http.ts';
+import type { SigningKeys } from './keys.ts';
+import { DEFAULT_LIFETIMES, type Lifetimes } from './lifetimes.ts';
+
+export interface LivePersonAccount {
+  /** Unauthenticated ("ACR0") connector ids. */
+  connectors: readonly string[];
+  /** `Messaging.Un_Auth_Messaging`; off → IdP 403 9904. */
+  unauthMessaging: boolean;
+}
+
+export interface Tenants {
+  liveperson: ReadonlyMap<string, LivePersonAccount>;
+}
+
+export const DEFAULT_TENANTS: Tenants = {
+  liveperson: new Map([['12345678', { connectors: ['guestchat-unauth'], unauthMessaging: true }]]),
+};
+
+export class SandboxContext {
+  readonly clock = new SandboxClock();
+  readonly core: ConversationCore;
+  readonly calls = new CallCounter();
+  readonly faults = new FaultBook();
+  readonly lifetimes: Lifetimes = { ...DEFAULT_LIFETIMES };
+  /** Origin of the running sandbox, e.g. `http://127.0.0.1:8787`; set once it listens. */
+  origin = '';
+  private readonly resetHooks: (() => void)[] = [];
+
+  constructor(
+    readonly keys: SigningKeys,
+    readonly tenants: Tenants = DEFAULT_TENANTS,
+    readonly log: (line: string) => void = () => {},
+  ) {
+    this.core = new ConversationCore(this.clock);
+  }
+
+  /** Bare `host:port` of the sandbox, as the Domain API answers it. */
+  get host(): string {
+    return new URL(this.origin).host;
+  }
+
+  onReset(hook: () => void): void {
+    this.resetHooks.push(hook);
+  }
+
+  /** `POST /admin/reset`: conversations, identities, counters, faults, clock and lifetimes. */
+  reset(): void {
+    for (const hook of this.resetHooks) hook();
+    this.core.reset();
+    this.calls.reset();
+    this.faults.clear();
+    Object.assign(this.lifetimes, DEFAULT_LIFETIMES);
+    this.clock.reset();
+  }
+
+  /**
+   * Counts an HTTP call and applies a pending fault: waits `delayMs`, then answers `status` with the
+   * vendor's error body (429 adds `Retry-After: 1`), or with `closeCode` drops the connection with
+   * no response at all (a network error for the client). Returns true when the fault answered.
+   */
+  async enterHttpCall(call: string, res: ServerResponse, errorBody: (status: number, fault: Fault) => unknown): Promise<boolean> {
+    this.calls.count(call);
+    const fault = this.faults.take(call);
+    if (!fault) return false;
+    this.log(`fault on ${call}: ${JSON.stringify(fault)}`);
+    if (fault.delayMs) await delay(fault.delayMs);
+    if (fault.closeCode !== undefined) {
+      res.socket?.destroy();
+      return true;
+    }
+    if (fault.status !== undefined) {
+      sendJson(res, fault.status, errorBody(fault.status, fault), fault.status === 429 ? { 'Retry-After': '1' } : {});
+      return true;
+    }
+    return false;
+  }
+}
