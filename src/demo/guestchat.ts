@@ -1,30 +1,16 @@
 /**
- * The demo's view of the widget's public API (`window.GuestChat`), typed here from the public
- * contract rather than imported from src/loader: the demo uses the widget exactly as a site
- * would, through the script tag and the global.
+ * The demo's view of the widget's public API (`window.GuestChat`). Only types come from the
+ * widget's source: at run time the demo uses the widget exactly as a site would, through the
+ * script tag and the global.
  */
+import type { GuestChatApi } from '../loader/index.ts';
 export const EVENT_NAMES = ['ready', 'open', 'close', 'message', 'status', 'conversation', 'token', 'identity-replaced', 'error'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
-export interface WidgetState {
-  loaded: boolean;
-  open: boolean;
-  status: string;
-  unread: number;
-  conversationId: string | null;
-  adapter: string | null;
-}
-
-export interface GuestChatLike {
-  open(): void;
-  close(): void;
-  toggle(): void;
-  send(text: string): void;
-  endConversation(): void;
-  forget(): Promise<void>;
+export type { WidgetState } from '../ui/index.ts';
+export type GuestChatLike = Omit<GuestChatApi, 'on'> & {
   on(name: EventName, listener: (detail: unknown) => void): () => void;
-  state(): WidgetState;
-}
+};
 
 type QueuedCall = [string, ...unknown[]];
 interface Stub {

@@ -7,33 +7,19 @@
  * It must stay tiny and import nothing the app also imports at run time (see vite.config.ts).
  */
 import type { VendorConfig } from '../adapters/types.ts';
-import type { WidgetHandle } from '../ui/index.ts';
-import type { VendorFactory, WidgetEventName, WidgetStatus } from '../session/index.ts';
+import type { WidgetHandle, WidgetState } from '../ui/index.ts';
+import type { VendorFactory, WidgetEventName } from '../session/index.ts';
 import { createBus, type Listener } from './bus.ts';
 import { readConfig, type DataAttributes } from './config.ts';
 import { drawLauncher } from './launcher.ts';
 import { hasOpenConversation } from './peek.ts';
 
-export interface GuestChatApi {
-  open(): void;
-  close(): void;
-  toggle(): void;
-  send(text: string): void;
-  endConversation(): void;
-  /** Erase everything GuestChat stored in this browser. */
-  forget(): Promise<void>;
+/** `window.GuestChat`: the widget's controls plus event subscription, usable before the app loads. */
+export interface GuestChatApi extends WidgetHandle {
   on<K extends WidgetEventName>(name: K, listener: Listener<K>): () => void;
-  state(): PublicState;
 }
 
-export interface PublicState {
-  loaded: boolean;
-  open: boolean;
-  status: WidgetStatus;
-  unread: number;
-  conversationId: string | null;
-  adapter: string | null;
-}
+export type { WidgetState as PublicState };
 
 type Queued = [keyof GuestChatApi, ...unknown[]];
 

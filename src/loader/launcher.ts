@@ -6,17 +6,8 @@
  * Styles go through a constructable stylesheet (`adoptedStyleSheets`): no <style> element, no
  * style attribute, so a strict CSP without 'unsafe-inline' needs no exception.
  */
+import type { LauncherHandle } from '../ui/index.ts';
 import type { WidgetOptions } from './config.ts';
-
-export interface LauncherHandle {
-  readonly host: HTMLElement;
-  readonly root: ShadowRoot;
-  readonly button: HTMLButtonElement;
-  setUnread(count: number): void;
-  setExpanded(open: boolean): void;
-  /** Accessible name (localized by the app once it has its strings). */
-  setLabel(label: string): void;
-}
 
 // `!important` on :host: in the shadow cascade an inner !important beats the page's, so a host
 // page rule like `* { display: block !important }` cannot move or hide the widget.

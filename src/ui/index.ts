@@ -10,16 +10,20 @@ import { App } from './App.tsx';
 import { stringsFor } from './strings.ts';
 import { PANEL_CSS } from './styles.ts';
 
+/** The static launcher the loader drew; the app takes it over (badge, expanded state, label). */
+export interface LauncherHandle {
+  readonly host: HTMLElement;
+  readonly root: ShadowRoot;
+  readonly button: HTMLButtonElement;
+  setUnread(count: number): void;
+  setExpanded(open: boolean): void;
+  /** Accessible name (localized by the app once it has its strings). */
+  setLabel(label: string): void;
+}
+
 /** What the loader hands over: its launcher (it keeps drawing it) and the validated config. */
 export interface MountOptions {
-  launcher: {
-    readonly host: HTMLElement;
-    readonly root: ShadowRoot;
-    readonly button: HTMLButtonElement;
-    setUnread(count: number): void;
-    setExpanded(open: boolean): void;
-    setLabel(label: string): void;
-  };
+  launcher: LauncherHandle;
   config: VendorConfig;
   tenant: string;
   options: { locale: string; title?: string };
@@ -27,14 +31,25 @@ export interface MountOptions {
   emit: Emit;
 }
 
+export interface WidgetState {
+  loaded: boolean;
+  open: boolean;
+  status: WidgetStatus;
+  unread: number;
+  conversationId: string | null;
+  adapter: string | null;
+}
+
+/** The widget's controls, as the public API exposes them. */
 export interface WidgetHandle {
   open(): void;
   close(): void;
   toggle(): void;
   send(text: string): void;
   endConversation(): void;
+  /** Erase everything GuestChat stored in this browser. */
   forget(): Promise<void>;
-  state(): { loaded: true; open: boolean; status: WidgetStatus; unread: number; conversationId: string | null; adapter: string };
+  state(): WidgetState;
 }
 
 export async function mount({ launcher, config, tenant, options, createVendor, emit }: MountOptions): Promise<WidgetHandle> {
