@@ -44,9 +44,10 @@ for (const adapter of ADAPTERS) {
       await page.goto(url);
       await openChat(page);
       await sendMessage(page, 'Hello, I need help with my order');
-      await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);
+      await expect
+        .poll(async () => (await sandbox.conversations()).map((c) => c.messages.map((m) => [m.from, m.text])))
+        .toEqual([[['consumer', 'Hello, I need help with my order']]]);
       const conversation = await sandbox.openConversation();
-      expect(conversation.messages.map((m) => [m.from, m.text])).toEqual([['consumer', 'Hello, I need help with my order']]);
       await sandbox.agentSay(conversation.id, 'Hi! Happy to help. What is your order number?');
       await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
       return conversation;

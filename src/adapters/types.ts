@@ -97,6 +97,8 @@ export type TransportEvent =
   | { type: 'typing'; on: boolean }
   | { type: 'agent-joined'; name?: string }
   | { type: 'conversation-closed'; conversationId: string; by?: 'visitor' | 'agent' | 'system' }
+  /** The agent side ended the messaging session; the conversation stays open (Salesforce). */
+  | { type: 'session-ended'; conversationId: string }
   /** The server refused the access token (LP close 4401/4407/1008/1011, SF 401). Renew, then reconnect. */
   | { type: 'auth-expired'; code?: number }
   /** The connection ended for another reason; back off and reconnect with the same token. */

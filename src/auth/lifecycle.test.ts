@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AccessToken, AuthAdapter, Identity } from '../adapters/types.ts';
 import { GuestChatError } from '../errors.ts';
 import { createClock } from './clock.ts';
-import { TokenLifecycle } from './lifecycle.ts';
+import { TokenLifecycle, type AccessResult } from './lifecycle.ts';
 import { createRecordStore } from './store.ts';
 
 const MIN = 60_000;
@@ -49,6 +49,13 @@ function fakeVendor(now: () => number) {
   };
 }
 
+/** The result of a call expected to yield a token. */
+async function granted(pending: Promise<AccessResult>) {
+  const result = await pending;
+  if (result.action === 'expired') throw new Error('expected a token, the identity expired');
+  return result;
+}
+
 describe('TokenLifecycle', () => {
   let t: number;
   let vendor: ReturnType<typeof fakeVendor>;
@@ -62,10 +69,10 @@ describe('TokenLifecycle', () => {
   });
 
   it('issues once, then reuses across instances (reloads) with no call', async () => {
-    const first = await make().ensureAccess();
+    const first = await granted(make().ensureAccess());
     expect(first.action).toBe('issue');
     t += 11 * MIN;
-    const again = await make().ensureAccess();
+    const again = await granted(make().ensureAccess());
     expect(again.action).toBe('reuse');
     expect(again.record.access?.token).toBe(first.record.access?.token);
     expect(vendor.calls).toEqual({ issue: 1, refresh: 0, exchange: 1 });
@@ -73,11 +80,11 @@ describe('TokenLifecycle', () => {
 
   it('renews once for five concurrent callers at expiry, keeping the subject and the conversation', async () => {
     const lifecycle = make();
-    const first = await lifecycle.ensureAccess();
+    const first = await granted(lifecycle.ensureAccess());
     await lifecycle.saveConversation({ id: 'conv-1' }, first.record.access!.subject);
     t += 61 * MIN;
     const tabs = [make(), make(), make(), make(), make()];
-    const results = await Promise.all(tabs.map((tab) => tab.ensureAccess()));
+    const results = await Promise.all(tabs.map((tab) => granted(tab.ensureAccess())));
     expect(vendor.calls).toEqual({ issue: 1, refresh: 1, exchange: 2 });
     expect(results.filter((r) => r.action === 'renew')).toHaveLength(1);
     expect(new Set(results.map((r) => r.record.access?.token)).size).toBe(1);
@@ -87,25 +94,25 @@ describe('TokenLifecycle', () => {
 
   it('does not reuse a token the server refused, but reuses one another tab already renewed', async () => {
     const lifecycle = make();
-    const first = await lifecycle.ensureAccess();
-    const renewed = await lifecycle.ensureAccess(first.record.access!.token);
+    const first = await granted(lifecycle.ensureAccess());
+    const renewed = await granted(lifecycle.ensureAccess({ rejectedToken: first.record.access!.token }));
     expect(renewed.action).toBe('renew');
     // A refusal renews the external token too, even one our clock thinks is fresh.
     expect(vendor.calls.refresh).toBe(1);
     expect(renewed.record.access!.token).not.toBe(first.record.access!.token);
     // A second tab reporting the same (old) refused token finds the fresh one and reuses it.
-    const other = await make().ensureAccess(first.record.access!.token);
+    const other = await granted(make().ensureAccess({ rejectedToken: first.record.access!.token }));
     expect(other.action).toBe('reuse');
     expect(vendor.calls.exchange).toBe(2);
   });
 
   it('replaces the identity when the refresh is refused, dropping the conversation', async () => {
     const lifecycle = make();
-    const first = await lifecycle.ensureAccess();
+    const first = await granted(lifecycle.ensureAccess());
     await lifecycle.saveConversation({ id: 'conv-1' }, first.record.access!.subject);
     t += 61 * MIN;
     vendor.refuseRefresh();
-    const result = await lifecycle.ensureAccess();
+    const result = await granted(lifecycle.ensureAccess());
     expect(result.action).toBe('replace');
     expect(result.record.access!.subject).not.toBe(first.record.access!.subject);
     expect(result.record.conversation).toBeUndefined();
@@ -114,18 +121,27 @@ describe('TokenLifecycle', () => {
   it('refreshes once and retries when the exchange refuses a still-fresh external token', async () => {
     vendor.shortAccess(3 * MIN);
     const lifecycle = make();
-    await lifecycle.ensureAccess();
+    await granted(lifecycle.ensureAccess());
     t += 2 * MIN + 30_000; // access inside its safety margin, external token still fresh
     vendor.refuseExchangeOnce();
-    const result = await lifecycle.ensureAccess();
+    const result = await granted(lifecycle.ensureAccess());
     expect(result.action).toBe('renew');
     expect(vendor.calls).toEqual({ issue: 1, refresh: 1, exchange: 3 });
   });
 
-  it('replaces past the window without trying to refresh', async () => {
-    await make().ensureAccess();
+  it('erases the identity and mints nothing when replacing is not allowed yet', async () => {
+    await granted(make().ensureAccess());
     t += 731 * HOUR;
-    const result = await make().ensureAccess();
+    const result = await make().ensureAccess({ mayReplace: false });
+    expect(result).toEqual({ action: 'expired' });
+    expect(await make().read()).toBeUndefined();
+    expect(vendor.calls).toEqual({ issue: 1, refresh: 0, exchange: 1 });
+  });
+
+  it('replaces past the window without trying to refresh', async () => {
+    await granted(make().ensureAccess());
+    t += 731 * HOUR;
+    const result = await granted(make().ensureAccess());
     expect(result.action).toBe('replace');
     expect(vendor.calls).toEqual({ issue: 2, refresh: 0, exchange: 2 });
   });
@@ -155,7 +171,7 @@ describe('TokenLifecycle', () => {
   it('discards a corrupted stored record and issues a new identity', async () => {
     const { set, createStore } = await import('idb-keyval');
     await set(tenant, { v: 1, tenant, adapter: 'liveperson', identity: 'garbage' }, createStore('guestchat', 'records'));
-    const result = await make().ensureAccess();
+    const result = await granted(make().ensureAccess());
     expect(result.action).toBe('issue');
   });
 });

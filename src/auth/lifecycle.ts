@@ -15,10 +15,20 @@ import { RECORD_VERSION, type StoredConversation, type TokenRecord } from './rec
 import type { RecordStore } from './store.ts';
 import type { SkewClock } from './clock.ts';
 
-export interface AccessResult {
-  record: TokenRecord;
+export type AccessResult =
   /** What was done: reuse (no call), issue (first identity), renew, replace (new identity, old chat lost). */
-  action: Plan['action'];
+  | { action: Plan['action']; record: TokenRecord }
+  /**
+   * The identity is past renewal and replacing it was not allowed (the visitor has not acted on
+   * this page yet): the stored record is erased and nothing was minted.
+   */
+  | { action: 'expired' };
+
+export interface AccessOptions {
+  /** An access token the server just refused: not reused even if its expiry says it could be. */
+  rejectedToken?: string;
+  /** May a new identity be issued if the current one cannot be renewed? Default true. */
+  mayReplace?: boolean;
 }
 
 export interface LifecycleOptions {
@@ -49,11 +59,8 @@ export class TokenLifecycle {
     return this.options.store.load(this.options.tenant);
   }
 
-  /**
-   * A record with an access token good to use now. `rejectedToken` is an access token the
-   * server just refused: it is not reused even if its expiry says it could be.
-   */
-  ensureAccess(rejectedToken?: string): Promise<AccessResult> {
+  /** A record with an access token good to use now (see AccessOptions). */
+  ensureAccess({ rejectedToken, mayReplace = true }: AccessOptions = {}): Promise<AccessResult> {
     const { tenant } = this.options;
     return withTenantLock(tenant, async () => {
       let record = await this.read();
@@ -70,12 +77,19 @@ export class TokenLifecycle {
         case 'reuse':
           return { record: record!, action: 'reuse' };
         case 'issue':
+          return { record: await this.issueIdentity(), action: 'issue' };
         case 'replace':
-          return { record: await this.issueIdentity(), action: decision.action };
+          return this.replace(mayReplace);
         case 'renew':
-          return this.renew(record!, decision.refreshIdentity);
+          return this.renew(record!, decision.refreshIdentity, mayReplace);
       }
     });
+  }
+
+  private async replace(mayReplace: boolean): Promise<AccessResult> {
+    if (mayReplace) return { record: await this.issueIdentity(), action: 'replace' };
+    await this.options.store.remove(this.options.tenant);
+    return { action: 'expired' };
   }
 
   /** Remember the conversation (and its resume cursor) alongside the identity that owns it. */
@@ -96,7 +110,7 @@ export class TokenLifecycle {
     if (record && record.skewMs !== skewMs) await this.options.store.save({ ...record, skewMs });
   }
 
-  private async renew(record: TokenRecord, refreshFirst: boolean): Promise<AccessResult> {
+  private async renew(record: TokenRecord, refreshFirst: boolean, mayReplace: boolean): Promise<AccessResult> {
     const { auth } = this.options;
     let identity: Identity = record.identity;
     try {
@@ -113,7 +127,7 @@ export class TokenLifecycle {
       const reason = toGuestChatError(error).reason;
       if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') {
         // The identity cannot be extended any more: start a new one. The old chat is lost.
-        return { record: await this.issueIdentity(), action: 'replace' };
+        return this.replace(mayReplace);
       }
       throw error;
     }

@@ -24,7 +24,8 @@ export interface UiMessage {
 
 export type SystemEvent =
   | { kind: 'agent-joined'; name?: string }
-  | { kind: 'conversation-ended'; by?: 'visitor' | 'agent' | 'system' };
+  | { kind: 'conversation-ended'; by?: 'visitor' | 'agent' | 'system' }
+  | { kind: 'session-ended' };
 
 const RANK: Record<DeliveryState, number> = { failed: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
 

@@ -9,7 +9,7 @@
  */
 import { batch, computed, signal } from '@preact/signals';
 import type { ChatMessage, Connection, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
-import { renewAt, type AccessResult, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
+import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
 import {
@@ -23,6 +23,9 @@ import {
 } from './messages.ts';
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
+
+/** Control flow only: the identity lapsed and the session went back to idle (see `lapse`). */
+class IdentityLapsed extends Error {}
 
 export interface SessionOptions {
   vendor: Vendor;
@@ -93,27 +96,59 @@ export function createSession(options: SessionOptions) {
 
   // ---- tokens ---------------------------------------------------------------------------
 
+  /** Whether this page's visitor has shown intent: only then may a new identity be minted. */
+  const visitorActed = () => panelOpen.peek() || outbox.length > 0;
+  /** The identity that lapsed before the visitor acted; announced when its successor is issued. */
+  let lapsedSubject: string | undefined | null = null;
+
   async function obtainAccess(rejectedToken?: string): Promise<TokenRecord> {
     const previous = record ?? (await lifecycle.read());
-    const result: AccessResult = await lifecycle.ensureAccess(rejectedToken);
+    const result = await lifecycle.ensureAccess({ ...(rejectedToken === undefined ? {} : { rejectedToken }), mayReplace: visitorActed() });
+    const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
+    if (result.action === 'expired') {
+      lapse(Boolean(previous?.conversation), previousSubject);
+      throw new IdentityLapsed();
+    }
     record = result.record;
     const access = result.record.access!;
     if (result.action !== 'reuse') {
       emit('token', { action: result.action, subject: access.subject, expiresAt: access.expiresAt });
     }
     if (result.action === 'replace') {
-      const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
       emit('identity-replaced', { ...(previousSubject ? { previousSubject } : {}), subject: access.subject });
-      if (previous?.conversation || conversationId.peek()) {
-        batch(() => {
-          notice.value = 'identity-replaced';
-          conversationId.value = undefined;
-        });
-        cursor = undefined;
-      }
+      if (previous?.conversation || conversationId.peek()) loseConversation();
+    } else if (result.action === 'issue' && lapsedSubject !== null) {
+      emit('identity-replaced', { ...(lapsedSubject ? { previousSubject: lapsedSubject } : {}), subject: access.subject });
     }
+    lapsedSubject = null;
     scheduleRenewal(result.record);
     return result.record;
+  }
+
+  function loseConversation() {
+    batch(() => {
+      notice.value = 'identity-replaced';
+      conversationId.value = undefined;
+      agentTyping.value = false;
+    });
+    cursor = undefined;
+  }
+
+  /**
+   * The identity can no longer be renewed and the visitor has not acted on this page: mint
+   * nothing now (an idle tab must not create identities), tell the visitor, and start afresh on
+   * their next open or send.
+   */
+  function lapse(hadConversation: boolean, previousSubject: string | undefined) {
+    lapsedSubject = previousSubject;
+    record = undefined;
+    if (hadConversation || conversationId.peek()) loseConversation();
+    clearTimeout(renewTimer);
+    clearTimeout(reconnectTimer);
+    connection?.close();
+    connection = undefined;
+    started = false;
+    setStatus('idle');
   }
 
   function scheduleRenewal(current: TokenRecord) {
@@ -134,7 +169,7 @@ export function createSession(options: SessionOptions) {
       // A new token means a new connection: the server would close the old one at expiry anyway.
       if (next.access?.token !== before && connection) await reconnect();
     } catch (cause) {
-      fail(cause);
+      if (!(cause instanceof IdentityLapsed)) fail(cause);
     }
   }
 
@@ -172,6 +207,7 @@ export function createSession(options: SessionOptions) {
   function connect(): Promise<void> {
     connecting ??= connectOnce()
       .catch((cause) => {
+        if (cause instanceof IdentityLapsed) return;
         const failure = toGuestChatError(cause);
         if (failure.reason === 'network' || failure.reason === 'connection-lost' || failure.reason === 'request-timeout') {
           scheduleReconnect(failure);
@@ -216,7 +252,7 @@ export function createSession(options: SessionOptions) {
       await obtainAccess(rejected);
       await connect();
     } catch (cause) {
-      fail(cause);
+      if (!(cause instanceof IdentityLapsed)) fail(cause);
     }
   }
 
@@ -273,6 +309,10 @@ export function createSession(options: SessionOptions) {
         emit('conversation', { conversationId: event.conversationId, state: 'closed' });
         cursor = undefined;
         setConversation(undefined);
+        break;
+      case 'session-ended':
+        agentTyping.value = false;
+        messages.value = [...messages.peek(), systemLine(`session-ended-${newId()}`, { kind: 'session-ended' }, clock.now())];
         break;
       case 'auth-expired':
         void onAuthExpired();

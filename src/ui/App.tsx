@@ -35,6 +35,7 @@ const timeFormat = (locale: string) => new Intl.DateTimeFormat(locale, { hour: '
 function systemText(message: UiMessage, strings: Strings): string {
   if (message.event?.kind === 'agent-joined') return strings.agentJoined(message.event.name);
   if (message.event?.kind === 'conversation-ended') return strings.conversationEnded;
+  if (message.event?.kind === 'session-ended') return strings.sessionEnded;
   return message.text;
 }
 

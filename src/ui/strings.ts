@@ -11,6 +11,7 @@ export interface Strings {
   agent: string;
   agentJoined: (name?: string) => string;
   conversationEnded: string;
+  sessionEnded: string;
   agentTyping: string;
   sending: string;
   failed: string;
@@ -37,6 +38,7 @@ const en: Strings = {
   agent: 'Agent',
   agentJoined: (name) => (name ? `${name} joined the chat` : 'An agent joined the chat'),
   conversationEnded: 'The chat has ended. Send a message to start a new one.',
+  sessionEnded: 'The agent has left the chat. Send a message to continue.',
   agentTyping: 'Agent is typing…',
   sending: 'Sending…',
   failed: 'Not sent',
@@ -63,6 +65,7 @@ const he: Partial<Strings> = {
   agent: 'נציג/ה',
   agentJoined: (name) => (name ? `${name} הצטרף/ה לשיחה` : 'נציג/ה הצטרף/ה לשיחה'),
   conversationEnded: 'השיחה הסתיימה. שלחו הודעה כדי להתחיל שיחה חדשה.',
+  sessionEnded: 'הנציג/ה עזב/ה את השיחה. שלחו הודעה כדי להמשיך.',
   agentTyping: 'הנציג/ה מקליד/ה…',
   sending: 'נשלחת…',
   failed: 'לא נשלחה',
