@@ -78,7 +78,7 @@ export const AGENT_CONSOLE_HTML = `<!doctype html>
       const last = c.messages[c.messages.length - 1];
       const title = document.createElement('div'); title.textContent = last ? last.text : '(no messages)';
       const meta = document.createElement('div'); meta.className = 'meta';
-      meta.textContent = c.adapter + ' · ' + c.state + ' · ' + c.id.slice(0, 8);
+      meta.textContent = c.adapter + ' · ' + c.state + (c.state === 'OPEN' && c.sessionEnded ? ' · session ended' : '') + ' · ' + c.id.slice(0, 8);
       b.append(title, meta);
       b.addEventListener('click', () => { selected = c.id; renderList(); refreshDetail(); });
       li.append(b); list.append(li);
@@ -90,8 +90,11 @@ export const AGENT_CONSOLE_HTML = `<!doctype html>
     if (!open) return;
     let c;
     try { c = await api('/agent/conversations/' + encodeURIComponent(selected)); } catch (e) { status(String(e.message)); return; }
-    $('title').textContent = c.adapter + ' conversation ' + c.id + ' (' + c.state + ')';
-    const closed = c.state !== 'OPEN';
+    const sessionEnded = c.state === 'OPEN' && c.sessionEnded === true;
+    $('title').textContent = c.adapter + ' conversation ' + c.id + ' (' + c.state + (sessionEnded ? ', session ended' : '') + ')';
+    // Salesforce: the agent ends the messaging session; only the visitor closes the conversation.
+    $('close').textContent = c.adapter === 'salesforce' ? 'End session' : 'Close conversation';
+    const closed = c.state !== 'OPEN' || sessionEnded;
     for (const id of ['text', 'send', 'close', 'typing-toggle']) $(id).disabled = closed;
     const box = $('messages');
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
@@ -102,7 +105,8 @@ export const AGENT_CONSOLE_HTML = `<!doctype html>
       const p = document.createElement('span'); p.textContent = m.text;
       div.append(t, p); box.append(div);
     }
-    if (closed) { const d = document.createElement('div'); d.className = 'msg system'; d.textContent = 'Closed (' + (c.closeReason || '') + ')'; box.append(d); }
+    if (c.state !== 'OPEN') { const d = document.createElement('div'); d.className = 'msg system'; d.textContent = 'Closed (' + (c.closeReason || '') + ')'; box.append(d); }
+    else if (sessionEnded) { const d = document.createElement('div'); d.className = 'msg system'; d.textContent = 'Messaging session ended: waiting for the visitor to write again'; box.append(d); }
     if (atBottom) box.scrollTop = box.scrollHeight;
     $('typing').textContent = c.consumerTyping ? 'Visitor is typing…' : '';
   }

@@ -5,6 +5,10 @@
  * Assignment [SB]: the simulated agent joins a conversation the first time the agent side acts
  * on it (a message, typing, an accept, an explicit join, or the echo bot replying), so a new
  * conversation shows the consumer alone until then, as a queued LivePerson conversation does.
+ *
+ * Vendors whose conversations behave differently plug in `AgentVendorHooks`: Salesforce refuses
+ * agent actions while the messaging session is ended, and its agent "close" ends the messaging
+ * session instead of the conversation (SF contract §3.4: only the end user closes).
  */
 import type { SandboxContext } from './context.ts';
 import { CoreError, type AcceptStatus, type Conversation, type Metadata, type StoredEvent, type StoredEventBody } from './core.ts';
@@ -24,6 +28,20 @@ export interface AgentConversation {
   consumerId: string;
   state: 'OPEN' | 'CLOSE';
   messages: AgentMessage[];
+  /** Vendor extras, e.g. Salesforce `sessionEnded`. */
+  [extra: string]: unknown;
+}
+
+/** How one vendor's conversations differ for the agent; every hook is optional. */
+export interface AgentVendorHooks {
+  /** Throws a CoreError when the agent may not act on the conversation now. */
+  beforeAgentAction?(conversation: Conversation): void;
+  /** The agent's "close" (default: close the conversation in the core). */
+  close?(conversation: Conversation): void;
+  /** Ends the messaging session (vendors that have one). */
+  endSession?(conversation: Conversation): void;
+  /** Extra fields for the agent listing and detail. */
+  describe?(conversation: Conversation): Record<string, unknown>;
 }
 
 /** How long the echo bot "thinks" before it answers. */
@@ -32,6 +50,7 @@ const ECHO_DELAY_MS = 150;
 export class AgentDesk {
   private echo = false;
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+  private readonly vendors = new Map<Conversation['adapter'], AgentVendorHooks>();
 
   constructor(private readonly sandbox: SandboxContext) {
     sandbox.core.subscribe((change) => {
@@ -52,21 +71,33 @@ export class AgentDesk {
     this.echo = on;
   }
 
+  useVendor(adapter: Conversation['adapter'], hooks: AgentVendorHooks): void {
+    this.vendors.set(adapter, hooks);
+  }
+
   list(): AgentConversation[] {
-    return this.sandbox.core.listConversations().map(toAgentConversation);
+    return this.sandbox.core.listConversations().map((c) => this.describe(c));
+  }
+
+  /** The listing shape of one conversation, with the vendor's extras. */
+  describe(conversation: Conversation): AgentConversation {
+    return { ...toAgentConversation(conversation), ...this.vendors.get(conversation.adapter)?.describe?.(conversation) };
   }
 
   join(conversationId: string): void {
+    this.checkAgentAction(conversationId);
     this.sandbox.core.assignAgent(conversationId);
   }
 
   /** Joins if needed, then publishes a ContentEvent (or RichContentEvent) as the assigned agent. */
   send(conversationId: string, event: StoredEventBody, metadata?: Metadata): StoredEvent {
+    this.checkAgentAction(conversationId);
     const agent = this.sandbox.core.assignAgent(conversationId);
     return this.sandbox.core.publish(conversationId, conversationId, agent, event, metadata ? { metadata } : {});
   }
 
   typing(conversationId: string, on: boolean): void {
+    this.checkAgentAction(conversationId);
     const agent = this.sandbox.core.assignAgent(conversationId);
     this.sandbox.core.setChatState(conversationId, conversationId, agent, on ? 'COMPOSING' : 'ACTIVE');
   }
@@ -80,12 +111,35 @@ export class AgentDesk {
         .filter((e) => e.originator.role === 'CONSUMER' && e.event.type !== 'AcceptStatusEvent')
         .map((e) => e.sequence);
     if (sequences.length === 0) throw new CoreError('invalid', 'No consumer messages to accept');
+    this.checkAgentAction(conversationId);
     const agent = this.sandbox.core.assignAgent(conversationId);
     return this.sandbox.core.publish(conversationId, conversationId, agent, { type: 'AcceptStatusEvent', status, sequenceList: sequences });
   }
 
   close(conversationId: string): void {
-    this.sandbox.core.closeConversation(conversationId, 'AGENT');
+    const conversation = this.require(conversationId);
+    const hook = this.vendors.get(conversation.adapter)?.close;
+    if (hook) hook(conversation);
+    else this.sandbox.core.closeConversation(conversationId, 'AGENT');
+  }
+
+  /** Ends the messaging session, for vendors that have one (Salesforce). */
+  endSession(conversationId: string): void {
+    const conversation = this.require(conversationId);
+    const hook = this.vendors.get(conversation.adapter)?.endSession;
+    if (!hook) throw new CoreError('invalid', `A ${conversation.adapter} conversation has no messaging session to end`);
+    hook(conversation);
+  }
+
+  private require(conversationId: string): Conversation {
+    const conversation = this.sandbox.core.getConversation(conversationId);
+    if (!conversation) throw new CoreError('not-found', `Unknown conversation ${conversationId}`);
+    return conversation;
+  }
+
+  private checkAgentAction(conversationId: string): void {
+    const conversation = this.sandbox.core.getConversation(conversationId);
+    if (conversation) this.vendors.get(conversation.adapter)?.beforeAgentAction?.(conversation);
   }
 
   private echoBack(conversation: Conversation, event: StoredEvent): void {
@@ -132,7 +186,7 @@ export function addAgentRoutes(router: Router, sandbox: SandboxContext, desk: Ag
     // The console's detail view: the listing shape plus live state that is not a message.
     const consumerState = conversation.chatStates.get(conversation.consumerId);
     sendJson(res, 200, {
-      ...toAgentConversation(conversation),
+      ...desk.describe(conversation),
       participants: conversation.participants,
       closeReason: conversation.closeReason ?? null,
       consumerTyping: consumerState === 'COMPOSING',
@@ -189,6 +243,12 @@ export function addAgentRoutes(router: Router, sandbox: SandboxContext, desk: Ag
   router.add('POST', new RegExp(`${base}/close$`), (ctx) =>
     withBody(ctx, () => {
       desk.close(ctx.params[0] ?? '');
+      sendJson(ctx.res, 200, { ok: true });
+    }),
+  );
+  router.add('POST', new RegExp(`${base}/end-session$`), (ctx) =>
+    withBody(ctx, () => {
+      desk.endSession(ctx.params[0] ?? '');
       sendJson(ctx.res, 200, { ok: true });
     }),
   );

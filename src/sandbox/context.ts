@@ -18,12 +18,48 @@ export interface LivePersonAccount {
   unauthMessaging: boolean;
 }
 
+/** One Embedded Service deployment of a Salesforce org (SF contract §5.2). */
+export interface SalesforceDeployment {
+  /** `embeddedServiceConfig.deploymentType`: only `api` (Custom Client) may use the v2 API. */
+  deploymentType: string;
+  /** Fields of the `displayContext: "Conversation"` pre-chat form, as `formFields[]` items. */
+  prechatFields?: readonly Record<string, unknown>[];
+}
+
+export interface SalesforceOrg {
+  /** By API name (`esDeveloperName`). */
+  deployments: ReadonlyMap<string, SalesforceDeployment>;
+}
+
 export interface Tenants {
   liveperson: ReadonlyMap<string, LivePersonAccount>;
+  /** By the 15-character org id (SF contract §5.1). */
+  salesforce: ReadonlyMap<string, SalesforceOrg>;
 }
 
 export const DEFAULT_TENANTS: Tenants = {
   liveperson: new Map([['12345678', { connectors: ['guestchat-unauth'], unauthMessaging: true }]]),
+  salesforce: new Map([
+    [
+      '00D5e000000SBOX',
+      {
+        deployments: new Map<string, SalesforceDeployment>([
+          // The default: a Custom Client deployment with no visible pre-chat form.
+          ['GuestChat_Sandbox', { deploymentType: 'api' }],
+          // Another type, for the 400 of §5.2.
+          ['GuestChat_Legacy', { deploymentType: 'embedded' }],
+          // A Custom Client deployment with a visible pre-chat field, for the widget's pre-chat path.
+          [
+            'GuestChat_Prechat',
+            {
+              deploymentType: 'api',
+              prechatFields: [{ name: 'FirstName', label: 'First name', type: 'Text', order: 1, isHidden: false, required: true, maxLength: 40 }],
+            },
+          ],
+        ]),
+      },
+    ],
+  ]),
 };
 
 export class SandboxContext {

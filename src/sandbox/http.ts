@@ -1,7 +1,8 @@
 /**
  * A small router over plain `node:http`: exact routes by method and path pattern, JSON bodies
- * with a size limit, and CORS for browser-facing routes (LP contract §2 [SB]: answer preflights,
- * echo `Origin`). Nothing is exposed beyond the CORS-safelisted response headers.
+ * with a size limit, and CORS for browser-facing routes. Two policies: the default echoes
+ * `Origin` and exposes nothing beyond the CORS-safelisted response headers (LP contract §2 [SB]);
+ * the Salesforce face's answers `*` with a fixed method and header list (SF contract §4).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -10,6 +11,15 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export interface CorsPolicy {
   /** Request headers a browser may send beyond the safelisted ones. */
   allowHeaders: readonly string[];
+  /**
+   * `'*'`: a wildcard `Access-Control-Allow-Origin` on every preflight and response, whether or
+   * not the request had an `Origin` (Salesforce contract §4); default `'echo'` echoes `Origin`.
+   */
+  allowOrigin?: 'echo' | '*';
+  /** A fixed `Access-Control-Allow-Methods`; default: GET, POST, the path's methods, OPTIONS. */
+  allowMethods?: readonly string[];
+  /** `Access-Control-Expose-Headers` on actual responses; default none. */
+  exposeHeaders?: readonly string[];
 }
 
 /** LP's widget calls send only `Content-Type`; the agent/admin APIs need no more either. */
@@ -55,7 +65,8 @@ export class Router {
       return true;
     }
     const route = matching.find((r) => r.method === req.method);
-    if (route?.cors ?? first.cors) applyCors(req, res);
+    const cors = route?.cors ?? first.cors;
+    if (cors) applyCors(req, res, cors);
     if (!route) {
       res.setHeader('Allow', [...new Set(matching.map((r) => r.method)), ...(first.cors ? ['OPTIONS'] : [])].join(', '));
       sendJson(res, 405, { error: 'Method not allowed' });
@@ -76,16 +87,21 @@ function safeDecode(part: string): string {
   }
 }
 
-export function applyCors(req: IncomingMessage, res: ServerResponse): void {
-  const origin = req.headers.origin;
-  res.setHeader('Vary', 'Origin');
-  if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+export function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsPolicy = BROWSER_CORS): void {
+  if (cors.allowOrigin === '*') {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+  } else {
+    const origin = req.headers.origin;
+    res.setHeader('Vary', 'Origin');
+    if (origin) res.setHeader('Access-Control-Allow-Origin', origin);
+  }
+  if (cors.exposeHeaders && cors.exposeHeaders.length > 0) res.setHeader('Access-Control-Expose-Headers', cors.exposeHeaders.join(', '));
 }
 
 function answerPreflight(req: IncomingMessage, res: ServerResponse, cors: CorsPolicy, methods: string[]): void {
-  applyCors(req, res);
-  if (req.headers.origin) {
-    res.setHeader('Access-Control-Allow-Methods', [...new Set(['GET', 'POST', ...methods, 'OPTIONS'])].join(', '));
+  applyCors(req, res, { ...cors, exposeHeaders: [] });
+  if (req.headers.origin || cors.allowOrigin === '*') {
+    res.setHeader('Access-Control-Allow-Methods', (cors.allowMethods ?? [...new Set(['GET', 'POST', ...methods, 'OPTIONS'])]).join(', '));
     res.setHeader('Access-Control-Allow-Headers', cors.allowHeaders.join(', '));
     res.setHeader('Access-Control-Max-Age', '600');
     // Private Network Access: a public page calling the local sandbox asks first.

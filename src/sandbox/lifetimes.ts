@@ -15,6 +15,8 @@ export interface Lifetimes {
   lpInitConnectionMs: number;
   /** Sandbox extra: LP socket idle time without a client frame before close 1000 (real time). */
   lpIdleMs: number;
+  /** Sandbox extra: interval of Salesforce `ping` frames on an open event stream (real time). */
+  sfPingMs: number;
 }
 
 export const DEFAULT_LIFETIMES: Readonly<Lifetimes> = Object.freeze({
@@ -24,6 +26,7 @@ export const DEFAULT_LIFETIMES: Readonly<Lifetimes> = Object.freeze({
   sfTokenMs: 60 * 60_000,
   lpInitConnectionMs: 5_000,
   lpIdleMs: 60_000,
+  sfPingMs: 15_000,
 });
 
 export const LIFETIME_KEYS = Object.keys(DEFAULT_LIFETIMES) as (keyof Lifetimes)[];

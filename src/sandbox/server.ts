@@ -1,6 +1,7 @@
 /**
  * One plain `node:http` server for every face of the sandbox, on one origin: the LivePerson face
- * (HTTP + WebSocket upgrade), the agent API and console, and the admin API.
+ * (HTTP + WebSocket upgrade), the Salesforce face (REST + SSE), the agent API and console, and
+ * the admin API.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,10 +11,12 @@ import { SandboxContext } from './context.ts';
 import { Router, sendJson } from './http.ts';
 import type { SigningKeys } from './keys.ts';
 import { LivePersonFace } from './liveperson/index.ts';
+import { SalesforceFace } from './salesforce/index.ts';
 
 export class SandboxServer {
   readonly context: SandboxContext;
   readonly liveperson: LivePersonFace;
+  readonly salesforce: SalesforceFace;
   readonly agents: AgentDesk;
   private readonly server: Server;
   private readonly router = new Router();
@@ -21,13 +24,18 @@ export class SandboxServer {
   constructor(keys: SigningKeys, log: (line: string) => void) {
     this.context = new SandboxContext(keys, undefined, log);
     this.liveperson = new LivePersonFace(this.context);
+    this.salesforce = new SalesforceFace(this.context);
     this.agents = new AgentDesk(this.context);
+    this.agents.useVendor('salesforce', this.salesforce.conversations.agentHooks());
     this.liveperson.addRoutes(this.router);
+    this.salesforce.addRoutes(this.router);
     addAgentRoutes(this.router, this.context, this.agents);
     addAdminRoutes(this.router, this.context, {
-      drop: (adapter, closeCode) => (adapter === undefined || adapter === 'liveperson' ? this.liveperson.drop(closeCode) : 0),
-      tokens: () =>
-        this.liveperson.tokens.list().map(
+      drop: (adapter, closeCode) =>
+        (adapter === undefined || adapter === 'liveperson' ? this.liveperson.drop(closeCode) : 0) +
+        (adapter === undefined || adapter === 'salesforce' ? this.salesforce.drop(closeCode) : 0),
+      tokens: () => [
+        ...this.liveperson.tokens.list().map(
           (r): TokenListing => ({
             adapter: r.adapter,
             subject: r.subject,
@@ -40,7 +48,9 @@ export class SandboxServer {
             identityId: r.identityId,
           }),
         ),
-      revoke: (subject) => this.liveperson.revoke(subject),
+        ...this.salesforce.listTokens(),
+      ],
+      revoke: (subject) => [...new Set([...this.liveperson.revoke(subject), ...this.salesforce.revoke(subject)])],
     });
 
     this.server = createServer((req, res) => {
@@ -83,6 +93,7 @@ export class SandboxServer {
 
   async close(): Promise<void> {
     await this.liveperson.close();
+    this.salesforce.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
