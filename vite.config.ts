@@ -30,6 +30,7 @@ export default defineConfig(({ command }) => ({
         guestchat: resolve(root, 'src/loader/index.ts'),
         'chunks/app': resolve(root, 'src/ui/index.ts'),
         'chunks/liveperson': resolve(root, 'src/adapters/liveperson/index.ts'),
+        'chunks/salesforce': resolve(root, 'src/adapters/salesforce/index.ts'),
       },
       preserveEntrySignatures: 'strict',
       output: {

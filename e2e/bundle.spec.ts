@@ -33,4 +33,11 @@ test('vendor code lives in its own chunk, loaded only by the loader on intent', 
   expect(loader).not.toContain('anonymous/authorize');
   // The app chunk does not carry LivePerson's protocol.
   expect(read('chunks/app.js')).not.toContain('anonymous/authorize');
+
+  const salesforce = names.filter((name) => read(join('chunks', name)).includes('unauthenticated/access-token'));
+  expect(salesforce).toEqual(['salesforce.js']);
+  expect(loader).toContain('chunks/salesforce.js');
+  expect(read('chunks/app.js')).not.toContain('unauthenticated/access-token');
+  expect(read('chunks/salesforce.js')).not.toContain('anonymous/authorize');
+  expect(read('chunks/liveperson.js')).not.toContain('unauthenticated/access-token');
 });

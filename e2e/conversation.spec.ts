@@ -5,13 +5,23 @@
  */
 import type { Page } from '@playwright/test';
 import { callsSince } from './support/sandbox-client.ts';
-import { chatDialog, databaseNames, expect, launcher, openChat, sendMessage, test, VENDORS, type AdapterName } from './support/fixtures.ts';
+import {
+  chatDialog,
+  databaseNames,
+  expect,
+  launcher,
+  openChat,
+  sendMessage,
+  startConversation,
+  test,
+  VENDORS,
+  widgetStatus,
+  type AdapterName,
+} from './support/fixtures.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const ADAPTERS: AdapterName[] = ['liveperson'];
-
-const widgetStatus = (page: Page) => page.evaluate(() => (window.GuestChat as { state(): { status: string } }).state().status);
+const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 
 /** Token calls among a diff of call counts. */
 function tokenCalls(adapter: AdapterName, diff: Record<string, number>) {
@@ -39,21 +49,11 @@ for (const adapter of ADAPTERS) {
       return before;
     }
 
-    /** A visitor who has chatted: one message each way, both shown. */
-    async function startConversation(page: Page, sandbox: import('./support/sandbox-client.ts').SandboxClient, url: string) {
-      await page.goto(url);
-      await openChat(page);
-      await sendMessage(page, 'Hello, I need help with my order');
-      await expect
-        .poll(async () => (await sandbox.conversations()).map((c) => c.messages.map((m) => [m.from, m.text])))
-        .toEqual([[['consumer', 'Hello, I need help with my order']]]);
-      const conversation = await sandbox.openConversation();
-      await sandbox.agentSay(conversation.id, 'Hi! Happy to help. What is your order number?');
-      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
-      return conversation;
-    }
-
     test('a new visitor’s first message reaches the agent and the agent’s reply is shown', async ({ page, sandbox, hostPage }) => {
+      const scripts: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().includes('/dist/')) scripts.push(new URL(request.url()).pathname);
+      });
       await page.goto(hostPage(adapter));
       await expect(launcher(page)).toBeVisible();
       await openChat(page);
@@ -66,9 +66,13 @@ for (const adapter of ADAPTERS) {
       const conversation = await sandbox.openConversation();
       expect(conversation.adapter).toBe(adapter);
       await sandbox.agentSay(conversation.id, 'Hi! Happy to help.');
-      await expect(chatDialog(page).getByText('Hi! Happy to help.')).toBeVisible();
+      await expect(chatDialog(page).getByText('Hi! Happy to help.', { exact: true })).toBeVisible();
       // The visitor's message is marked as stored by the server, not left "sending".
-      await expect(chatDialog(page).getByText('Sending…')).toHaveCount(0);
+      await expect(chatDialog(page).getByText('Sending…', { exact: true })).toHaveCount(0);
+      // This vendor's code was downloaded, the other vendor's never.
+      const other = VENDORS[adapter === 'liveperson' ? 'salesforce' : 'liveperson'].chunk;
+      expect(scripts).toContain(`/dist/chunks/${VENDORS[adapter].chunk}`);
+      expect(scripts).not.toContain(`/dist/chunks/${other}`);
     });
 
     test('after a reload the same conversation and history are shown with no token call', async ({ page, sandbox, hostPage }) => {
@@ -76,40 +80,53 @@ for (const adapter of ADAPTERS) {
       const before = await sandbox.calls();
       await page.reload();
       await openChat(page);
-      await expect(chatDialog(page).getByText('Hello, I need help with my order')).toBeVisible();
-      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      await expect(chatDialog(page).getByText('Hello, I need help with my order', { exact: true })).toBeVisible();
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?', { exact: true })).toBeVisible();
       await expect.poll(() => widgetStatus(page)).toBe('online');
-      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({});
+      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual(VENDORS[adapter].reloadCalls);
 
       await sendMessage(page, 'It is 4411');
       await expect.poll(async () => (await sandbox.openConversation()).messages.map((m) => m.text)).toContain('It is 4411');
       expect((await sandbox.openConversation()).id).toBe(conversation.id);
     });
 
-    test('a returning visitor an hour later renews once and keeps the identity and the conversation', async ({ page, sandbox, hostPage }) => {
+    test('a returning visitor: no token call while valid, then renewal (or, past the window, a new identity)', async ({ page, sandbox, hostPage }) => {
       const clock = { offset: 0 };
       await page.clock.install();
       const conversation = await startConversation(page, sandbox, hostPage(adapter));
 
-      // 11 minutes: the external token has expired, the internal token has not.
+      // 11 minutes: the LivePerson external token has expired, the access token has not.
       let before = await comeBackLater(page, sandbox, clock, 11 * MIN, hostPage(adapter));
       await openChat(page);
-      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
+      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?', { exact: true })).toBeVisible();
       await expect.poll(() => widgetStatus(page)).toBe('online');
-      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({});
+      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual(VENDORS[adapter].reloadCalls);
 
-      // 61 minutes: the internal token has expired too. One refresh, one exchange, same subject.
+      // 61 minutes: the access token has expired too.
       before = await comeBackLater(page, sandbox, clock, 50 * MIN, hostPage(adapter));
-      await openChat(page);
-      await expect.poll(() => widgetStatus(page)).toBe('online');
-      await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?')).toBeVisible();
-      expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({ 'lp.anonymous.refresh': 1, 'lp.authenticate': 1 });
-
-      await sendMessage(page, 'Still there?');
-      await expect.poll(async () => (await sandbox.openConversation()).messages.map((m) => m.text)).toContain('Still there?');
-      const after = await sandbox.openConversation();
-      expect(after.id).toBe(conversation.id);
-      expect(after.consumerId).toBe(conversation.consumerId);
+      const renewCalls = VENDORS[adapter].renewCalls;
+      if (renewCalls) {
+        // Inside the refresh window: one refresh, one exchange, the same subject and conversation.
+        await openChat(page);
+        await expect.poll(() => widgetStatus(page)).toBe('online');
+        await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?', { exact: true })).toBeVisible();
+        expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual(renewCalls);
+        await sendMessage(page, 'Still there?');
+        await expect.poll(async () => (await sandbox.openConversation()).messages.map((m) => m.text)).toContain('Still there?');
+        const after = await sandbox.openConversation();
+        expect(after.id).toBe(conversation.id);
+        expect(after.consumerId).toBe(conversation.consumerId);
+      } else {
+        // The window ended with the token: the visitor is told, and a new identity chats on.
+        await openChat(page);
+        await expect(chatDialog(page).getByText(/previous chat could not be resumed/i)).toBeVisible();
+        expect(tokenCalls(adapter, callsSince(before, await sandbox.calls()))).toEqual({ [VENDORS[adapter].issueCall]: 1 });
+        await sendMessage(page, 'Still there?');
+        await expect.poll(async () => (await sandbox.conversations()).filter((c) => c.messages.some((m) => m.text === 'Still there?')).length).toBe(1);
+        const second = (await sandbox.conversations()).find((c) => c.messages.some((m) => m.text === 'Still there?'))!;
+        expect(second.id).not.toBe(conversation.id);
+        expect(second.consumerId).not.toBe(conversation.consumerId);
+      }
     });
 
     test('past the refresh window a new identity is issued, the visitor is told, and a new chat works', async ({ page, sandbox, hostPage }) => {
@@ -120,7 +137,7 @@ for (const adapter of ADAPTERS) {
       const before = await comeBackLater(page, sandbox, clock, 731 * HOUR, hostPage(adapter));
       await openChat(page);
       await expect(chatDialog(page).getByText(/previous chat could not be resumed/i)).toBeVisible();
-      expect(callsSince(before, await sandbox.calls())['lp.anonymous.issue']).toBe(1);
+      expect(callsSince(before, await sandbox.calls())[VENDORS[adapter].issueCall]).toBe(1);
 
       await sendMessage(page, 'Hello again');
       await expect.poll(async () => (await sandbox.conversations()).filter((c) => c.state === 'OPEN' && c.id !== first.id).length).toBe(1);
@@ -128,10 +145,13 @@ for (const adapter of ADAPTERS) {
       expect(second.consumerId).not.toBe(first.consumerId);
       expect(second.messages.map((m) => m.text)).toEqual(['Hello again']);
       await sandbox.agentSay(second.id, 'Welcome back!');
-      await expect(chatDialog(page).getByText('Welcome back!')).toBeVisible();
+      await expect(chatDialog(page).getByText('Welcome back!', { exact: true })).toBeVisible();
     });
 
-    test('when the internal token expires mid-conversation the widget renews, reconnects and delivers a message typed meanwhile once', async ({
+    // LivePerson renews the same identity mid-conversation; a Salesforce guest token's expiry is a
+    // new identity instead (salesforce.spec.ts).
+    if (adapter === 'liveperson')
+    test('when the access token expires mid-conversation the widget renews, reconnects and delivers a message typed meanwhile once', async ({
       page,
       sandbox,
       hostPage,
@@ -166,7 +186,7 @@ for (const adapter of ADAPTERS) {
       await page.waitForTimeout(1_000);
       expect((await sandbox.openConversation()).messages.filter((m) => m.text === 'Typed while the token was renewed')).toHaveLength(1);
       await sandbox.agentSay(conversation.id, 'Got it');
-      await expect(chatDialog(page).getByText('Got it')).toBeVisible();
+      await expect(chatDialog(page).getByText('Got it', { exact: true })).toBeVisible();
     });
 
     test('a visitor who never clicks causes no sandbox call and creates no IndexedDB database', async ({ page, sandbox, hostPage, sandboxUrl }) => {

@@ -6,19 +6,35 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { startHostServer } from './host-server.ts';
-import { SandboxClient } from './sandbox-client.ts';
+import { SandboxClient, type AgentConversation } from './sandbox-client.ts';
 
 export type AdapterName = 'liveperson' | 'salesforce';
 
-/** The script-tag attributes and the token call names of each vendor, as DESIGN.md lists them. */
+/**
+ * What differs between vendors, as the contracts say: script-tag attributes, token call names,
+ * what a returning visitor costs, and what happens past the access token's expiry (LivePerson
+ * renews the same identity inside its 730-hour window; a Salesforce guest token cannot be
+ * renewed, so its window ends at its expiry and a new identity follows).
+ */
 export const VENDORS = {
   liveperson: {
     attributes: (sandbox: string) => ({ adapter: 'liveperson', account: '12345678', connectorId: 'guestchat-unauth', domainApi: sandbox }),
     tokenCalls: ['lp.anonymous.issue', 'lp.anonymous.refresh', 'lp.authenticate'],
+    issueCall: 'lp.anonymous.issue',
+    /** Token calls of a reload while the access token is valid: none. */
+    reloadCalls: {},
+    /** Token calls of a return after the access token expired, inside the window. */
+    renewCalls: { 'lp.anonymous.refresh': 1, 'lp.authenticate': 1 } as Record<string, number> | undefined,
+    chunk: 'liveperson.js',
   },
   salesforce: {
     attributes: (sandbox: string) => ({ adapter: 'salesforce', scrtUrl: sandbox, orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' }),
     tokenCalls: ['sf.token', 'sf.continuation'],
+    issueCall: 'sf.token',
+    /** The one continuation token per page load the contract asks for (§1.2). */
+    reloadCalls: { 'sf.continuation': 1 },
+    renewCalls: undefined as Record<string, number> | undefined,
+    chunk: 'salesforce.js',
   },
 } as const;
 
@@ -85,4 +101,21 @@ export async function sendMessage(page: Page, text: string) {
 /** Names of the IndexedDB databases the page's origin holds. */
 export function databaseNames(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? ''));
+}
+
+/** The widget's connection status, through the public API. */
+export const widgetStatus = (page: Page) => page.evaluate(() => (window.GuestChat as { state(): { status: string } }).state().status);
+
+/** A visitor who has chatted: one message each way, both shown. */
+export async function startConversation(page: Page, sandbox: SandboxClient, url: string): Promise<AgentConversation> {
+  await page.goto(url);
+  await openChat(page);
+  await sendMessage(page, 'Hello, I need help with my order');
+  await expect
+    .poll(async () => (await sandbox.conversations()).map((c) => c.messages.map((m) => [m.from, m.text])))
+    .toEqual([[['consumer', 'Hello, I need help with my order']]]);
+  const conversation = await sandbox.openConversation();
+  await sandbox.agentSay(conversation.id, 'Hi! Happy to help. What is your order number?');
+  await expect(chatDialog(page).getByText('Hi! Happy to help. What is your order number?', { exact: true })).toBeVisible();
+  return conversation;
 }

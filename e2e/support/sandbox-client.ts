@@ -57,6 +57,10 @@ export class SandboxClient {
   agentTyping(conversationId: string, on: boolean) {
     return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/typing`, { on });
   }
+  /** Salesforce: the agent side ends the messaging session; the conversation stays open. */
+  endSession(conversationId: string) {
+    return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/end-session`, {});
+  }
   agentClose(conversationId: string) {
     return this.call<void>('POST', `/agent/conversations/${encodeURIComponent(conversationId)}/close`, {});
   }

@@ -64,9 +64,19 @@ describe('plan()', () => {
     expect(plan(record(), T0 + 731 * HOUR)).toEqual({ action: 'replace' });
   });
 
-  it('still reuses an access token that outlives the window (the server caps it; trust its exp)', () => {
-    const r = record({ identity: { token: 'ext', issuedAt: T0, expiresAt: T0 + 10 * MIN, windowEndsAt: T0 + 30 * MIN } });
-    expect(plan(r, T0 + 20 * MIN)).toEqual({ action: 'reuse' });
+  it('uses an access token that lives to the window end until that end: no renewal could better it', () => {
+    // A Salesforce guest token: the identity's window ends when its only token expires.
+    const sf = record({
+      adapter: 'salesforce',
+      identity: { token: 'guest', subject: 's', issuedAt: T0, expiresAt: T0 + 60 * MIN, windowEndsAt: T0 + 60 * MIN },
+      access: { token: 'guest', subject: 's', issuedAt: T0, expiresAt: T0 + 60 * MIN },
+    });
+    expect(plan(sf, T0 + 59 * MIN + 59_000)).toEqual({ action: 'reuse' });
+    expect(renewAt(sf)).toBe(T0 + 60 * MIN);
+    expect(plan(sf, T0 + 60 * MIN)).toEqual({ action: 'replace' });
+    // A LivePerson access token the server capped at the window end behaves the same.
+    const capped = record({ access: { token: 'int', subject: 'sub-1', issuedAt: T0, expiresAt: T0 + 730 * HOUR } });
+    expect(plan(capped, T0 + 730 * HOUR - 1)).toEqual({ action: 'reuse' });
   });
 });
 

@@ -60,69 +60,68 @@ export function tenantKey(config: VendorConfig): string {
     : `salesforce:${config.orgId.slice(0, 15)}:${config.deployment}`;
 }
 
+/** A required attribute: its dataset key, the rule it must meet, and what to tell a site owner. */
+type Rule = [key: string, attribute: string, valid: (value: string) => string | undefined, expected: string];
+
+const matching = (pattern: RegExp) => (value: string) => (pattern.test(value) ? value : undefined);
+
+const RULES: Record<VendorConfig['adapter'], Rule[]> = {
+  liveperson: [
+    ['account', 'account', matching(/^\d{1,20}$/), 'your LivePerson account id, digits'],
+    ['connectorId', 'connector-id', matching(/^[\w.-]{1,128}$/), 'the unauthenticated connector id (letters, digits, _ - .)'],
+  ],
+  salesforce: [
+    ['scrtUrl', 'scrt-url', parseServiceUrl, 'your SCRT URL, https (http only for localhost)'],
+    ['orgId', 'org-id', matching(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/), 'your org id, 15 or 18 characters starting with 00D'],
+    ['deployment', 'deployment', matching(/^[A-Za-z]\w{0,79}$/), 'the Embedded Service deployment API name'],
+  ],
+};
+
 export function readConfig(data: DataAttributes): ConfigResult {
   const issues: ConfigIssue[] = [];
-  const issue = (reason: ReasonCode, attribute: string, message: string) => {
-    issues.push({ reason, attribute, message });
+  /** Reason codes follow the attribute: config-missing-<name> / config-bad-<name> (src/errors.ts). */
+  const issue = (missing: boolean, name: string, expected: string) => {
+    issues.push({
+      reason: `config-${missing ? 'missing' : 'bad'}-${name}` as ReasonCode,
+      attribute: `data-${name}`,
+      message: `data-${name} is ${missing ? 'required' : 'invalid'}: ${expected}`,
+    });
   };
-  const text = (key: string) => {
-    const value = data[key]?.trim();
-    return value ? value : undefined;
-  };
+  const text = (key: string) => data[key]?.trim() || undefined;
 
   const adapter = text('adapter');
-  let config: VendorConfig | undefined;
-  if (!adapter) {
-    issue('config-missing-adapter', 'data-adapter', 'data-adapter is required: "liveperson" or "salesforce"');
-  } else if (adapter === 'liveperson') {
-    const account = text('account');
-    const connectorId = text('connectorId');
-    const domainApiRaw = text('domainApi') ?? DEFAULT_DOMAIN_API;
-    const domainApi = parseServiceUrl(domainApiRaw);
-    if (!account) issue('config-missing-account', 'data-account', 'data-account is required (your LivePerson account id)');
-    else if (!/^\d{1,20}$/.test(account)) issue('config-bad-account', 'data-account', 'data-account must be digits only');
-    if (!connectorId) issue('config-missing-connector-id', 'data-connector-id', 'data-connector-id is required (the unauthenticated connector id)');
-    else if (!/^[A-Za-z0-9_.-]{1,128}$/.test(connectorId)) issue('config-bad-connector-id', 'data-connector-id', 'data-connector-id may contain only letters, digits, "_", "-" and "."');
-    if (!domainApi) issue('config-bad-domain-api', 'data-domain-api', 'data-domain-api must be an https URL (http only for localhost or 127.0.0.1)');
-    if (account && connectorId && domainApi && !issues.length) config = { adapter, account, connectorId, domainApi };
-  } else if (adapter === 'salesforce') {
-    const scrtRaw = text('scrtUrl');
-    const scrtUrl = scrtRaw ? parseServiceUrl(scrtRaw) : undefined;
-    const orgId = text('orgId');
-    const deployment = text('deployment');
-    if (!scrtRaw) issue('config-missing-scrt-url', 'data-scrt-url', 'data-scrt-url is required (your SCRT URL)');
-    else if (!scrtUrl) issue('config-bad-scrt-url', 'data-scrt-url', 'data-scrt-url must be an https URL (http only for localhost or 127.0.0.1)');
-    if (!orgId) issue('config-missing-org-id', 'data-org-id', 'data-org-id is required (your Salesforce org id)');
-    else if (!/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/.test(orgId)) issue('config-bad-org-id', 'data-org-id', 'data-org-id must be a 15- or 18-character id starting with 00D');
-    if (!deployment) issue('config-missing-deployment', 'data-deployment', 'data-deployment is required (the Embedded Service deployment API name)');
-    else if (!/^[A-Za-z][A-Za-z0-9_]{0,79}$/.test(deployment)) issue('config-bad-deployment', 'data-deployment', 'data-deployment must start with a letter and contain only letters, digits and "_"');
-    if (scrtUrl && orgId && deployment && !issues.length) config = { adapter, scrtUrl, orgId, deployment };
-  } else {
-    issue('config-bad-adapter', 'data-adapter', `data-adapter must be "liveperson" or "salesforce", not "${adapter.slice(0, 40)}"`);
+  if (adapter !== 'liveperson' && adapter !== 'salesforce') {
+    issue(!adapter, 'adapter', '"liveperson" or "salesforce"');
+    return { ok: false, issues };
   }
-  if (!config) return { ok: false, issues };
+  const values: Record<string, string> = {};
+  for (const [key, name, valid, expected] of RULES[adapter]) {
+    const raw = text(key);
+    const value = raw && valid(raw);
+    if (value) values[key] = value;
+    else issue(!raw, name, expected);
+  }
+  if (adapter === 'liveperson') {
+    const domainApi = parseServiceUrl(text('domainApi') ?? DEFAULT_DOMAIN_API);
+    if (domainApi) values.domainApi = domainApi;
+    else issue(false, 'domain-api', 'an https URL (http only for localhost)');
+  }
+  if (issues.length) return { ok: false, issues };
+  const config = { adapter, ...values } as VendorConfig;
 
   // Presentation options are forgiving: a bad one is reported and replaced by its default.
-  const options: WidgetOptions = { locale: 'en', position: 'bottom-right', debug: false };
-  const locale = text('locale');
-  if (locale) {
-    if (/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale)) options.locale = locale;
-    else issue('config-bad-option', 'data-locale', 'data-locale must be a language tag such as "en" or "he"');
-  }
-  const position = text('position');
-  if (position) {
-    if (position === 'bottom-right' || position === 'bottom-left') options.position = position;
-    else issue('config-bad-option', 'data-position', 'data-position must be "bottom-right" or "bottom-left"');
-  }
-  const color = text('color');
-  if (color) {
-    // Only plain colour notations: nothing that could close the declaration or load a URL.
-    if (/^(#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([0-9.,%\s/]+\)|[a-zA-Z]{3,20})$/.test(color)) options.color = color;
-    else issue('config-bad-option', 'data-color', 'data-color must be a CSS colour such as "#0b5fff"');
-  }
+  const options: WidgetOptions = { locale: 'en', position: 'bottom-right', debug: data.debug !== undefined && data.debug !== 'false' };
+  const option = (key: string, pattern: RegExp, expected: string, apply: (value: string) => void) => {
+    const value = text(key);
+    if (!value) return;
+    if (pattern.test(value)) apply(value);
+    else issues.push({ reason: 'config-bad-option', attribute: `data-${key}`, message: `data-${key} is invalid: ${expected}` });
+  };
+  option('locale', /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as "en" or "he"', (v) => (options.locale = v));
+  option('position', /^bottom-(right|left)$/, '"bottom-right" or "bottom-left"', (v) => (options.position = v as Position));
+  // Only plain colour notations: nothing that could close the declaration or load a URL.
+  option('color', /^(#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([0-9.,%\s/]+\)|[a-zA-Z]{3,20})$/, 'a CSS colour such as "#0b5fff"', (v) => (options.color = v));
   const title = text('title');
   if (title) options.title = title.slice(0, 80);
-  const debug = data.debug;
-  options.debug = debug !== undefined && debug !== 'false';
   return { ok: true, config, tenant: tenantKey(config), options, issues };
 }

@@ -45,7 +45,7 @@ function loadVendor(base: string, config: VendorConfig): Promise<VendorFactory> 
     case 'liveperson':
       return importBeside<{ createLivePersonVendor: VendorFactory }>(base, 'chunks/liveperson.js').then((m) => m.createLivePersonVendor);
     case 'salesforce':
-      return Promise.reject(new Error('The Salesforce adapter is not available in this build'));
+      return importBeside<{ createSalesforceVendor: VendorFactory }>(base, 'chunks/salesforce.js').then((m) => m.createSalesforceVendor);
   }
 }
 

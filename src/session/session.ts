@@ -35,6 +35,12 @@ export interface SessionOptions {
   newId?: () => string;
 }
 
+/** Connect failures worth another attempt after a backoff (the vendor said so, or the network). */
+const TRANSIENT = new Set<string>(['network', 'connection-lost', 'request-timeout', 'server-error', 'rate-limited', 'domain-lookup-failed']);
+
+/** Send failures after which the message stays queued for the next connection. */
+const KEEP_QUEUED = new Set<string>(['connection-lost', 'request-timeout', 'network', 'auth-rejected']);
+
 /** A fresh token refused again this soon means something is wrong beyond expiry: stop, show it. */
 const AUTH_LOOP_WINDOW_MS = 10_000;
 /** Agent "typing" is hidden if no state change arrives for this long (a lost ACTIVE). */
@@ -209,11 +215,8 @@ export function createSession(options: SessionOptions) {
       .catch((cause) => {
         if (cause instanceof IdentityLapsed) return;
         const failure = toGuestChatError(cause);
-        if (failure.reason === 'network' || failure.reason === 'connection-lost' || failure.reason === 'request-timeout') {
-          scheduleReconnect(failure);
-        } else {
-          fail(failure);
-        }
+        if (TRANSIENT.has(failure.reason)) scheduleReconnect(failure);
+        else fail(failure);
       })
       .finally(() => {
         connecting = undefined;
@@ -236,7 +239,8 @@ export function createSession(options: SessionOptions) {
     setStatus('reconnecting');
     if (failure) report(failure);
     clearTimeout(reconnectTimer);
-    const delay = vendor.transport.retryDelayMs(reconnectAttempt++);
+    // A server's Retry-After is a floor under our own backoff.
+    const delay = Math.max(vendor.transport.retryDelayMs(reconnectAttempt++), (failure?.retryAfterSec ?? 0) * 1000);
     reconnectTimer = setTimeout(() => void connect(), delay);
   }
 
@@ -387,8 +391,8 @@ export function createSession(options: SessionOptions) {
           announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
         } catch (cause) {
           const failure = toGuestChatError(cause);
-          if (conn !== connection || failure.reason === 'connection-lost' || failure.reason === 'request-timeout' || failure.reason === 'network') {
-            // Kept in the outbox: it goes out when the connection is back.
+          if (conn !== connection || KEEP_QUEUED.has(failure.reason)) {
+            // Kept in the outbox: it goes out when the connection (or a renewed token) is back.
             break;
           }
           if (outbox[0] === next) outbox.shift();

@@ -1,0 +1,88 @@
+/**
+ * Salesforce's side of the token lifecycle. A guest token is the identity: it cannot be
+ * refreshed, and the messaging API takes it as is. It is opaque (§5.3): its lifetime is
+ * Salesforce's documented default, and the real expiry is learnt from a 401.
+ */
+import { GuestChatError } from '../../errors.ts';
+import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
+import { answerError, callApi, isSuccess, type FetchLike } from './http.ts';
+import type { PageMemory } from './memory.ts';
+import { guestTokenBody, newId, readTokenAnswer, urls, type Deployment } from './protocol.ts';
+
+/** Channel Authorization Token Timeout, Salesforce's default for unauthenticated users (§1.3). */
+export const GUEST_TOKEN_LIFETIME_MS = 3_600_000;
+
+export interface SalesforceAuthOptions {
+  deployment: Deployment;
+  clock: Clock;
+  fetch: FetchLike;
+  memory: PageMemory;
+  clientVersion: string;
+  requestTimeoutMs: number;
+  /** Where a misconfigured deployment is reported (console.error by default). */
+  logError?: (message: string) => void;
+}
+
+export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapter {
+  const { deployment, clock, memory } = options;
+
+  return {
+    async issue(): Promise<Identity> {
+      // §2.1: no Authorization header; this call is how a guest gets a token.
+      const answer = await callApi(options.fetch, urls.guestToken(deployment), {
+        method: 'POST',
+        json: guestTokenBody(deployment, options.clientVersion),
+        timeoutMs: options.requestTimeoutMs,
+        readBody: true,
+      });
+      if (!isSuccess(answer.status)) {
+        throw answerError(answer, 'The guest token request', {
+          400: 'token-issue-refused',
+          401: 'token-issue-refused',
+          403: 'token-issue-refused',
+          404: 'token-issue-refused',
+        });
+      }
+      const token = readTokenAnswer(answer.body);
+      if (token === undefined) throw new GuestChatError('bad-server-data', 'The guest token answer has no accessToken');
+      if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
+        // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
+        const message =
+          `GuestChat: the Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}"; ` +
+          'GuestChat needs an Embedded Service deployment of type Custom Client ("api") (data-deployment)';
+        if (!memory.reported.has(deployment.esDeveloperName)) {
+          memory.reported.add(deployment.esDeveloperName);
+          (options.logError ?? ((m: string) => console.error(m)))(message);
+        }
+        throw new GuestChatError('config-bad-deployment', message);
+      }
+      memory.minted.set(token.accessToken, { token: token.accessToken, lastEventId: token.lastEventId });
+      const now = clock.now();
+      const expiresAt = now + GUEST_TOKEN_LIFETIME_MS;
+      return {
+        token: token.accessToken,
+        // A local name for this identity: the token's claims are not ours to read (§5.3).
+        subject: `sf:${newId()}`,
+        issuedAt: now,
+        expiresAt,
+        // No refresh exists for guests: the identity ends with its token.
+        windowEndsAt: expiresAt,
+      };
+    },
+
+    refresh(): Promise<Identity> {
+      // The lifecycle then issues a new identity (the visitor is told the old chat is gone).
+      return Promise.reject(new GuestChatError('token-refresh-refused', 'Salesforce guest tokens cannot be refreshed'));
+    },
+
+    exchange(identity: Identity): Promise<AccessToken> {
+      // The messaging API takes the guest token itself.
+      return Promise.resolve({
+        token: identity.token,
+        subject: identity.subject ?? `sf:${newId()}`,
+        issuedAt: identity.issuedAt,
+        expiresAt: identity.expiresAt,
+      });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The wire shapes of Salesforce's Messaging for In-App and Web v2 API (contract §2, §3): URLs,
+ * request bodies, and readers for the answers the widget uses. Pure; no I/O.
+ */
+import type { SalesforceConfig } from '../types.ts';
+
+/** What every request of one deployment needs (W16: any base URL works). */
+export interface Deployment {
+  /** SCRT base URL without a trailing slash. */
+  scrt: string;
+  /** The 15-character org id (§5.1). */
+  orgId15: string;
+  esDeveloperName: string;
+}
+
+export function deploymentOf(config: SalesforceConfig): Deployment {
+  return {
+    scrt: config.scrtUrl.replace(/\/+$/, ''),
+    orgId15: config.orgId.slice(0, 15),
+    esDeveloperName: config.deployment,
+  };
+}
+
+const api = (d: Deployment): string => `${d.scrt}/iamessage/api/v2`;
+const enc = encodeURIComponent;
+
+export const urls = {
+  guestToken: (d: Deployment) => `${api(d)}/authorization/unauthenticated/access-token`,
+  continuation: (d: Deployment) => `${api(d)}/authorization/continuation-access-token`,
+  conversations: (d: Deployment) => `${api(d)}/conversation/list?inclClosedConvs=false&limit=20`,
+  createConversation: (d: Deployment) => `${api(d)}/conversation`,
+  closeConversation: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}?esDeveloperName=${enc(d.esDeveloperName)}`,
+  entries: (d: Deployment, id: string, limit: number, endTimestamp: number | undefined) =>
+    `${api(d)}/conversation/${enc(id)}/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message` +
+    (endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`),
+  message: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/message`,
+  entry: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/entry`,
+  acknowledge: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/acknowledge-entries`,
+  // The sample adds a cache-busting query; the server ignores any query string (§3.1).
+  stream: (d: Deployment, nowMs: number) => `${d.scrt}/eventrouter/v1/sse?_ts=${nowMs}`,
+};
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** W3: every client-generated id is a lowercase UUID v4. */
+export const isLowercaseUuid = (value: string): boolean => UUID_V4.test(value);
+
+export function newId(): string {
+  // randomUUID is specified to produce lowercase v4; lowercase again in case a polyfill does not.
+  return crypto.randomUUID().toLowerCase();
+}
+
+// ------------------------------------------------------------------------------------------
+// Request bodies
+
+export function guestTokenBody(d: Deployment, clientVersion: string): Record<string, unknown> {
+  return {
+    orgId: d.orgId15,
+    esDeveloperName: d.esDeveloperName,
+    capabilitiesVersion: '1',
+    platform: 'Web',
+    context: { appName: 'GuestChat', clientVersion },
+  };
+}
+
+export function createConversationBody(d: Deployment, conversationId: string): Record<string, unknown> {
+  return { conversationId, esDeveloperName: d.esDeveloperName };
+}
+
+export function textMessageBody(d: Deployment, id: string, text: string, newSession: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    message: { id, messageType: 'StaticContentMessage', staticContent: { formatType: 'Text', text } },
+    esDeveloperName: d.esDeveloperName,
+  };
+  // Only on the resend after a 417 (§2.8).
+  if (newSession) body['isNewMessagingSession'] = true;
+  return body;
+}
+
+export function typingBody(on: boolean): Record<string, unknown> {
+  return { entryType: on ? 'TypingStartedIndicator' : 'TypingStoppedIndicator', id: newId() };
+}
+
+export function acknowledgeBody(kind: 'Delivery' | 'Read', entryIds: readonly string[]): Record<string, unknown> {
+  return { acks: entryIds.map((conversationEntryId) => ({ id: newId(), entryType: kind, conversationEntryId })) };
+}
+
+// ------------------------------------------------------------------------------------------
+// Answers
+
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const readString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+
+export const readNumber = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+/** `lastEventId` is an opaque string (§2.1); a number is taken as its decimal string. */
+function readEventId(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return readString(value);
+}
+
+export interface TokenAnswer {
+  accessToken: string;
+  lastEventId: string | undefined;
+  /** `context.configuration.embeddedServiceConfig.deploymentType`, when present. */
+  deploymentType: string | undefined;
+}
+
+export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
+  if (!isObject(body)) return undefined;
+  const accessToken = readString(body['accessToken']);
+  if (accessToken === undefined) return undefined;
+  const context = body['context'];
+  const configuration = isObject(context) ? context['configuration'] : undefined;
+  const service = isObject(configuration) ? configuration['embeddedServiceConfig'] : undefined;
+  return {
+    accessToken,
+    lastEventId: readEventId(body['lastEventId']),
+    deploymentType: isObject(service) ? readString(service['deploymentType']) : undefined,
+  };
+}
+
+export interface ListedConversation {
+  conversationId: string;
+  startTimestamp: number;
+  open: boolean;
+}
+
+export function readConversationList(body: unknown): ListedConversation[] | undefined {
+  if (!isObject(body) || !Array.isArray(body['conversations'])) return undefined;
+  const out: ListedConversation[] = [];
+  for (const raw of body['conversations']) {
+    if (!isObject(raw)) continue;
+    const conversationId = readString(raw['conversationId']);
+    if (conversationId === undefined) continue;
+    // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
+    out.push({
+      conversationId,
+      startTimestamp: readNumber(raw['startTimestamp']) ?? 0,
+      open: raw['endTimestamp'] === undefined || raw['endTimestamp'] === null,
+    });
+  }
+  return out;
+}
+
+/** The resumed conversation if it is open, else the open one started last (§1.2). */
+export function pickConversation(list: readonly ListedConversation[], preferred: string | undefined): string | undefined {
+  const open = list.filter((c) => c.open);
+  if (preferred !== undefined && open.some((c) => c.conversationId === preferred)) return preferred;
+  return [...open].sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
+}
+
+/** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */
+export function readSendTimestamp(body: unknown): number | undefined {
+  if (!isObject(body) || !Array.isArray(body['conversationEntries'])) return undefined;
+  const first: unknown = body['conversationEntries'][0];
+  return isObject(first) ? readNumber(first['clientTimestamp']) : undefined;
+}
