@@ -1,7 +1,8 @@
 /**
- * Where token records live: an idb-keyval store of our own (database `guestchat`, object store
- * `records`), keyed by tenant. When IndexedDB is missing or throws (private modes, blocked
- * storage, quota), the store keeps working in memory for the page's life and says so once
+ * Everything GuestChat keeps in the browser lives in one idb-keyval store of our own (database
+ * `guestchat`, object store `records`): the token record under the tenant key, the outbox under
+ * `<tenant>#outbox`. When IndexedDB is missing or throws (private modes, blocked storage, a quota
+ * error on write), the store keeps working in memory for the page's life and says so once
  * through `onUnavailable`, so the visitor can still chat.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
@@ -10,16 +11,24 @@ import { parseRecord, type TokenRecord } from './record.ts';
 export const DB_NAME = 'guestchat';
 export const STORE_NAME = 'records';
 
-export interface RecordStore {
-  load(tenant: string): Promise<TokenRecord | undefined>;
-  save(record: TokenRecord): Promise<void>;
-  remove(tenant: string): Promise<void>;
+/** Raw values by key. Whatever comes back is untrusted: callers parse it. */
+export interface LocalStore {
+  read(key: string): Promise<unknown>;
+  write(key: string, value: unknown): Promise<void>;
+  remove(key: string): Promise<void>;
   /** Erase everything GuestChat stored in this browser (the database itself included). */
   forgetAll(): Promise<void>;
 }
 
-export function createRecordStore(onUnavailable: (cause: unknown) => void = () => {}): RecordStore {
-  const memory = new Map<string, TokenRecord>();
+export interface RecordStore {
+  load(tenant: string): Promise<TokenRecord | undefined>;
+  save(record: TokenRecord): Promise<void>;
+  remove(tenant: string): Promise<void>;
+  forgetAll(): Promise<void>;
+}
+
+export function createLocalStore(onUnavailable: (cause: unknown) => void = () => {}): LocalStore {
+  const memory = new Map<string, unknown>();
   let idb: UseStore | undefined;
   let failed = typeof indexedDB === 'undefined';
   if (failed) queueMicrotask(() => onUnavailable(new Error('IndexedDB is not available')));
@@ -47,36 +56,33 @@ export function createRecordStore(onUnavailable: (cause: unknown) => void = () =
   };
 
   return {
-    async load(tenant) {
+    async read(key) {
       if (!failed) {
         try {
-          const raw: unknown = await get(tenant, db());
-          const record = parseRecord(raw, tenant);
-          // An unreadable record is discarded rather than left to trip every later start.
-          if (raw !== undefined && !record) await del(tenant, db());
-          if (record) memory.set(tenant, record);
-          else memory.delete(tenant);
-          return record;
+          const value: unknown = await get(key, db());
+          if (value === undefined) memory.delete(key);
+          else memory.set(key, value);
+          return value;
         } catch (cause) {
           fail(cause);
         }
       }
-      return memory.get(tenant);
+      return memory.get(key);
     },
-    async save(record) {
-      memory.set(record.tenant, record);
+    async write(key, value) {
+      memory.set(key, value);
       if (failed) return;
       try {
-        await set(record.tenant, record, db());
+        await set(key, value, db());
       } catch (cause) {
         fail(cause);
       }
     },
-    async remove(tenant) {
-      memory.delete(tenant);
+    async remove(key) {
+      memory.delete(key);
       if (failed) return;
       try {
-        await del(tenant, db());
+        await del(key, db());
       } catch (cause) {
         fail(cause);
       }
@@ -96,5 +102,21 @@ export function createRecordStore(onUnavailable: (cause: unknown) => void = () =
         };
       });
     },
+  };
+}
+
+/** Token records over a LocalStore: validated on the way in, discarded when unreadable. */
+export function createRecordStore(local: LocalStore = createLocalStore()): RecordStore {
+  return {
+    async load(tenant) {
+      const raw = await local.read(tenant);
+      const record = parseRecord(raw, tenant);
+      // An unreadable record is discarded rather than left to trip every later start.
+      if (raw !== undefined && !record) await local.remove(tenant);
+      return record;
+    },
+    save: (record) => local.write(record.tenant, record),
+    remove: (tenant) => local.remove(tenant),
+    forgetAll: () => local.forgetAll(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Does this browser hold an open conversation for the tenant? Answered with the raw IndexedDB
+ * Does this browser hold an open conversation (or undelivered messages) for the tenant? Answered with the raw IndexedDB
  * API so the loader stays tiny, and without ever creating the database: a first-time visitor
  * who never clicks must leave no trace (we list databases first and open only an existing one).
  * Must agree with auth/store.ts on the names.
@@ -19,13 +19,16 @@ export async function hasOpenConversation(tenant: string): Promise<boolean> {
     });
     try {
       if (!db.objectStoreNames.contains(STORE_NAME)) return false;
-      const record = await new Promise<unknown>((resolve, reject) => {
-        const request = db.transaction(STORE_NAME, 'readonly').objectStore(STORE_NAME).get(tenant);
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-      });
+      const read = (key: string) =>
+        new Promise<unknown>((resolve, reject) => {
+          const request = db.transaction(STORE_NAME, 'readonly').objectStore(STORE_NAME).get(key);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      const [record, outbox] = await Promise.all([read(tenant), read(`${tenant}#outbox`)]);
       const conversation = (record as { conversation?: { id?: unknown } } | undefined)?.conversation;
-      return typeof conversation?.id === 'string';
+      // An open conversation to follow, or messages the visitor wrote that are not delivered yet.
+      return typeof conversation?.id === 'string' || (Array.isArray(outbox) && outbox.length > 0);
     } finally {
       db.close();
     }

@@ -3,9 +3,11 @@
  * session for one configured tenant.
  */
 import type { AdapterName, Clock, Vendor, VendorConfig } from '../adapters/types.ts';
-import { createClock, createRecordStore, TokenLifecycle } from '../auth/index.ts';
+import { createClock, createLocalStore, createRecordStore, TokenLifecycle } from '../auth/index.ts';
 import type { Emit } from './events.ts';
+import { Outbox } from './outbox.ts';
 import { createSession, type Session } from './session.ts';
+import { openTabChannel } from './tabs.ts';
 
 export type VendorFactory = (config: VendorConfig, clock: Clock) => Vendor;
 
@@ -14,6 +16,8 @@ export interface BootOptions {
   tenant: string;
   createVendor: VendorFactory;
   emit: Emit;
+  /** Another tab erased GuestChat's data (forget()): tear this one down too. */
+  onForgottenElsewhere?: () => void;
 }
 
 export interface Booted {
@@ -22,24 +26,37 @@ export interface Booted {
   forget(): Promise<void>;
 }
 
-export async function bootSession({ config, tenant, createVendor, emit }: BootOptions): Promise<Booted> {
-  const store = createRecordStore((cause) => {
+export async function bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere }: BootOptions): Promise<Booted> {
+  const local = createLocalStore((cause) => {
     emit('error', {
       reason: 'storage-unavailable',
       message: `Browser storage is unavailable; this chat lasts for this page only (${cause instanceof Error ? cause.name : 'error'})`,
     });
   });
+  const store = createRecordStore(local);
   const stored = await store.load(tenant);
   const clock = createClock(stored?.skewMs ?? 0);
   const adapter: AdapterName = config.adapter;
   const vendor = createVendor(config, clock);
   const lifecycle = new TokenLifecycle({ adapter, tenant, auth: vendor.auth, store, clock });
-  const session = createSession({ vendor, lifecycle, clock, emit });
+  const outbox = new Outbox(local, tenant);
+  let session: Session | undefined;
+  const tabs = openTabChannel(tenant, (message) => {
+    if (message.type === 'forget') {
+      session?.dispose();
+      onForgottenElsewhere?.();
+    } else session?.onTabMessage(message);
+  });
+  session = createSession({ vendor, lifecycle, clock, emit, outbox, tabs });
+  // Unsent messages from before a reload show at once, as sending.
+  await session.restoreOutbox();
+  const booted = session;
   return {
-    session,
+    session: booted,
     async forget() {
-      session.dispose();
-      await store.forgetAll();
+      tabs.post({ type: 'forget' });
+      booted.dispose();
+      await local.forgetAll();
     },
   };
 }

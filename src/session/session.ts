@@ -3,7 +3,7 @@
  * sees only the Vendor interfaces and the token lifecycle.
  *
  * Responsibilities: connect with a good access token (reuse, renew or replace it through the
- * lifecycle), keep the visitor's messages until the server has them (in-memory outbox for now),
+ * lifecycle), keep the visitor's messages until the server has them (the durable outbox),
  * renew proactively before expiry and on auth-expired, reconnect with backoff after a drop and
  * resume from the last cursor, and surface every failure as a state and an `error` event.
  */
@@ -12,6 +12,8 @@ import type { ChatMessage, Connection, ResumePoint, TransportEvent, Vendor } fro
 import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
+import { MAX_SEND_ATTEMPTS, type Outbox, type OutboxEntry } from './outbox.ts';
+import type { TabChannel, TabMessage } from './tabs.ts';
 import {
   applyReceipt,
   confirmSend,
@@ -30,6 +32,8 @@ class IdentityLapsed extends Error {}
 export interface SessionOptions {
   vendor: Vendor;
   lifecycle: TokenLifecycle;
+  outbox: Outbox;
+  tabs?: TabChannel;
   clock: SkewClock;
   emit: Emit;
   newId?: () => string;
@@ -49,7 +53,8 @@ const TYPING_TIMEOUT_MS = 30_000;
 export type Session = ReturnType<typeof createSession>;
 
 export function createSession(options: SessionOptions) {
-  const { vendor, lifecycle, clock, emit } = options;
+  const { vendor, lifecycle, clock, emit, outbox } = options;
+  const tabs = options.tabs ?? { post() {}, close() {} };
   const newId = options.newId ?? (() => crypto.randomUUID());
 
   const status = signal<WidgetStatus>('idle');
@@ -73,9 +78,11 @@ export function createSession(options: SessionOptions) {
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let lastAuthRenewalAt = -Infinity;
   let flushing = false;
+  let flushAgain = false;
   let disposed = false;
-  /** The visitor's sends not yet stored by the server, in order. */
-  const outbox: { clientId: string; text: string }[] = [];
+  /** Mirror of the stored outbox: the visitor's sends not yet stored by the server, in order. */
+  let queue: OutboxEntry[] = [];
+  let restored: Promise<void> | undefined;
   const readSent = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
@@ -103,7 +110,7 @@ export function createSession(options: SessionOptions) {
   // ---- tokens ---------------------------------------------------------------------------
 
   /** Whether this page's visitor has shown intent: only then may a new identity be minted. */
-  const visitorActed = () => panelOpen.peek() || outbox.length > 0;
+  const visitorActed = () => panelOpen.peek() || queue.length > 0;
   /** The identity that lapsed before the visitor acted; announced when its successor is issued. */
   let lapsedSubject: string | undefined | null = null;
 
@@ -120,9 +127,11 @@ export function createSession(options: SessionOptions) {
     if (result.action !== 'reuse') {
       emit('token', { action: result.action, subject: access.subject, expiresAt: access.expiresAt });
     }
-    if (result.action === 'replace') {
+    // 'reuse' of another subject: a tab of this browser replaced the identity meanwhile.
+    if (result.action === 'replace' || (result.action === 'reuse' && previousSubject && previousSubject !== access.subject)) {
       emit('identity-replaced', { ...(previousSubject ? { previousSubject } : {}), subject: access.subject });
       if (previous?.conversation || conversationId.peek()) loseConversation();
+      if (result.action === 'replace') tabs.post({ type: 'identity', subject: access.subject });
     } else if (result.action === 'issue' && lapsedSubject !== null) {
       emit('identity-replaced', { ...(lapsedSubject ? { previousSubject: lapsedSubject } : {}), subject: access.subject });
     }
@@ -333,10 +342,9 @@ export function createSession(options: SessionOptions) {
   function onMessage(message: ChatMessage) {
     const before = messages.peek();
     const known = before.some((m) => m.id === message.id);
-    if (message.clientId) {
+    if (message.clientId && queue.some((entry) => entry.clientId === message.clientId)) {
       // The server already has this send (replayed after a reconnect): never send it again.
-      const queued = outbox.findIndex((o) => o.clientId === message.clientId);
-      if (queued >= 0) outbox.splice(queued, 1);
+      forgetSent(message.clientId);
     }
     messages.value = mergeServerMessage(before, message);
     announce(message);
@@ -367,6 +375,31 @@ export function createSession(options: SessionOptions) {
     if (!fresh.length || !connection) return;
     fresh.forEach((id) => readSent.add(id));
     connection.markRead(fresh);
+    tabs.post({ type: 'seen', ids: fresh });
+  }
+
+  function onTabMessage(message: TabMessage) {
+    if (disposed) return;
+    switch (message.type) {
+      case 'outbox':
+        void restoreOutbox().then(() => {
+          if (status.peek() === 'online' && queue.some((entry) => !entry.failed)) void flush();
+        });
+        break;
+      case 'seen':
+        for (const id of message.ids) {
+          readSent.add(id);
+          unreadIds.delete(id);
+        }
+        syncUnread();
+        break;
+      case 'identity':
+        // Another tab replaced the identity: follow it now rather than at our next refusal.
+        if (started && record?.access?.subject !== message.subject) void reconnect();
+        break;
+      case 'forget':
+        break; // the app tears itself down (boot.ts)
+    }
   }
 
   function markAllSeen() {
@@ -377,44 +410,88 @@ export function createSession(options: SessionOptions) {
 
   // ---- sending ----------------------------------------------------------------------------
 
-  async function flush() {
-    if (flushing) return;
-    flushing = true;
-    try {
-      while (outbox.length && connection && status.peek() === 'online') {
-        const next = outbox[0]!;
-        const conn = connection;
-        try {
-          const receipt = await conn.send(next.text, next.clientId);
-          if (outbox[0] === next) outbox.shift();
-          messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
-          announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
-        } catch (cause) {
-          const failure = toGuestChatError(cause);
-          if (conn !== connection || KEEP_QUEUED.has(failure.reason)) {
-            // Kept in the outbox: it goes out when the connection (or a renewed token) is back.
-            break;
-          }
-          if (outbox[0] === next) outbox.shift();
-          messages.value = markFailed(messages.peek(), next.clientId);
-          report(failure);
-        }
+  /** Delivered: out of the stored outbox, for every tab. */
+  function forgetSent(clientId: string) {
+    queue = queue.filter((entry) => entry.clientId !== clientId);
+    void outbox.remove(clientId).then(() => tabs.post({ type: 'outbox' }));
+  }
+
+  /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
+  function restoreOutbox(): Promise<void> {
+    restored = outbox.load().then((entries) => {
+      queue = entries;
+      const shown = new Set(messages.peek().map((m) => m.clientId));
+      const missing = entries.filter((entry) => !shown.has(entry.clientId));
+      if (missing.length) {
+        messages.value = [
+          ...messages.peek(),
+          ...missing.map((entry) => ({ ...pendingMessage(entry.clientId, entry.text, entry.createdAt), ...(entry.failed ? { state: 'failed' as const } : {}) })),
+        ];
       }
+    });
+    return restored;
+  }
+
+  async function flush(): Promise<void> {
+    // A request while a pass is running is not dropped: that pass may have read the outbox
+    // before the new entry was stored. It runs one more pass when it ends.
+    if (flushing) {
+      flushAgain = true;
+      return;
+    }
+    flushing = true;
+    flushAgain = false;
+    try {
+      await restored;
+      // One sending tab at a time; each entry is re-read right before it goes out.
+      await outbox.whileSending(async () => {
+        while (connection && status.peek() === 'online') {
+          queue = await outbox.load();
+          const next = queue.find((entry) => !entry.failed);
+          if (!next) return;
+          const conn = connection;
+          try {
+            const receipt = await conn.send(next.text, next.clientId);
+            messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
+            announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
+            queue = queue.filter((entry) => entry.clientId !== next.clientId);
+            await outbox.remove(next.clientId);
+            tabs.post({ type: 'outbox' });
+          } catch (cause) {
+            const failure = toGuestChatError(cause);
+            const attempts = next.attempts + 1;
+            const transient = conn !== connection || KEEP_QUEUED.has(failure.reason);
+            if (transient && attempts < MAX_SEND_ATTEMPTS) {
+              // Kept: it goes out when the connection (or a renewed token) is back.
+              await outbox.update(next.clientId, { attempts });
+              return;
+            }
+            await outbox.update(next.clientId, { attempts, failed: true });
+            messages.value = markFailed(messages.peek(), next.clientId);
+            report(failure);
+            if (transient) return;
+          }
+        }
+      });
     } finally {
       flushing = false;
     }
+    if (flushAgain) return flush();
   }
 
   function send(text: string) {
     const trimmed = text.trim();
     if (!trimmed) return;
-    const clientId = newId();
-    outbox.push({ clientId, text: trimmed });
+    const entry: OutboxEntry = { clientId: newId(), text: trimmed, createdAt: clock.now(), attempts: 0 };
+    queue.push(entry);
     batch(() => {
-      messages.value = [...messages.peek(), pendingMessage(clientId, trimmed, clock.now())];
+      messages.value = [...messages.peek(), pendingMessage(entry.clientId, trimmed, entry.createdAt)];
       if (notice.peek() === 'conversation-ended') notice.value = undefined;
     });
     connection?.typing(false);
+    // Stored before any network call: a reload or a crash from here on loses nothing.
+    const stored = outbox.add(entry).then(() => tabs.post({ type: 'outbox' }));
+    restored = Promise.all([restored, stored]).then(() => undefined);
     if (!started) void start();
     else if (status.peek() === 'online') void flush();
     else if (status.peek() === 'reconnecting' && !connecting) {
@@ -424,12 +501,16 @@ export function createSession(options: SessionOptions) {
     }
   }
 
-  function retryFailed(clientId: string) {
+  async function retryFailed(clientId: string) {
     const failed = messages.peek().find((m) => m.clientId === clientId && m.state === 'failed');
     if (!failed) return;
-    outbox.push({ clientId, text: failed.text });
     messages.value = messages.peek().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
-    void flush();
+    const entries = await outbox.load();
+    if (entries.some((entry) => entry.clientId === clientId)) await outbox.update(clientId, { attempts: 0, failed: false });
+    else await outbox.add({ clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
+    queue = await outbox.load();
+    if (status.peek() === 'online') void flush();
+    else retry();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -437,6 +518,7 @@ export function createSession(options: SessionOptions) {
   function start(): Promise<void> {
     if (started) return connecting ?? Promise.resolve();
     started = true;
+    restored ??= restoreOutbox();
     setStatus('connecting');
     return connect();
   }
@@ -495,6 +577,7 @@ export function createSession(options: SessionOptions) {
     connection?.close();
     connection = undefined;
     stopSkewSync();
+    tabs.close();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('pageshow', onOnline);
@@ -522,6 +605,8 @@ export function createSession(options: SessionOptions) {
     endConversation,
     setTyping: (on: boolean) => connection?.typing(on),
     dismissNotice: () => (notice.value = undefined),
+    restoreOutbox,
+    onTabMessage,
     dispose,
   };
 }

@@ -54,7 +54,8 @@ export interface WidgetHandle {
 
 export async function mount({ launcher, config, tenant, options, createVendor, emit }: MountOptions): Promise<WidgetHandle> {
   const strings = stringsFor(options.locale);
-  const { session, forget } = await bootSession({ config, tenant, createVendor, emit });
+  let teardown = () => {};
+  const { session, forget } = await bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() });
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
@@ -77,6 +78,14 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
   const stopBadge = effect(() => launcher.setUnread(session.panelOpen.value ? 0 : session.unread.value));
   render(h(App, { session, strings, title: options.title ?? strings.title, onClose: () => setOpen(false) }), container);
 
+  teardown = () => {
+    stopBadge();
+    render(null, container);
+    container.remove();
+    launcher.setUnread(0);
+    launcher.setExpanded(false);
+  };
+
   // A stored open conversation is resumed right away, panel closed: replies show on the badge.
   void session.start();
 
@@ -87,10 +96,7 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     send: (text) => session.send(text),
     endConversation: () => void session.endConversation(),
     async forget() {
-      stopBadge();
-      render(null, container);
-      container.remove();
-      launcher.setUnread(0);
+      teardown();
       await forget();
     },
     state: () => ({
