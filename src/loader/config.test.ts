@@ -13,7 +13,7 @@ describe('readConfig()', () => {
     if (!result.ok) return;
     expect(result.config).toEqual(lp);
     expect(result.tenant).toBe('liveperson:12345678:guestchat-unauth');
-    expect(result.options).toEqual({ locale: 'en', position: 'bottom-right', debug: false });
+    expect(result.options).toEqual({ locale: 'en', position: 'bottom-right', sound: false, debug: false });
   });
 
   it('defaults the Domain API to LivePerson production and strips a trailing slash', () => {

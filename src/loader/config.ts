@@ -19,6 +19,8 @@ export interface WidgetOptions {
   /** Accent colour (CSS colour), or undefined for the default. */
   color?: string;
   title?: string;
+  /** Play a short tone for unread replies (`data-sound`). */
+  sound: boolean;
   debug: boolean;
 }
 
@@ -110,7 +112,8 @@ export function readConfig(data: DataAttributes): ConfigResult {
   const config = { adapter, ...values } as VendorConfig;
 
   // Presentation options are forgiving: a bad one is reported and replaced by its default.
-  const options: WidgetOptions = { locale: 'en', position: 'bottom-right', debug: data.debug !== undefined && data.debug !== 'false' };
+  const flag = (key: string) => data[key] !== undefined && data[key] !== 'false';
+  const options: WidgetOptions = { locale: 'en', position: 'bottom-right', sound: flag('sound'), debug: flag('debug') };
   const option = (key: string, pattern: RegExp, expected: string, apply: (value: string) => void) => {
     const value = text(key);
     if (!value) return;

@@ -48,6 +48,13 @@ export function drawLauncher(options: WidgetOptions, label: string): LauncherHan
   button.append(badge);
   root.append(button);
   (document.body ?? document.documentElement).append(host);
+  // In the top layer the widget is laid out against the viewport whatever the page does to its
+  // ancestors (a transform or filter on <body> would otherwise capture position: fixed), and no
+  // z-index or overflow of the page can cover or clip it.
+  if (typeof host.showPopover === 'function') {
+    host.popover = 'manual';
+    host.showPopover();
+  }
 
   let baseLabel = label;
   let unread = 0;

@@ -58,6 +58,9 @@ function MessageItem({ message, strings, format, onRetry }: { message: UiMessage
       <span class="meta">
         <time dateTime={time.toISOString()}>{format.format(time)}</time>
         {message.state === 'sending' && <> · {strings.sending}</>}
+        {message.state === 'sent' && <> · {strings.sent}</>}
+        {message.state === 'delivered' && <> · {strings.delivered}</>}
+        {message.state === 'read' && <> · {strings.read}</>}
         {message.state === 'failed' && (
           <>
             {' · '}

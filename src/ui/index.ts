@@ -7,8 +7,10 @@ import { h, render } from 'preact';
 import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
 import { App } from './App.tsx';
+import { drawAttention } from './attention.ts';
 import { stringsFor } from './strings.ts';
 import { PANEL_CSS } from './styles.ts';
+import { followVisualViewport } from './viewport.ts';
 
 /** The static launcher the loader drew; the app takes it over (badge, expanded state, label). */
 export interface LauncherHandle {
@@ -26,7 +28,7 @@ export interface MountOptions {
   launcher: LauncherHandle;
   config: VendorConfig;
   tenant: string;
-  options: { locale: string; title?: string };
+  options: { locale: string; title?: string; sound?: boolean };
   createVendor: VendorFactory;
   emit: Emit;
 }
@@ -76,10 +78,14 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
   };
 
   const stopBadge = effect(() => launcher.setUnread(session.panelOpen.value ? 0 : session.unread.value));
+  const stopViewport = followVisualViewport(container);
+  const stopAttention = drawAttention({ tenant, unread: session.unread, sound: Boolean(options.sound), flashTitle: strings.flashTitle });
   render(h(App, { session, strings, title: options.title ?? strings.title, onClose: () => setOpen(false) }), container);
 
   teardown = () => {
     stopBadge();
+    stopViewport();
+    stopAttention();
     render(null, container);
     container.remove();
     launcher.setUnread(0);

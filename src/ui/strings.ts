@@ -14,6 +14,9 @@ export interface Strings {
   sessionEnded: string;
   agentTyping: string;
   sending: string;
+  sent: string;
+  delivered: string;
+  read: string;
   failed: string;
   retrySend: string;
   statusConnecting: string;
@@ -24,6 +27,7 @@ export interface Strings {
   endChat: string;
   dismiss: string;
   empty: string;
+  flashTitle: (count: number) => string;
 }
 
 const en: Strings = {
@@ -41,6 +45,9 @@ const en: Strings = {
   sessionEnded: 'The agent has left the chat. Send a message to continue.',
   agentTyping: 'Agent is typing…',
   sending: 'Sending…',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
   failed: 'Not sent',
   retrySend: 'Retry sending',
   statusConnecting: 'Connecting…',
@@ -51,6 +58,7 @@ const en: Strings = {
   endChat: 'End chat',
   dismiss: 'Dismiss',
   empty: 'Ask us anything — we usually reply in a few minutes.',
+  flashTitle: (count) => (count === 1 ? '(1) New message' : `(${count}) New messages`),
 };
 
 const he: Partial<Strings> = {
@@ -68,6 +76,9 @@ const he: Partial<Strings> = {
   sessionEnded: 'הנציג/ה עזב/ה את השיחה. שלחו הודעה כדי להמשיך.',
   agentTyping: 'הנציג/ה מקליד/ה…',
   sending: 'נשלחת…',
+  sent: 'נשלחה',
+  delivered: 'נמסרה',
+  read: 'נקראה',
   failed: 'לא נשלחה',
   retrySend: 'לשלוח שוב',
   statusConnecting: 'מתחבר…',
@@ -78,6 +89,7 @@ const he: Partial<Strings> = {
   endChat: 'סיום השיחה',
   dismiss: 'סגירה',
   empty: 'שאלו אותנו כל דבר.',
+  flashTitle: (count) => `(${count}) הודעה חדשה`,
 };
 
 const locales: Record<string, Partial<Strings>> = { en, he, iw: he };

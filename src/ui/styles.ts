@@ -38,6 +38,6 @@ export const PANEL_CSS = `
 .send{all:unset;cursor:pointer;padding:0 16px;border-radius:10px;background:var(--gc-accent,#0b5fff);color:var(--gc-on-accent,#fff);font-weight:600;font-size:15px;display:inline-flex;align-items:center}
 .send[aria-disabled=true]{opacity:.6;cursor:default}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
-@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}}
+@media (max-width:480px){.panel{inset:var(--gc-vv-top,0) 0 auto 0;width:100%;max-width:none;height:var(--gc-vv-height,100%);max-height:none;border-radius:0}}
 @media (prefers-reduced-motion:reduce){.panel *{transition:none!important;animation:none!important}}
 `;

@@ -1,0 +1,229 @@
+/**
+ * The widget as visitors and site owners meet it: accessibility (axe, keyboard only, the live
+ * region), the public JS API, a strict-CSP host page and a hostile-CSS host page. One body for
+ * both vendors where the flow is the same.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import {
+  chatDialog,
+  expect,
+  launcher,
+  messageBox,
+  openChat,
+  sendMessage,
+  startConversation,
+  test,
+  type AdapterName,
+} from './support/fixtures.ts';
+
+const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
+
+/** Accessibility violations inside the widget (WCAG 2.2 A and AA rules). */
+async function axeViolations(page: Page) {
+  const result = await new AxeBuilder({ page }).include('#guestchat').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+for (const adapter of ADAPTERS) {
+  test.describe(adapter, () => {
+    test('no accessibility violations in any state: launcher, open, mid-conversation, typing, ended, narrow, RTL', async ({ page, sandbox, hostPage }) => {
+      await page.goto(hostPage(adapter));
+      await expect(launcher(page)).toBeVisible();
+      expect(await axeViolations(page), 'launcher').toEqual([]);
+
+      await openChat(page);
+      expect(await axeViolations(page), 'open and empty').toEqual([]);
+
+      await sendMessage(page, 'Hello, I need help with my order');
+      await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);
+      const conversation = await sandbox.openConversation();
+      await sandbox.agentSay(conversation.id, 'Sure — what is your order number? See https://example.com/orders');
+      await expect(chatDialog(page).getByRole('link', { name: 'https://example.com/orders' })).toBeVisible();
+      expect(await axeViolations(page), 'mid-conversation').toEqual([]);
+
+      await sandbox.agentTyping(conversation.id, true);
+      await expect(chatDialog(page).getByText(/is typing/)).toBeVisible();
+      expect(await axeViolations(page), 'typing shown').toEqual([]);
+
+      await chatDialog(page).getByRole('button', { name: 'End chat' }).click();
+      await expect(chatDialog(page).getByText(/chat has ended/i)).toBeVisible();
+      expect(await axeViolations(page), 'conversation ended').toEqual([]);
+
+      await page.setViewportSize({ width: 360, height: 640 });
+      const box = await chatDialog(page).boundingBox();
+      expect(box && Math.round(box.width)).toBe(360);
+      expect(await axeViolations(page), 'narrow viewport').toEqual([]);
+    });
+
+    test('right-to-left locale: the panel is rtl and passes axe', async ({ page, hostPage }) => {
+      await page.goto(hostPage(adapter, { locale: 'he' }));
+      await launcher(page).click();
+      await expect(chatDialog(page)).toBeVisible();
+      await expect(chatDialog(page).locator('xpath=ancestor::*[@dir][1]')).toHaveAttribute('dir', 'rtl');
+      await expect(chatDialog(page).getByRole('textbox', { name: 'הודעה' })).toBeFocused();
+      expect(await axeViolations(page)).toEqual([]);
+    });
+
+    test('a whole conversation from the keyboard alone, with focus managed', async ({ page, sandbox, hostPage }) => {
+      await page.goto(hostPage(adapter));
+      await expect(launcher(page)).toBeVisible();
+      // Tab from the top of the page to the launcher (it comes after the host page's controls).
+      await page.getByRole('button', { name: 'Host page button' }).focus();
+      await page.keyboard.press('Tab');
+      await expect(launcher(page)).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(chatDialog(page)).toBeVisible();
+      await expect(messageBox(page)).toBeFocused();
+      await page.keyboard.type('Typed with the keyboard only');
+      await page.keyboard.press('Enter');
+      await expect(chatDialog(page).getByText('Typed with the keyboard only', { exact: true })).toBeVisible();
+      await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);
+      await sandbox.agentSay((await sandbox.openConversation()).id, 'Answered.');
+      await expect(chatDialog(page).getByText('Answered.', { exact: true })).toBeVisible();
+      // Shift+Enter is a new line, not a send.
+      await page.keyboard.type('line one');
+      await page.keyboard.press('Shift+Enter');
+      await page.keyboard.type('line two');
+      await expect(messageBox(page)).toHaveValue('line one\nline two');
+      await page.keyboard.press('Escape');
+      await expect(chatDialog(page)).toBeHidden();
+      await expect(launcher(page)).toBeFocused();
+      await expect(launcher(page)).toHaveAttribute('aria-expanded', 'false');
+      await page.keyboard.press('Enter');
+      await expect(messageBox(page)).toBeFocused();
+      await expect(messageBox(page)).toHaveValue('line one\nline two');
+    });
+
+    test('screen readers hear each new agent message once, with the sender, through a polite live region', async ({ page, sandbox, hostPage }) => {
+      const conversation = await startConversation(page, sandbox, hostPage(adapter));
+      const live = chatDialog(page).locator('[aria-live="polite"]');
+      await expect(live).toHaveCount(1);
+      await sandbox.agentSay(conversation.id, 'Your order ships tomorrow.');
+      await expect(live).toHaveText(/^(Alex|Agent): Your order ships tomorrow\.$/);
+      // The visitor's own messages are not announced back to them.
+      await sendMessage(page, 'Great, thanks');
+      await expect(live).toHaveText(/Your order ships tomorrow\.$/);
+      // The message log itself is not a second live region (no double announcements).
+      await expect(chatDialog(page).getByRole('log')).toHaveAttribute('aria-live', 'off');
+    });
+  });
+}
+
+test('the JS API: calls made before the script loaded are queued, events arrive, unsubscribe stops them', async ({ page, sandbox, hostPage }) => {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.assign(window, { seen });
+    window.GuestChat = {
+      q: [
+        ['on', 'ready', () => seen.push('ready')],
+        ['on', 'open', () => seen.push('open')],
+        ['on', 'message', (m: { from: string; text: string }) => seen.push(`message:${m.from}:${m.text}`)],
+        ['open'],
+      ],
+    };
+  });
+  await page.goto(hostPage('liveperson'));
+  await expect(chatDialog(page)).toBeVisible();
+  await expect.poll(() => page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual(['ready', 'open']);
+
+  await page.evaluate(() => window.GuestChat && 'send' in window.GuestChat && window.GuestChat.send('Sent through the API'));
+  await expect(chatDialog(page).getByText('Sent through the API', { exact: true })).toBeVisible();
+  await expect.poll(() => page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toContain('message:visitor:Sent through the API');
+
+  // Unsubscribe: a listener added now hears the first agent message, then nothing after it unsubscribes.
+  await page.evaluate(() => {
+    const api = window.GuestChat as import('../src/loader/index.ts').GuestChatApi;
+    const heard: string[] = [];
+    Object.assign(window, { heard });
+    const off = api.on('message', (m) => {
+      heard.push(m.text);
+      off();
+    });
+  });
+  const conversation = await sandbox.openConversation();
+  await sandbox.agentSay(conversation.id, 'First reply');
+  await sandbox.agentSay(conversation.id, 'Second reply');
+  await expect(chatDialog(page).getByText('Second reply', { exact: true })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { heard: string[] }).heard)).toEqual(['First reply']);
+
+  const state = await page.evaluate(() => (window.GuestChat as import('../src/loader/index.ts').GuestChatApi).state());
+  expect(state).toMatchObject({ loaded: true, open: true, status: 'online', adapter: 'liveperson', conversationId: conversation.id });
+  await page.evaluate(() => (window.GuestChat as import('../src/loader/index.ts').GuestChatApi).close());
+  await expect(chatDialog(page)).toBeHidden();
+});
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: works on a strict-CSP page with no violation`, async ({ page, sandbox, hostPage, sandboxUrl }) => {
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) => {
+        (window as unknown as { cspViolations?: string[] }).cspViolations ??= [];
+        (window as unknown as { cspViolations: string[] }).cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    const ws = sandboxUrl.replace('http://', 'ws://');
+    await page.goto(hostPage(adapter, { page: 'csp', connect: `${sandboxUrl} ${ws}` }));
+    const conversation = await startConversation(page, sandbox, page.url());
+    await sandbox.agentSay(conversation.id, 'Styled and connected under a strict policy.');
+    await expect(chatDialog(page).getByText('Styled and connected under a strict policy.', { exact: true })).toBeVisible();
+    // Styles applied (constructable stylesheets need no exception): the launcher is a 56px circle.
+    const size = await launcher(page).evaluate((el) => getComputedStyle(el).width);
+    expect(size).toBe('56px');
+    await page.screenshot({ path: test.info().outputPath(`csp-${adapter}.png`) });
+    expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual([]);
+    expect(violations).toEqual([]);
+  });
+}
+
+test('a hostile host stylesheet cannot deform the widget, and the widget changes nothing on the host page', async ({ page, sandbox, hostPage, browser }) => {
+  // The same widget on a plain page, for reference.
+  const plain = await browser.newPage();
+  await plain.goto(hostPage('liveperson'));
+  const plainLauncher = await plain.getByRole('button', { name: /chat/i }).boundingBox();
+  await plain.getByRole('button', { name: /chat/i }).click();
+  const reference = {
+    launcher: plainLauncher,
+    dialog: await plain.getByRole('dialog').boundingBox(),
+    font: await plain.getByRole('dialog').getByRole('textbox', { name: 'Message' }).evaluate((el) => getComputedStyle(el).fontSize),
+  };
+  await plain.close();
+
+  await page.goto(hostPage('liveperson', { page: 'hostile' }));
+  const before = await page.evaluate(() => ({
+    globals: Object.keys(window).sort(),
+    bodyFont: getComputedStyle(document.body).fontFamily,
+    h1Color: getComputedStyle(document.querySelector('h1')!).color,
+    scroll: [window.scrollX, window.scrollY],
+    focus: document.activeElement?.tagName,
+  }));
+  await expect(launcher(page)).toBeVisible();
+  expect(await launcher(page).boundingBox()).toEqual(reference.launcher);
+
+  await openChat(page);
+  expect(await chatDialog(page).boundingBox()).toEqual(reference.dialog);
+  expect(await messageBox(page).evaluate((el) => getComputedStyle(el).fontSize)).toBe(reference.font);
+  await sendMessage(page, 'Hello from a hostile page');
+  await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);
+  await sandbox.agentSay((await sandbox.openConversation()).id, 'Still looks right.');
+  await expect(chatDialog(page).getByText('Still looks right.', { exact: true })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('hostile-css.png') });
+  await page.keyboard.press('Escape');
+
+  const after = await page.evaluate(() => ({
+    globals: Object.keys(window).sort(),
+    bodyFont: getComputedStyle(document.body).fontFamily,
+    h1Color: getComputedStyle(document.querySelector('h1')!).color,
+    scroll: [window.scrollX, window.scrollY],
+  }));
+  expect(after.globals.filter((name) => !before.globals.includes(name))).toEqual([]);
+  expect(before.globals).toContain('GuestChat');
+  expect(after.bodyFont).toBe(before.bodyFont);
+  expect(after.h1Color).toBe(before.h1Color);
+  expect(after.scroll).toEqual(before.scroll);
+  // Loading the widget never stole focus from the page.
+  expect(before.focus).toBe('BODY');
+});
