@@ -11,7 +11,7 @@ const root = import.meta.dirname;
  * would become a chunk the classic script would have to `import` statically (a test on the
  * built files guards this).
  */
-export default defineConfig(({ command }) => ({
+export default defineConfig(({ command, mode }) => (mode === 'esm' ? esmBuild() : {
   // The demo page (index.html) and its QA panel are served by the dev server; the widget itself
   // is always the built dist/ files, exactly what a site would embed.
   appType: 'mpa',
@@ -42,6 +42,24 @@ export default defineConfig(({ command }) => ({
   },
   plugins: command === 'serve' ? [serveDist(), sandboxInDevServer()] : [],
 }));
+
+/**
+ * `vite build --mode esm`: the ES-module entry for bundler users (`import { mount } from
+ * 'guestchat'`), self-contained in dist/esm with the app and each vendor as lazy chunks.
+ */
+function esmBuild() {
+  return {
+    build: {
+      outDir: 'dist/esm',
+      emptyOutDir: true,
+      target: 'es2022',
+      modulePreload: false,
+      sourcemap: true,
+      lib: { entry: resolve(root, 'src/loader/module.ts'), formats: ['es' as const], fileName: () => 'guestchat.js' },
+      rollupOptions: { output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
+    },
+  };
+}
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json' };
 

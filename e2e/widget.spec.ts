@@ -227,3 +227,14 @@ test('a hostile host stylesheet cannot deform the widget, and the widget changes
   // Loading the widget never stole focus from the page.
   expect(before.focus).toBe('BODY');
 });
+
+test('the ES-module entry: `mount()` from a bundled site starts the same widget and returns the API', async ({ page, sandbox, hostUrl, sandboxUrl }) => {
+  const params = new URLSearchParams({ adapter: 'salesforce', scrtUrl: sandboxUrl, orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' });
+  await page.goto(`${hostUrl}/module-host?${params}`);
+  // No global is installed by the module entry: the site holds the API it was given.
+  expect(await page.evaluate(() => 'GuestChat' in window)).toBe(false);
+  const conversation = await startConversation(page, sandbox, page.url());
+  await sandbox.agentSay(conversation.id, 'Hello, bundler user.');
+  await expect(chatDialog(page).getByText('Hello, bundler user.', { exact: true })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { chat: { state(): { status: string } } }).chat.state().status)).toBe('online');
+});

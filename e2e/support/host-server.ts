@@ -71,6 +71,15 @@ export async function startHostServer(): Promise<HostServer> {
       res.end(hostPage(url.searchParams, nonce));
       return;
     }
+    if (url.pathname === '/module-host') {
+      // A site that bundles GuestChat as an ES module: `import { mount } from 'guestchat'`.
+      const options = JSON.stringify(Object.fromEntries(url.searchParams)).replace(/</g, '\\u003c');
+      res.writeHead(200, { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Module host</title></head>
+<body><main><h1>Bundled site</h1></main>
+<script type="module">import { mount } from '/dist/esm/guestchat.js'; window.chat = mount(${options});</script></body></html>`);
+      return;
+    }
     if (url.pathname === '/hostile.css') {
       res.writeHead(200, { 'Content-Type': 'text/css', 'Cache-Control': 'no-store' });
       res.end(HOSTILE_CSS);

@@ -1,0 +1,123 @@
+/**
+ * The widget's start-up, shared by both entries (the script tag, src/loader/index.ts, and the
+ * ES module, src/loader/module.ts). Loader code: tiny, and it imports nothing the app imports
+ * at run time (see vite.config.ts).
+ */
+import type { VendorConfig } from '../adapters/types.ts';
+import type { WidgetHandle, WidgetState } from '../ui/index.ts';
+import type { VendorFactory, WidgetEventName } from '../session/index.ts';
+import { createBus, type Listener } from './bus.ts';
+import { readConfig, type DataAttributes } from './config.ts';
+import { drawLauncher } from './launcher.ts';
+import { hasOpenConversation } from './peek.ts';
+
+/** `window.GuestChat`: the widget's controls plus event subscription, usable before the app loads. */
+export interface GuestChatApi extends WidgetHandle {
+  on<K extends WidgetEventName>(name: K, listener: Listener<K>): () => void;
+}
+
+export type { WidgetState as PublicState };
+
+export type Queued = [keyof GuestChatApi, ...unknown[]];
+
+export type AppModule = typeof import('../ui/index.ts');
+
+/** How the app and a vendor's code are fetched: by URL for the script tag, by the bundler for ESM users. */
+export interface ModuleLoaders {
+  app(): Promise<AppModule>;
+  vendor(adapter: VendorConfig['adapter']): Promise<VendorFactory>;
+}
+
+/**
+ * Start the widget from its attributes: validate, report problems, draw the launcher, answer
+ * the API, and load the app on intent. `queued` are API calls made before this ran.
+ */
+export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queued: Queued[] = []): GuestChatApi {
+  const parsed = readConfig(data);
+  const debug = parsed.ok && parsed.options.debug;
+  const bus = createBus(() => debug);
+  let widget: WidgetHandle | undefined;
+  let loading: Promise<WidgetHandle | undefined> | undefined;
+
+  const api: GuestChatApi = {
+    open: () => void ensureApp(true),
+    close: () => widget?.close(),
+    toggle: () => (widget ? widget.toggle() : void ensureApp(true)),
+    send: (text) => void ensureApp(false).then((w) => w?.send(String(text))),
+    endConversation: () => widget?.endConversation(),
+    forget: async () => {
+      if (widget) return widget.forget();
+      // Not loaded: nothing is connected, only storage to erase.
+      if (typeof indexedDB !== 'undefined') indexedDB.deleteDatabase('guestchat');
+    },
+    on: (name, listener) => bus.on(name, listener),
+    state: () =>
+      widget?.state() ?? {
+        loaded: false,
+        open: false,
+        status: 'idle',
+        unread: 0,
+        conversationId: null,
+        adapter: parsed.ok ? parsed.config.adapter : null,
+      },
+  };
+
+  for (const issue of parsed.issues) {
+    console.error(`[GuestChat] ${issue.message} (${issue.reason})`);
+  }
+  // Let listeners queued before the script loaded see configuration errors too.
+  replay(queued.filter(([method]) => method === 'on'));
+  for (const issue of parsed.issues) bus.emit('error', { reason: issue.reason, message: issue.message });
+  if (!parsed.ok) return api; // misconfigured: no launcher, the page is left exactly as it was
+
+  const { config, tenant, options } = parsed;
+  const launcher = drawLauncher(options, 'Open chat');
+
+  let modules: Promise<[AppModule, VendorFactory]> | undefined;
+  const preload = () => (modules ??= Promise.all([loaders.app(), loaders.vendor(config.adapter)]));
+
+  function ensureApp(open: boolean): Promise<WidgetHandle | undefined> {
+    loading ??= preload()
+      .then(([ui, createVendor]) =>
+        ui.mount({ launcher, config, tenant, options, createVendor, emit: bus.emit }).then((handle) => {
+          widget = handle;
+          bus.emit('ready', { adapter: config.adapter });
+          return handle;
+        }),
+      )
+      .catch((error: unknown) => {
+        loading = undefined;
+        modules = undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`[GuestChat] could not load the chat: ${message}`);
+        bus.emit('error', { reason: 'network', message: 'Could not load the chat' });
+        return undefined;
+      });
+    return loading.then((handle) => {
+      if (open) handle?.open();
+      return handle;
+    });
+  }
+
+  launcher.button.addEventListener('click', () => {
+    if (widget) widget.toggle();
+    else void ensureApp(true);
+  });
+  launcher.button.addEventListener('pointerenter', () => void preload().catch(() => {}), { once: true });
+  launcher.button.addEventListener('focus', () => void preload().catch(() => {}), { once: true });
+
+  function replay(calls: Queued[]) {
+    for (const [method, ...args] of calls) {
+      const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
+      if (typeof fn === 'function') fn(...args);
+    }
+  }
+  replay(queued.filter(([method]) => method !== 'on'));
+
+  // A returning visitor with an open conversation is reconnected at once (replies show on the badge).
+  void hasOpenConversation(tenant).then((open) => {
+    if (open) void ensureApp(false);
+  });
+  return api;
+}
+
