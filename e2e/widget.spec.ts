@@ -238,3 +238,20 @@ test('the ES-module entry: `mount()` from a bundled site starts the same widget 
   await expect(chatDialog(page).getByText('Hello, bundler user.', { exact: true })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { chat: { state(): { status: string } } }).chat.state().status)).toBe('online');
 });
+
+test('a long history renders only its newest window; "Show earlier messages" brings more without moving the reader', async ({ page, sandbox, hostPage }) => {
+  const conversation = await startConversation(page, sandbox, hostPage('liveperson'));
+  for (let i = 1; i <= 60; i++) await sandbox.agentSay(conversation.id, `History line ${i}`);
+  await expect(chatDialog(page).getByText('History line 60', { exact: true })).toBeVisible();
+  await page.reload();
+  await openChat(page);
+  await expect(chatDialog(page).getByText('History line 60', { exact: true })).toBeVisible();
+  // 62 messages and a "joined" line: the oldest ones are not in the DOM until asked for.
+  await expect(chatDialog(page).getByText('History line 5', { exact: true })).toHaveCount(0);
+  const earlier = chatDialog(page).getByRole('button', { name: 'Show earlier messages' });
+  await earlier.click();
+  await expect(chatDialog(page).getByText('History line 5', { exact: true })).toHaveCount(1);
+  await expect(earlier).toHaveCount(0);
+  // The line that was at the top of the window stays where the reader was.
+  await expect(chatDialog(page).getByText('History line 60', { exact: true })).not.toBeInViewport();
+});

@@ -2,7 +2,7 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';
@@ -29,6 +29,9 @@ function MessageText({ text }: { text: string }) {
     </>
   );
 }
+
+/** How many messages are rendered at first, and added by each "show earlier". */
+const WINDOW = 50;
 
 const timeFormat = (locale: string) => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
 
@@ -85,12 +88,31 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const format = useRef(timeFormat(document.documentElement.lang || 'en')).current;
   const list = messages.value;
   const open = panelOpen.value;
+  // Only the newest messages are rendered (a window that grows on request), so a long history
+  // costs the same to show as a short one.
+  const [windowSize, setWindowSize] = useState(WINDOW);
+  const first = Math.max(0, list.length - windowSize);
+  const visible = first === 0 ? list : list.slice(first);
+  const pinnedToBottom = useRef(true);
+  const heightBeforeGrow = useRef<number | undefined>(undefined);
 
-  // Keep the newest message in view.
-  useEffect(() => {
+  // Follow new messages only while the visitor is at the bottom (or just sent one); someone
+  // reading back is not yanked down. Growing the window keeps what they were reading in place.
+  useLayoutEffect(() => {
     const el = log.current;
-    if (el) el.scrollTop = el.scrollHeight;
-  }, [list.length, open]);
+    if (!el) return;
+    if (heightBeforeGrow.current !== undefined) {
+      el.scrollTop += el.scrollHeight - heightBeforeGrow.current;
+      heightBeforeGrow.current = undefined;
+    } else if (pinnedToBottom.current || list[list.length - 1]?.from === 'visitor') {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [list.length, open, windowSize]);
+
+  const showEarlier = () => {
+    heightBeforeGrow.current = log.current?.scrollHeight;
+    setWindowSize((size) => size + WINDOW);
+  };
 
   // Announce new agent messages (with the sender) once, through a polite live region.
   useEffect(() => {
@@ -168,12 +190,28 @@ export function App({ session, strings, title, onClose }: AppProps) {
           </button>
         </div>
       )}
-      <div class="log" ref={log} role="log" aria-live="off" aria-label={title} tabIndex={0}>
+      <div
+        class="log"
+        ref={log}
+        role="log"
+        aria-live="off"
+        aria-label={title}
+        tabIndex={0}
+        onScroll={(event) => {
+          const el = event.currentTarget as HTMLDivElement;
+          pinnedToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {first > 0 && (
+          <button type="button" class="link-btn earlier" onClick={showEarlier}>
+            {strings.showEarlier}
+          </button>
+        )}
         {list.length === 0 ? (
           <p class="empty">{strings.empty}</p>
         ) : (
           <ol class="items">
-            {list.map((message) => (
+            {visible.map((message) => (
               <MessageItem key={message.key} message={message} strings={strings} format={format} onRetry={session.retryFailed} />
             ))}
           </ol>

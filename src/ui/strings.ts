@@ -27,6 +27,7 @@ export interface Strings {
   endChat: string;
   dismiss: string;
   empty: string;
+  showEarlier: string;
   flashTitle: (count: number) => string;
 }
 
@@ -58,6 +59,7 @@ const en: Strings = {
   endChat: 'End chat',
   dismiss: 'Dismiss',
   empty: 'Ask us anything — we usually reply in a few minutes.',
+  showEarlier: 'Show earlier messages',
   flashTitle: (count) => (count === 1 ? '(1) New message' : `(${count}) New messages`),
 };
 
@@ -89,6 +91,7 @@ const he: Partial<Strings> = {
   endChat: 'סיום השיחה',
   dismiss: 'סגירה',
   empty: 'שאלו אותנו כל דבר.',
+  showEarlier: 'הצגת הודעות קודמות',
   flashTitle: (count) => `(${count}) הודעה חדשה`,
 };
 

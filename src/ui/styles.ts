@@ -20,6 +20,7 @@ export const PANEL_CSS = `
 .link-btn{all:unset;cursor:pointer;text-decoration:underline;font-weight:600;color:inherit}
 .log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;overscroll-behavior:contain}
 .items{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}
+.earlier{align-self:center;margin:0 0 10px;font-size:13px;color:#0645ad}
 .empty{margin:auto 0;color:#5a5a66;text-align:center;font-size:14px}
 .msg{max-width:82%;display:flex;flex-direction:column;gap:2px}
 .msg.visitor{align-self:flex-end;align-items:flex-end}
