@@ -143,6 +143,87 @@ describe('admin faults', () => {
   });
 });
 
+describe('admin faults: lost answers, Retry-After, event types', () => {
+  async function withConversation(): Promise<{ socket: TestSocket; dialogId: string }> {
+    const socket = await connected();
+    const created = await socket.request('cm.ConsumerRequestConversation', {});
+    return { socket, dialogId: created.body.conversationId as string };
+  }
+  const text = (message: string) => ({ type: 'ContentEvent', contentType: 'text/plain', message });
+  const transcript = async () => ((await getJson('/agent/conversations')) as { messages: { text: string }[] }[]).flatMap((c) => c.messages.map((m) => m.text));
+
+  it('after: the publish is stored, then the socket ends with no answer (no close frame unless a code is given)', async () => {
+    const { jwt } = await lp.consumerJwt();
+    const socket = await TestSocket.connect(lp, jwt);
+    sockets.push(socket);
+    const dialogId = (await socket.request('cm.ConsumerRequestConversation', {})).body.conversationId as string;
+    await admin('faults', { call: 'lp.ws.ms.PublishEvent', after: true });
+    const id = socket.sendRequest('ms.PublishEvent', { dialogId, event: text('stored, answer lost') });
+    expect((await socket.closed).code).toBe(1006);
+    expect(socket.log.some((f) => f.reqId === id)).toBe(false);
+    expect(await transcript()).toEqual(['stored, answer lost']);
+
+    // The same consumer on a new socket: with a close code, the socket closes with it.
+    const next = await TestSocket.connect(lp, jwt);
+    sockets.push(next);
+    await admin('faults', { call: 'lp.ws.ms.PublishEvent', after: true, closeCode: 1011 });
+    next.sendRequest('ms.PublishEvent', { dialogId, event: text('second') });
+    expect((await next.closed).code).toBe(1011);
+    expect(await transcript()).toEqual(['stored, answer lost', 'second']);
+  });
+
+  it('eventType: only publishes of that event type take the fault', async () => {
+    const { socket, dialogId } = await withConversation();
+    await admin('faults', { call: 'lp.ws.ms.PublishEvent', eventType: 'ContentEvent', status: 500 });
+    expect((await socket.request('ms.PublishEvent', { dialogId, event: { type: 'ChatStateEvent', chatState: 'COMPOSING' } })).code).toBe(200);
+    expect((await socket.request('ms.PublishEvent', { dialogId, event: text('refused') })).code).toBe(500);
+    expect((await socket.request('ms.PublishEvent', { dialogId, event: text('stored') })).code).toBe(200);
+    expect(await transcript()).toEqual(['stored']);
+  });
+
+  it('retryAfterSec sets the Retry-After of a 429 or 503', async () => {
+    await admin('faults', { call: 'lp.anonymous.issue', status: 429, retryAfterSec: 20 });
+    await admin('faults', { call: 'lp.anonymous.issue', status: 503, retryAfterSec: 7 });
+    await admin('faults', { call: 'lp.anonymous.issue', status: 503 });
+    const url = `${sandbox.url}/api/account/${ACCOUNT}/anonymous/authorize`;
+    expect((await postJson(url)).headers.get('retry-after')).toBe('20');
+    expect((await postJson(url)).headers.get('retry-after')).toBe('7');
+    expect((await postJson(url)).headers.get('retry-after')).toBeNull();
+  });
+
+  it('refuses fault combinations that mean nothing', async () => {
+    expect((await admin('faults', { call: 'sf.message', after: true, status: 500 })).status).toBe(400);
+    expect((await admin('faults', { call: 'sf.message', eventType: 'ContentEvent', status: 500 })).status).toBe(400);
+    expect((await admin('faults', { call: 'sf.token', status: 500, retryAfterSec: 3 })).status).toBe(400);
+    expect((await admin('faults', { call: 'sf.token', status: 429, retryAfterSec: -1 })).status).toBe(400);
+    expect((await admin('faults', { call: 'sf.message', after: 'yes' })).status).toBe(400);
+  });
+});
+
+describe('admin call log and LivePerson raw frames', () => {
+  it('logs when each call happened, on the sandbox clock and in real time', async () => {
+    await admin('clock', { advanceMs: 3_600_000 });
+    const started = Date.now();
+    await fetch(domainUrl());
+    await lp.issue();
+    const log = (await getJson('/admin/calls/log')) as { call: string; at: number; wallAt: number }[];
+    expect(log.map((e) => e.call)).toEqual(['lp.domain', 'lp.anonymous.issue']);
+    expect(log[0]!.wallAt).toBeGreaterThanOrEqual(started);
+    expect(log[0]!.at - log[0]!.wallAt).toBeGreaterThan(3_599_000);
+    expect(((await getJson('/admin/calls/log?call=lp.domain')) as unknown[]).length).toBe(1);
+    await admin('reset');
+    expect(await getJson('/admin/calls/log')).toEqual([]);
+  });
+
+  it('POST /admin/lp/emit writes a raw frame to every initialized consumer socket', async () => {
+    const socket = await connected();
+    const res = await admin('lp/emit', { frame: '{"kind":"notification","type":"ms.Future"}' });
+    expect(await res.json()).toEqual({ sent: 1 });
+    expect(await socket.notification('ms.Future')).toMatchObject({ kind: 'notification', type: 'ms.Future' });
+    expect((await admin('lp/emit', { frame: 42 })).status).toBe(400);
+  });
+});
+
 describe('admin drop, tokens, revoke, reset', () => {
   it('drops every live socket with a code', async () => {
     const a = await connected();

@@ -54,6 +54,8 @@ export function addAdminRoutes(router: Router, sandbox: SandboxContext, faces: A
   );
 
   router.add('GET', /^\/admin\/calls$/, ({ res }) => sendJson(res, 200, sandbox.calls.snapshot()));
+  // `?call=<name>` narrows the log to one call.
+  router.add('GET', /^\/admin\/calls\/log$/, ({ res, url }) => sendJson(res, 200, sandbox.calls.entries(url.searchParams.get('call') ?? undefined)));
 
   router.add('GET', /^\/admin\/faults$/, ({ res }) => sendJson(res, 200, sandbox.faults.list()));
   router.add('POST', /^\/admin\/faults$/, (ctx) =>

@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { CallCounter } from './calls.ts';
 import { SandboxClock } from './clock.ts';
 import { ConversationCore } from './core.ts';
-import { FaultBook, delay, type Fault } from './faults.ts';
+import { FaultBook, delay, retryAfterHeader, type Fault } from './faults.ts';
 import { sendJson } from './http.ts';
 import type { SigningKeys } from './keys.ts';
 import { DEFAULT_LIFETIMES, type Lifetimes } from './lifetimes.ts';
@@ -65,7 +65,7 @@ export const DEFAULT_TENANTS: Tenants = {
 export class SandboxContext {
   readonly clock = new SandboxClock();
   readonly core: ConversationCore;
-  readonly calls = new CallCounter();
+  readonly calls = new CallCounter(() => this.clock.now());
   readonly faults = new FaultBook();
   readonly lifetimes: Lifetimes = { ...DEFAULT_LIFETIMES };
   /** Origin of the running sandbox, e.g. `http://127.0.0.1:8787`; set once it listens. */
@@ -101,8 +101,10 @@ export class SandboxContext {
 
   /**
    * Counts an HTTP call and applies a pending fault: waits `delayMs`, then answers `status` with the
-   * vendor's error body (429 adds `Retry-After: 1`), or with `closeCode` drops the connection with
-   * no response at all (a network error for the client). Returns true when the fault answered.
+   * vendor's error body (429 adds `Retry-After: 1` unless the fault names its seconds), or with
+   * `closeCode` drops the connection with no response at all (a network error for the client).
+   * Returns true when the fault answered. With `after`, the call is handled as usual (returns
+   * false) but its answer never leaves: the socket is destroyed when the handler answers.
    */
   async enterHttpCall(call: string, res: ServerResponse, errorBody: (status: number, fault: Fault) => unknown): Promise<boolean> {
     this.calls.count(call);
@@ -115,9 +117,23 @@ export class SandboxContext {
       return true;
     }
     if (fault.status !== undefined) {
-      sendJson(res, fault.status, errorBody(fault.status, fault), fault.status === 429 ? { 'Retry-After': '1' } : {});
+      sendJson(res, fault.status, errorBody(fault.status, fault), retryAfterHeader(fault));
       return true;
     }
+    if (fault.after) loseAnswer(res);
     return false;
   }
+}
+
+/** The handler runs; whatever it answers is dropped and the connection cut (a lost answer). */
+function loseAnswer(res: ServerResponse): void {
+  const cut = (): ServerResponse => {
+    res.socket?.destroy();
+    return res;
+  };
+  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+  res.setHeader = (() => res) as unknown as ServerResponse['setHeader'];
+  res.flushHeaders = () => {};
+  res.write = (() => true) as unknown as ServerResponse['write'];
+  res.end = cut as unknown as ServerResponse['end'];
 }

@@ -47,8 +47,9 @@ export class BodyTooLargeError extends Error {}
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: 'GET' | 'POST' | 'DELETE', pattern: RegExp, handler: RouteHandler, cors: CorsPolicy | undefined = BROWSER_CORS): void {
-    this.routes.push({ method, pattern, handler, cors });
+  /** `cors: null`: a server-to-server route, no CORS headers and no preflight (405). */
+  add(method: 'GET' | 'POST' | 'DELETE', pattern: RegExp, handler: RouteHandler, cors: CorsPolicy | null = BROWSER_CORS): void {
+    this.routes.push({ method, pattern, handler, cors: cors ?? undefined });
   }
 
   /** Handles the request if a route's path matches; returns false otherwise. */

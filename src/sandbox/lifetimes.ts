@@ -17,6 +17,10 @@ export interface Lifetimes {
   lpIdleMs: number;
   /** Sandbox extra: interval of Salesforce `ping` frames on an open event stream (real time). */
   sfPingMs: number;
+  /** LivePerson Connector API: Sentinel AppJWT lifetime (documented: 1 h). */
+  lpAppJwtMs: number;
+  /** LivePerson Connector API: ConsumerJWS lifetime ([SB] undocumented; 24 h). */
+  lpConsumerJwsMs: number;
 }
 
 export const DEFAULT_LIFETIMES: Readonly<Lifetimes> = Object.freeze({
@@ -27,6 +31,8 @@ export const DEFAULT_LIFETIMES: Readonly<Lifetimes> = Object.freeze({
   lpInitConnectionMs: 5_000,
   lpIdleMs: 60_000,
   sfPingMs: 15_000,
+  lpAppJwtMs: 60 * 60_000,
+  lpConsumerJwsMs: 24 * 3_600_000,
 });
 
 export const LIFETIME_KEYS = Object.keys(DEFAULT_LIFETIMES) as (keyof Lifetimes)[];

@@ -10,12 +10,15 @@ import { AgentDesk, addAgentRoutes } from './agent.ts';
 import { SandboxContext } from './context.ts';
 import { Router, sendJson } from './http.ts';
 import type { SigningKeys } from './keys.ts';
+import { ConnectorFace } from './liveperson/connector/index.ts';
 import { LivePersonFace } from './liveperson/index.ts';
 import { SalesforceFace } from './salesforce/index.ts';
 
 export class SandboxServer {
   readonly context: SandboxContext;
   readonly liveperson: LivePersonFace;
+  /** LivePerson's Connector API (server-to-server) and its webhooks. */
+  readonly connector: ConnectorFace;
   readonly salesforce: SalesforceFace;
   readonly agents: AgentDesk;
   private readonly server: Server;
@@ -24,10 +27,12 @@ export class SandboxServer {
   constructor(keys: SigningKeys, log: (line: string) => void) {
     this.context = new SandboxContext(keys, undefined, log);
     this.liveperson = new LivePersonFace(this.context);
+    this.connector = new ConnectorFace(this.context);
     this.salesforce = new SalesforceFace(this.context);
     this.agents = new AgentDesk(this.context);
     this.agents.useVendor('salesforce', this.salesforce.conversations.agentHooks());
     this.liveperson.addRoutes(this.router);
+    this.connector.addRoutes(this.router);
     this.salesforce.addRoutes(this.router);
     addAgentRoutes(this.router, this.context, this.agents);
     addAdminRoutes(this.router, this.context, {
@@ -93,6 +98,7 @@ export class SandboxServer {
 
   async close(): Promise<void> {
     await this.liveperson.close();
+    this.connector.close();
     this.salesforce.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -7,11 +7,8 @@
 import type { SandboxContext } from '../context.ts';
 import { sendJson, type RouteContext, type Router } from '../http.ts';
 
-/**
- * `sentinel` is left out on purpose: the sandbox does not emulate the Connector API, and a
- * discovered host that answers nothing would mislead more than a 404.
- */
-export const LP_SERVICES = ['idp', 'asyncMessagingEnt', 'acCdnDomain'] as const;
+/** `sentinel` serves the Connector API's AppJWT (server-side only, contract §4; see `connector/`). */
+export const LP_SERVICES = ['idp', 'asyncMessagingEnt', 'acCdnDomain', 'sentinel'] as const;
 
 const errorBody = (status: number): { error: string } => ({ error: status === 429 ? 'Too many requests' : 'Injected fault' });
 

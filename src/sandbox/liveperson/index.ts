@@ -7,8 +7,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { SandboxContext } from '../context.ts';
-import { delay } from '../faults.ts';
-import type { Router } from '../http.ts';
+import { delay, retryAfterHeader } from '../faults.ts';
+import { isRecord, readJson, sendJson, type Router } from '../http.ts';
 import { addDomainRoutes } from './domain.ts';
 import { addIdpRoutes } from './idp.ts';
 import { addProfileRoutes } from './profile.ts';
@@ -40,6 +40,22 @@ export class LivePersonFace {
     addDomainRoutes(router, this.sandbox);
     addIdpRoutes(router, this.sandbox, this.tokens);
     addProfileRoutes(router, this.sandbox);
+    // Admin: `POST /admin/lp/emit { frame: string, consumerId? }` writes the text as one frame to
+    // every initialized consumer socket (of one consumer, if named): a malformed frame, or a
+    // notification type the widget does not know. Answers how many sockets got it.
+    router.add('POST', /^\/admin\/lp\/emit$/, async ({ req, res }) => {
+      const parsed = await readJson(req);
+      const body = parsed.ok && !parsed.empty ? parsed.value : undefined;
+      if (!isRecord(body) || typeof body.frame !== 'string') return sendJson(res, 400, { error: 'body must be { frame: string, consumerId?: string }' });
+      const { frame, consumerId } = body;
+      if (consumerId !== undefined && typeof consumerId !== 'string') return sendJson(res, 400, { error: 'consumerId must be a string' });
+      let sent = 0;
+      for (const connection of [...this.connections]) {
+        if (consumerId !== undefined && connection.consumerId !== consumerId) continue;
+        if (connection.sendRaw(frame)) sent++;
+      }
+      sendJson(res, 200, { sent });
+    });
   }
 
   /** Takes an HTTP upgrade if it is for the consumer socket path; returns false otherwise. */
@@ -55,7 +71,7 @@ export class LivePersonFace {
     this.sandbox.calls.count('lp.ws.connect');
     const fault = this.sandbox.faults.take('lp.ws.connect');
     if (fault?.delayMs) await delay(fault.delayMs);
-    if (fault?.status !== undefined) return rejectUpgrade(socket, fault.status, 'Injected fault');
+    if (fault?.status !== undefined) return rejectUpgrade(socket, fault.status, 'Injected fault', fault.retryAfterSec);
     if (url.searchParams.get('v') !== '3') return rejectUpgrade(socket, 400, 'Missing or unsupported v (expected 3)');
     const authorization = req.headers.authorization;
     const headerJwt = authorization ? /^jwt\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
@@ -96,14 +112,14 @@ export class LivePersonFace {
   }
 }
 
-function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+function rejectUpgrade(socket: Duplex, status: number, message: string, retryAfterSec?: number): void {
   const body = JSON.stringify({ error: message });
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
-    ...(status === 429 ? ['Retry-After: 1'] : []),
+    ...Object.entries(retryAfterHeader({ status, retryAfterSec })).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }

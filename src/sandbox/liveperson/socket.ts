@@ -182,14 +182,19 @@ export class LpConnection {
     }
     if (!isRecord(frame)) return this.close(CLOSE_UNPARSABLE, 'Frame is not a JSON object');
     const type = typeof frame.type === 'string' ? frame.type : undefined;
+    /** A lost answer: the request is handled, then the socket ends instead of answering. */
+    let cutAfter: { code: number | undefined } | undefined;
     if (type !== undefined) {
       const call = `lp.ws.${type}`;
       this.sandbox.calls.count(call);
-      const fault = this.sandbox.faults.take(call);
+      const body = isRecord(frame.body) ? frame.body : undefined;
+      const eventType = body && isRecord(body.event) && typeof body.event.type === 'string' ? body.event.type : undefined;
+      const fault = this.sandbox.faults.take(call, eventType);
       if (fault) {
         if (fault.delayMs) await delay(fault.delayMs);
         if (this.closed) return;
-        if (fault.closeCode !== undefined) return this.close(fault.closeCode, 'Injected fault');
+        if (fault.after) cutAfter = { code: fault.closeCode };
+        else if (fault.closeCode !== undefined) return this.close(fault.closeCode, 'Injected fault');
         if (fault.status !== undefined) {
           return this.send({ kind: 'resp', reqId: requestId(frame.id), code: fault.status, type: STRING_RESP, body: 'Injected fault' });
         }
@@ -201,7 +206,14 @@ export class LpConnection {
     if (frame.kind !== 'req' || type === undefined) return this.send(errorResp(reqId, 400, 'Expected a request (kind "req" with a type)'));
     const request: Request = { reqId, type, body: frame.body, frame };
     if (type === 'InitConnection') return this.initConnection(request);
-    this.handleHeld(request);
+    this.handleHeld(request, cutAfter);
+  }
+
+  /** Sends a raw text frame as is (admin: malformed frames, unknown notifications). */
+  sendRaw(text: string): boolean {
+    if (!this.initialized || this.closed || this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(text);
+    return true;
   }
 
   private async initConnection(request: Request): Promise<void> {
@@ -229,9 +241,20 @@ export class LpConnection {
   }
 
   /** Runs a synchronous request; notifications it raises wait until its response is sent. */
-  private handleHeld(request: Request): void {
+  private handleHeld(request: Request, cutAfter?: { code: number | undefined }): void {
     this.holding = true;
     try {
+      if (cutAfter) {
+        // The request takes effect (other sockets see its notifications), this socket hears nothing.
+        try {
+          this.handle(request);
+        } catch (error) {
+          if (!(error instanceof RequestError) && !(error instanceof CoreError)) throw error;
+        }
+        this.held = [];
+        this.close(cutAfter.code, 'Injected fault after handling');
+        return;
+      }
       try {
         this.send(this.handle(request));
       } catch (error) {

@@ -166,6 +166,32 @@ describe('admin for Salesforce', () => {
     expect(list.conversations).toEqual([]);
   });
 
+  it('a send whose answer is lost (fault after): stored, the request cut; the repeat of its id is a no-op', async () => {
+    const { accessToken } = await sf.token();
+    const id = await sf.create(accessToken);
+    const stream = await open(accessToken);
+    await postJson(`${sandbox.url}/admin/faults`, { call: 'sf.message', after: true });
+    const messageId = crypto.randomUUID();
+    await expect(sf.send(accessToken, id, 'Answer lost', messageId)).rejects.toThrow();
+    expect((await stream.named('CONVERSATION_MESSAGE')).payload.id).toBe(messageId);
+    expect((await sf.send(accessToken, id, 'Answer lost', messageId)).status).toBe(202);
+    const list = (await getJson('/agent/conversations')) as any[];
+    expect(list[0].messages.map((m: { text: string }) => m.text)).toEqual(['Answer lost']);
+  });
+
+  it('POST /admin/sf/emit with data puts that text on the stream as is', async () => {
+    const { accessToken } = await sf.token();
+    const id = await sf.create(accessToken);
+    const stream = await open(accessToken);
+    const res = await postJson(`${sandbox.url}/admin/sf/emit`, { conversationId: id, event: 'CONVERSATION_MESSAGE', data: '{"broken": ' });
+    expect(res.status).toBe(200);
+    const event = await stream.next((e) => e.data === '{"broken": ');
+    expect(event.event).toBe('CONVERSATION_MESSAGE');
+    expect(Number(event.id)).toBeGreaterThan(0);
+    expect((await postJson(`${sandbox.url}/admin/sf/emit`, { conversationId: id, event: 'X', data: 'a\nb' })).status).toBe(400);
+    expect((await postJson(`${sandbox.url}/admin/sf/emit`, { conversationId: id, event: 'X', data: 'x', payload: {} })).status).toBe(400);
+  });
+
   it('validates the admin extras', async () => {
     expect((await postJson(`${sandbox.url}/admin/sf/options`, { bogus: true })).status).toBe(400);
     expect((await postJson(`${sandbox.url}/admin/sf/options`, { strictOrgId: 'yes' })).status).toBe(400);

@@ -239,6 +239,11 @@ export class SalesforceConversations {
     return entry;
   }
 
+  /** Admin: an event whose `data` is the given text as is (malformed data, §3.3 broken on purpose). */
+  emitRaw(state: SfConversation, event: string, data: string): void {
+    this.book.append(this.book.ensure(state.owner), event, data);
+  }
+
   /** The agent desk's view of Salesforce conversations. */
   agentHooks(): {
     beforeAgentAction(conversation: Conversation): void;

@@ -4,7 +4,8 @@
  * origin, plus its admin extras:
  * - `GET|POST /admin/sf/options` `{ autoStartSession?, strictOrgId? }` (§2.8, §5.1 options);
  * - `POST /admin/sf/emit` `{ conversationId, event, entryType?, payload? }` puts an event of any
- *   name (e.g. `CONVERSATION_FUTURE_THING`) on the identity's stream, with an id.
+ *   name (e.g. `CONVERSATION_FUTURE_THING`) on the identity's stream, with an id; with
+ *   `{ conversationId, event, data }` the event's `data` line is that text as is (malformed data).
  */
 import type { TokenListing } from '../admin.ts';
 import type { SandboxContext } from '../context.ts';
@@ -117,13 +118,19 @@ export class SalesforceFace {
     );
     router.add('POST', /^\/admin\/sf\/emit$/, (ctx) =>
       withBody(ctx, (body) => {
-        const { conversationId, event, entryType, payload } = body;
+        const { conversationId, event, entryType, payload, data } = body;
         if (typeof conversationId !== 'string') return sendJson(ctx.res, 400, { error: 'conversationId must be a string' });
         if (typeof event !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(event)) return sendJson(ctx.res, 400, { error: 'event must be a name of letters, digits, _ . -' });
         if (entryType !== undefined && typeof entryType !== 'string') return sendJson(ctx.res, 400, { error: 'entryType must be a string' });
         if (payload !== undefined && !isRecord(payload)) return sendJson(ctx.res, 400, { error: 'payload must be an object' });
+        if (data !== undefined && (typeof data !== 'string' || /[\r\n]/.test(data))) return sendJson(ctx.res, 400, { error: 'data must be a one-line string' });
+        if (data !== undefined && (entryType !== undefined || payload !== undefined)) return sendJson(ctx.res, 400, { error: 'data replaces entryType and payload' });
         const state = this.conversations.get(conversationId);
         if (!state) return sendJson(ctx.res, 404, { error: 'Unknown Salesforce conversation' });
+        if (typeof data === 'string') {
+          this.conversations.emitRaw(state, event, data);
+          return sendJson(ctx.res, 200, { eventId: this.book.get(state.owner.sub)?.head ?? null });
+        }
         const entry = this.conversations.emitUnknown(state, event, entryType ?? pascalEntryType(event), payload ?? {});
         sendJson(ctx.res, 200, { identifier: entry.identifier, eventId: this.book.get(state.owner.sub)?.head ?? null });
       }),

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { SandboxContext } from '../context.ts';
 import { CoreError } from '../core.ts';
-import { delay, type Fault } from '../faults.ts';
+import { delay, retryAfterHeader, type Fault } from '../faults.ts';
 import { isRecord, readJson, sendJson, type CorsPolicy, type RouteContext, type Router } from '../http.ts';
 import { channelAddressFor, type AckType, type SalesforceConversations, type SfConversation } from './conversations.ts';
 import type { IdentityBook } from './stream.ts';
@@ -329,7 +329,7 @@ async function connectStream(ctx: RouteContext, api: SalesforceApi): Promise<voi
   if (fault?.delayMs) await delay(fault.delayMs);
   if (fault?.status !== undefined) {
     const { message, code } = faultError(fault.status);
-    return sendSfError(res, sfError(fault.status, message, code), fault.status === 429 ? { 'Retry-After': '1' } : {});
+    return sendSfError(res, sfError(fault.status, message, code), retryAfterHeader(fault));
   }
   const claims = await tokens.verifyHeader(req.headers.authorization);
   if (isSfError(claims)) return sendSfError(res, claims);
