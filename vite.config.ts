@@ -31,6 +31,7 @@ export default defineConfig(({ command, mode }) => (mode === 'esm' ? esmBuild() 
         'chunks/app': resolve(root, 'src/ui/index.ts'),
         'chunks/liveperson': resolve(root, 'src/adapters/liveperson/index.ts'),
         'chunks/salesforce': resolve(root, 'src/adapters/salesforce/index.ts'),
+        'chunks/liveperson-connector': resolve(root, 'src/adapters/liveperson-connector/index.ts'),
       },
       preserveEntrySignatures: 'strict',
       output: {
@@ -81,16 +82,52 @@ function serveDist(): Plugin {
   };
 }
 
-/** `npm start`: the sandbox runs inside the dev server process, on its own port (its own origin). */
+/**
+ * `npm start`: the sandbox runs inside the dev server process, on its own port (its own origin),
+ * and so does a broker for the `liveperson-connector` mode (memory mode, the sandbox's default
+ * connector app, LivePerson's webhooks registered to it).
+ */
 function sandboxInDevServer(): Plugin {
   let stop: (() => Promise<void>) | undefined;
   return {
     name: 'guestchat:sandbox',
     async configureServer(server) {
       const { startSandbox } = await import('./src/sandbox/index.ts');
+      const { startBroker } = await import('./src/broker/index.ts');
       const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 8787) });
-      stop = sandbox.close;
+      const brokerPort = Number(process.env.BROKER_PORT ?? 8788);
+      const broker = await startBroker({
+        quiet: true,
+        config: {
+          account: '12345678',
+          clientId: 'guestchat-broker',
+          clientSecret: 'sandbox-secret', // the sandbox's own default app: not a real credential
+          domainApi: sandbox.url,
+          port: brokerPort,
+          host: '127.0.0.1',
+          publicUrl: `http://127.0.0.1:${brokerPort}`,
+          allowedOrigins: [`http://localhost:${server.config.server.port}`],
+          trustProxy: 0,
+        },
+      });
+      const events = [
+        'ms.MessagingEventNotification.ContentEvent',
+        'ms.MessagingEventNotification.RichContentEvent',
+        'ms.MessagingEventNotification.AcceptStatusEvent',
+        'ms.MessagingEventNotification.ChatStateEvent',
+        'cqm.ExConversationChangeNotification',
+      ];
+      await fetch(`${sandbox.url}/admin/connector/apps`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client_id: 'guestchat-broker', webhooks: Object.fromEntries(events.map((e) => [e, { endpoint: broker.webhookUrl }])) }),
+      });
+      stop = async () => {
+        await broker.close();
+        await sandbox.close();
+      };
       server.config.logger.info(`  GuestChat sandbox: ${sandbox.url}  (agent console: ${sandbox.url}/agent)`);
+      server.config.logger.info(`  GuestChat broker:  ${broker.url}  (liveperson-connector mode)`);
       server.httpServer?.once('close', () => void stop?.());
     },
     async buildEnd() {

@@ -20,6 +20,8 @@ export const REASONS = [
   'config-bad-org-id',
   'config-missing-deployment',
   'config-bad-deployment',
+  'config-missing-broker-url',
+  'config-bad-broker-url',
   'config-bad-option',
   // service discovery and tokens
   'domain-lookup-failed',

@@ -7,7 +7,7 @@
  */
 import type { GuestChatError } from '../errors.ts';
 
-export type AdapterName = 'liveperson' | 'salesforce';
+export type AdapterName = 'liveperson' | 'salesforce' | 'liveperson-connector';
 
 export interface LivePersonConfig {
   adapter: 'liveperson';
@@ -29,7 +29,17 @@ export interface SalesforceConfig {
   deployment: string;
 }
 
-export type VendorConfig = LivePersonConfig | SalesforceConfig;
+/**
+ * LivePerson through the brand's own broker (Connector API): the broker holds the app
+ * credentials; the widget only knows the broker's URL.
+ */
+export interface LivePersonConnectorConfig {
+  adapter: 'liveperson-connector';
+  /** The broker's base URL, no trailing slash. */
+  brokerUrl: string;
+}
+
+export type VendorConfig = LivePersonConfig | SalesforceConfig | LivePersonConnectorConfig;
 
 
 /**
@@ -144,6 +154,9 @@ export interface Vendor {
   auth: AuthAdapter;
   transport: Transport;
 }
+
+/** What each vendor module exports as `createVendor`: one chunk per vendor, loaded on intent. */
+export type VendorFactory = (config: VendorConfig, clock: Clock) => Vendor;
 
 /** The corrected clock: server time as best we know it. */
 export interface Clock {

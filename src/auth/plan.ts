@@ -13,8 +13,13 @@ import type { TokenRecord } from './record.ts';
 
 /** Renew this long before the access token expires, so no request goes out with a dying token. */
 export const ACCESS_SAFETY_MARGIN_MS = 60_000;
-/** An external token this close to its expiry is refreshed before it is exchanged. */
-export const IDENTITY_SAFETY_MARGIN_MS = 30_000;
+/**
+ * An identity token this close to its expiry is refreshed before it is exchanged. The same
+ * margin as the access token's: where the access token is the identity token itself (Salesforce,
+ * the LivePerson connector's visitor token), a renewal that comes due must refresh it, not hand
+ * the same dying token back.
+ */
+export const IDENTITY_SAFETY_MARGIN_MS = ACCESS_SAFETY_MARGIN_MS;
 
 export type Plan =
   | { action: 'issue' }

@@ -65,7 +65,7 @@ function parseConversation(v: unknown): StoredConversation | undefined {
 /** A valid record for this tenant, or undefined for a missing, foreign, older or corrupted one. */
 export function parseRecord(value: unknown, tenant: string): TokenRecord | undefined {
   if (!isObject(value) || value.v !== RECORD_VERSION || value.tenant !== tenant) return undefined;
-  if (value.adapter !== 'liveperson' && value.adapter !== 'salesforce') return undefined;
+  if (value.adapter !== 'liveperson' && value.adapter !== 'salesforce' && value.adapter !== 'liveperson-connector') return undefined;
   const identity = parseIdentity(value.identity);
   if (!identity) return undefined;
   const record: TokenRecord = { v: RECORD_VERSION, adapter: value.adapter, tenant, identity };

@@ -57,9 +57,14 @@ export function parseServiceUrl(value: string): string | undefined {
 
 /** The tenant key: one stored record per adapter + account/org + connector/deployment. */
 export function tenantKey(config: VendorConfig): string {
-  return config.adapter === 'liveperson'
-    ? `liveperson:${config.account}:${config.connectorId}`
-    : `salesforce:${config.orgId.slice(0, 15)}:${config.deployment}`;
+  switch (config.adapter) {
+    case 'liveperson':
+      return `liveperson:${config.account}:${config.connectorId}`;
+    case 'salesforce':
+      return `salesforce:${config.orgId.slice(0, 15)}:${config.deployment}`;
+    case 'liveperson-connector':
+      return `liveperson-connector:${config.brokerUrl}`;
+  }
 }
 
 /** A required attribute: its dataset key, the rule it must meet, and what to tell a site owner. */
@@ -77,6 +82,7 @@ const RULES: Record<VendorConfig['adapter'], Rule[]> = {
     ['orgId', 'org-id', matching(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/), 'your org id, 15 or 18 characters starting with 00D'],
     ['deployment', 'deployment', matching(/^[A-Za-z]\w{0,79}$/), 'the Embedded Service deployment API name'],
   ],
+  'liveperson-connector': [['brokerUrl', 'broker-url', parseServiceUrl, "your GuestChat broker's URL, https (http only for localhost)"]],
 };
 
 export function readConfig(data: DataAttributes): ConfigResult {
@@ -92,8 +98,8 @@ export function readConfig(data: DataAttributes): ConfigResult {
   const text = (key: string) => data[key]?.trim() || undefined;
 
   const adapter = text('adapter');
-  if (adapter !== 'liveperson' && adapter !== 'salesforce') {
-    issue(!adapter, 'adapter', '"liveperson" or "salesforce"');
+  if (adapter !== 'liveperson' && adapter !== 'salesforce' && adapter !== 'liveperson-connector') {
+    issue(!adapter, 'adapter', '"liveperson", "salesforce" or "liveperson-connector"');
     return { ok: false, issues };
   }
   const values: Record<string, string> = {};

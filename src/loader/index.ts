@@ -38,10 +38,7 @@ function boot(script: HTMLScriptElement | null) {
     {
       app: () => importBeside<AppModule>(base, 'chunks/app.js'),
       // One module per vendor: a page configured for one never downloads the other.
-      vendor: (adapter) =>
-        adapter === 'liveperson'
-          ? importBeside<{ createLivePersonVendor: VendorFactory }>(base, 'chunks/liveperson.js').then((m) => m.createLivePersonVendor)
-          : importBeside<{ createSalesforceVendor: VendorFactory }>(base, 'chunks/salesforce.js').then((m) => m.createSalesforceVendor),
+      vendor: (adapter) => importBeside<{ createVendor: VendorFactory }>(base, `chunks/${adapter}.js`).then((m) => m.createVendor),
     },
     queued,
   );

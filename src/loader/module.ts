@@ -18,7 +18,7 @@ export type { WidgetEvents, WidgetEventName, WidgetStatus } from '../session/ind
 export type { ReasonCode } from '../errors.ts';
 
 export interface MountOptions {
-  adapter: 'liveperson' | 'salesforce';
+  adapter: 'liveperson' | 'salesforce' | 'liveperson-connector';
   /** LivePerson */
   account?: string;
   connectorId?: string;
@@ -27,6 +27,8 @@ export interface MountOptions {
   scrtUrl?: string;
   orgId?: string;
   deployment?: string;
+  /** LivePerson through the brand's broker (Connector API) */
+  brokerUrl?: string;
   /** Presentation */
   locale?: string;
   position?: 'bottom-right' | 'bottom-left';
@@ -50,9 +52,15 @@ function toAttributes(options: MountOptions): DataAttributes {
 export function mount(options: MountOptions): GuestChatApi {
   return createWidget(toAttributes(options), {
     app: () => import('../ui/index.ts'),
-    vendor: (adapter): Promise<VendorFactory> =>
-      adapter === 'liveperson'
-        ? import('../adapters/liveperson/index.ts').then((m) => m.createLivePersonVendor)
-        : import('../adapters/salesforce/index.ts').then((m) => m.createSalesforceVendor),
+    vendor: (adapter): Promise<VendorFactory> => {
+      switch (adapter) {
+        case 'liveperson':
+          return import('../adapters/liveperson/index.ts').then((m) => m.createVendor);
+        case 'salesforce':
+          return import('../adapters/salesforce/index.ts').then((m) => m.createVendor);
+        case 'liveperson-connector':
+          return import('../adapters/liveperson-connector/index.ts').then((m) => m.createVendor);
+      }
+    },
   });
 }

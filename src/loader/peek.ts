@@ -6,6 +6,34 @@
  */
 const DB_NAME = 'guestchat';
 const STORE_NAME = 'records';
+/** auth/record.ts RECORD_VERSION. */
+const RECORD_VERSION = 1;
+
+type Loose = Record<string, unknown> | null | undefined;
+
+/**
+ * A rough check of what auth/record.ts parses in full: a corrupted record, or one written by
+ * another version, must not wake the app (which would discard it and mint an identity the
+ * visitor never asked for).
+ */
+function resumable(value: unknown, tenant: string): boolean {
+  const record = value as Loose;
+  const identity = record?.identity as Loose;
+  const conversation = record?.conversation as Loose;
+  return (
+    record?.v === RECORD_VERSION &&
+    record.tenant === tenant &&
+    typeof identity?.token === 'string' &&
+    typeof identity.windowEndsAt === 'number' &&
+    typeof conversation?.id === 'string'
+  );
+}
+
+/** The shape session/outbox.ts keeps (and parses in full). */
+function isOutboxEntry(value: unknown): boolean {
+  const entry = value as Loose;
+  return typeof entry?.clientId === 'string' && typeof entry.text === 'string' && typeof entry.createdAt === 'number';
+}
 
 export async function hasOpenConversation(tenant: string): Promise<boolean> {
   try {
@@ -26,9 +54,8 @@ export async function hasOpenConversation(tenant: string): Promise<boolean> {
           request.onerror = () => reject(request.error);
         });
       const [record, outbox] = await Promise.all([read(tenant), read(`${tenant}#outbox`)]);
-      const conversation = (record as { conversation?: { id?: unknown } } | undefined)?.conversation;
       // An open conversation to follow, or messages the visitor wrote that are not delivered yet.
-      return typeof conversation?.id === 'string' || (Array.isArray(outbox) && outbox.length > 0);
+      return resumable(record, tenant) || (Array.isArray(outbox) && outbox.some(isOutboxEntry));
     } finally {
       db.close();
     }

@@ -46,9 +46,16 @@ export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queue
     send: (text) => void ensureApp(false).then((w) => w?.send(String(text))),
     endConversation: () => widget?.endConversation(),
     forget: async () => {
-      if (widget) return widget.forget();
-      // Not loaded: nothing is connected, only storage to erase.
-      if (typeof indexedDB !== 'undefined') indexedDB.deleteDatabase('guestchat');
+      const loaded = widget ?? (await loading);
+      if (loaded) return loaded.forget();
+      // Not loaded here: nothing of this tab is connected. Tabs where the app runs tear down
+      // (and close their database) first, so the erase is not blocked and nothing writes it back.
+      if (parsed.ok && typeof BroadcastChannel !== 'undefined') {
+        const channel = new BroadcastChannel(`guestchat:${parsed.tenant}`);
+        channel.postMessage({ type: 'forget' });
+        channel.close();
+      }
+      if (typeof indexedDB !== 'undefined') await eraseDatabase();
     },
     on: (name, listener) => bus.on(name, listener),
     state: () =>
@@ -76,10 +83,16 @@ export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queue
   let modules: Promise<[AppModule, VendorFactory]> | undefined;
   const preload = () => (modules ??= Promise.all([loaders.app(), loaders.vendor(config.adapter)]));
 
+  /** forget() here or in another tab tore the app down: the launcher starts afresh on the next intent. */
+  function forgotten() {
+    widget = undefined;
+    loading = undefined;
+  }
+
   function ensureApp(open: boolean): Promise<WidgetHandle | undefined> {
     loading ??= preload()
       .then(([ui, createVendor]) =>
-        ui.mount({ launcher, config, tenant, options, createVendor, emit: bus.emit }).then((handle) => {
+        ui.mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: forgotten }).then((handle) => {
           widget = handle;
           bus.emit('ready', { adapter: config.adapter });
           return handle;
@@ -121,3 +134,14 @@ export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queue
   return api;
 }
 
+/** Delete GuestChat's database, waiting (a little) for tabs that still hold it open to let go. */
+function eraseDatabase(): Promise<void> {
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase('guestchat');
+    const timer = setTimeout(resolve, 3_000);
+    request.onsuccess = request.onerror = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}

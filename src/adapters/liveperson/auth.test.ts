@@ -85,6 +85,22 @@ describe('LivePerson AuthAdapter', () => {
     expect(access).toEqual({ token: consumer, subject: 'consumer-1', issuedAt: 1_700_000_000_000, expiresAt: 1_700_003_600_000 });
   });
 
+  it('exchange: a fresh token whose iat is far from our clock is a server-time reading (skew before any GetClock)', async () => {
+    const identity = { token: makeJwt({}), issuedAt: 0, expiresAt: 0, windowEndsAt: 0 };
+    // The browser is an hour ahead of the server.
+    const ahead = fixedClock(1_700_000_000_000 + 3_600_000);
+    await createLivePersonAuth(fakeIdp(makeJwt({ sub: 'c', iat: 1_700_000_000, exp: 1_700_003_600 })), ahead).exchange(identity);
+    expect(ahead.observed).toEqual([[1_700_000_000_500, undefined]]);
+    // A few seconds apart is left to GetClock (iat has 1 s resolution and may be backdated).
+    const close = fixedClock(1_700_000_005_000);
+    await createLivePersonAuth(fakeIdp(makeJwt({ sub: 'c', iat: 1_700_000_000, exp: 1_700_003_600 })), close).exchange(identity);
+    expect(close.observed).toEqual([]);
+    // No iat, no reading.
+    const none = fixedClock(1_800_000_000_000);
+    await createLivePersonAuth(fakeIdp(makeJwt({ sub: 'c', exp: 1_700_003_600 })), none).exchange(identity);
+    expect(none.observed).toEqual([]);
+  });
+
   it('exchange: a token without sub is bad-server-data', async () => {
     const auth = createLivePersonAuth(fakeIdp(makeJwt({ exp: 5 })), fixedClock());
     await expect(auth.exchange({ token: 'x', issuedAt: 0, expiresAt: 0, windowEndsAt: 0 })).rejects.toMatchObject({

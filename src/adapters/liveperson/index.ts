@@ -3,7 +3,7 @@
  * Window WebSocket. Loaded as its own chunk, only on pages configured for LivePerson.
  */
 import { GuestChatError } from '../../errors.ts';
-import type { Clock, LivePersonConfig, Vendor, VendorConfig } from '../types.ts';
+import type { Clock, LivePersonConfig, Vendor, VendorConfig, VendorFactory } from '../types.ts';
 import { createLivePersonAuth } from './auth.ts';
 import { createDomainResolver } from './domain.ts';
 import type { FetchLike } from './http.ts';
@@ -53,3 +53,6 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
 export { reconnectDelayMs } from './backoff.ts';
 export type { WebSocketFactory, WebSocketLike } from './socket.ts';
 export type { FetchLike } from './http.ts';
+
+/** The uniform entry the loader imports from every vendor chunk. */
+export const createVendor: VendorFactory = (config, clock) => createLivePersonVendor(config, clock);

@@ -406,12 +406,56 @@ describe('send', () => {
     ]);
   });
 
-  it('rejects with a reason when publishing is refused', async () => {
+  it('rejects with a reason when publishing is refused, after trying again at 5 and 10 s', async () => {
     const { server, connection, flush } = await connected();
     server.overrides.set('ms.PublishEvent', (frame, socket) => socket.resp(frame, 429, 'slow down'));
     const result = connection.send('hi', 'c1').catch((e: unknown) => e);
     await flush();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(server.last.sentOf('ms.PublishEvent')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.last.sentOf('ms.PublishEvent')).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect(await result).toMatchObject({ reason: 'rate-limited', status: 429 });
+    expect(server.last.sentOf('ms.PublishEvent')).toHaveLength(3);
+  });
+
+  it('a publish answered 5xx is sent again with the same ExternalId and resolves with the stored sequence', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('first', 'c1'), flush()]);
+    const handle = server.handle.bind(server);
+    let failures = 1;
+    server.overrides.set('ms.PublishEvent', (frame, socket) => {
+      if (failures-- > 0) return socket.resp(frame, 500, 'oops');
+      server.overrides.delete('ms.PublishEvent');
+      handle(frame, socket);
+    });
+    const result = connection.send('second', 'c2');
+    await flush();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await result).toMatchObject({ id: 'conv-new-1:1' });
+    const texts = server.last.sentOf('ms.PublishEvent').filter((f) => f.body.event.type === 'ContentEvent');
+    expect(texts.map((f) => [f.body.event.message, f.metadata])).toEqual([
+      ['first', [{ type: 'ExternalId', id: 'guestchat:c1' }]],
+      ['second', [{ type: 'ExternalId', id: 'guestchat:c2' }]],
+      ['second', [{ type: 'ExternalId', id: 'guestchat:c2' }]],
+    ]);
+  });
+
+  it('a publish answered 5xx that the server stored anyway (its echo came) is not sent again', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('first', 'c1'), flush()]);
+    const handle = server.handle.bind(server);
+    server.overrides.set('ms.PublishEvent', (frame, socket) => {
+      server.overrides.delete('ms.PublishEvent');
+      // Stored and echoed, but the answer says 500.
+      handle(frame, { ...socket, resp: (f: Frame, _code: number) => socket.resp(f, 500, 'oops'), notify: socket.notify.bind(socket) } as unknown as FakeSocket);
+    });
+    const result = connection.send('second', 'c2');
+    await flush();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await result).toMatchObject({ id: 'conv-new-1:1' });
+    expect(server.last.sentOf('ms.PublishEvent').filter((f) => f.body.event.type === 'ContentEvent')).toHaveLength(2);
   });
 });
 

@@ -83,7 +83,17 @@ interface TransportMemory {
   closed: Set<string>;
   /** Conversations some connection of this transport attached to. */
   attached: Set<string>;
+  /** Our sends seen stored (echo or replay, recognised by their ExternalId): client id → message id. */
+  stored: Map<string, string>;
 }
+
+/**
+ * A publish answered 5xx or 429 is tried again after these waits (LivePerson's advice: 5xx → 5,
+ * 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are checked:
+ * a publish the server stored despite its error answer is not sent twice.
+ */
+export const PUBLISH_RETRY_DELAYS_MS = [5_000, 10_000] as const;
+const isRetryablePublish = (code: number): boolean => code === 429 || (code >= 500 && code < 600);
 
 /** A response that is not 200, as an error value. */
 export function responseError(response: ResponseFrame, what: string): GuestChatError {
@@ -322,7 +332,10 @@ class LpConnection implements Connection {
     if (this.ended) return;
     if (this.snapshotWaiter !== undefined && isConversationNotification(frame.type)) this.snapshotWaiter.offer(frame);
     const result = mapNotification(frame, this.ctx);
-    for (const event of result.events) this.emit(event);
+    for (const event of result.events) {
+      if (event.type === 'message' && event.message.clientId !== undefined) this.memory.stored.set(event.message.clientId, event.message.id);
+      this.emit(event);
+    }
     if (frame.type.endsWith('MessagingEventNotification') && this.historyArrived) {
       this.historyArrived();
       this.historyArrived = undefined;
@@ -554,6 +567,14 @@ class LpConnection implements Connection {
       conversation = await this.ensureConversation();
       response = await this.publishText(conversation, text, clientId);
     }
+    for (const wait of PUBLISH_RETRY_DELAYS_MS) {
+      if (!isRetryablePublish(response.code)) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.ended) throw new GuestChatError('connection-lost', 'The connection closed before the message could be sent again');
+      const storedId = this.memory.stored.get(clientId);
+      if (storedId !== undefined) return { id: storedId, at: this.options.clock.now() };
+      response = await this.publishText(conversation, text, clientId);
+    }
     if (response.code !== 200) throw responseError(response, 'ms.PublishEvent');
     const sequence = isObject(response.body) ? response.body['sequence'] : undefined;
     if (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 0) {
@@ -620,7 +641,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     acceptBatchMs: options.acceptBatchMs ?? 1_000,
     composingThrottleMs: options.composingThrottleMs ?? 5_000,
   };
-  const memory: TransportMemory = { agents: new Set(), closed: new Set(), attached: new Set() };
+  const memory: TransportMemory = { agents: new Set(), closed: new Set(), attached: new Set(), stored: new Map() };
 
   return {
     async connect(access, resume, onEvent) {

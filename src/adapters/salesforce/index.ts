@@ -4,7 +4,7 @@
  * Salesforce.
  */
 import { GuestChatError } from '../../errors.ts';
-import type { Clock, SalesforceConfig, Vendor, VendorConfig } from '../types.ts';
+import type { Clock, SalesforceConfig, Vendor, VendorConfig, VendorFactory } from '../types.ts';
 import { createSalesforceAuth } from './auth.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type FetchLike } from './http.ts';
 import { pageMemory, type PageMemory } from './memory.ts';
@@ -62,3 +62,6 @@ export { retryDelayMs } from './backoff.ts';
 export { createPageMemory, type PageMemory } from './memory.ts';
 export type { FetchLike } from './http.ts';
 export type { TransportTimings } from './transport.ts';
+
+/** The uniform entry the loader imports from every vendor chunk. */
+export const createVendor: VendorFactory = (config, clock) => createSalesforceVendor(config, clock);
