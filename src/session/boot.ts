@@ -2,14 +2,14 @@
  * The composition root of the app side: clock, record store, token lifecycle, vendor and
  * session for one configured tenant.
  */
-import type { AdapterName, Clock, Vendor, VendorConfig } from '../adapters/types.ts';
+import type { AdapterName, VendorConfig, VendorFactory } from '../adapters/types.ts';
 import { createClock, createLocalStore, createRecordStore, TokenLifecycle } from '../auth/index.ts';
 import type { Emit } from './events.ts';
 import { Outbox } from './outbox.ts';
 import { createSession, type Session } from './session.ts';
 import { openTabChannel } from './tabs.ts';
 
-export type VendorFactory = (config: VendorConfig, clock: Clock) => Vendor;
+export type { VendorFactory };
 
 export interface BootOptions {
   config: VendorConfig;
@@ -24,6 +24,11 @@ export interface Booted {
   session: Session;
   /** Erase every GuestChat database, key and cache in this browser. */
   forget(): Promise<void>;
+  /**
+   * A readable stored conversation or unsent messages: worth connecting before the visitor acts.
+   * (A corrupted or foreign record was discarded on load, so it never counts.)
+   */
+  resumable: boolean;
 }
 
 export async function bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere }: BootOptions): Promise<Booted> {
@@ -53,6 +58,7 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
   const booted = session;
   return {
     session: booted,
+    resumable: Boolean(stored?.conversation) || booted.pendingCount.peek() > 0,
     async forget() {
       tabs.post({ type: 'forget' });
       booted.dispose();

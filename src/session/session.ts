@@ -29,6 +29,18 @@ export type Notice = 'identity-replaced' | 'conversation-ended';
 /** Control flow only: the identity lapsed and the session went back to idle (see `lapse`). */
 class IdentityLapsed extends Error {}
 
+/**
+ * Control flow only: token calls failed on the network or with 5xx/429 after the lifecycle's own
+ * retries (5, 10, 15 s). The vendor's advice is to wait for the visitor then (LP §3.4), not to
+ * loop: the session shows the error with its retry control.
+ */
+class TokenCallsFailed extends Error {
+  constructor(readonly failure: GuestChatError) {
+    super(failure.message);
+  }
+}
+const RETRIED_TOKEN_FAILURES = new Set<string>(['network', 'server-error', 'rate-limited']);
+
 export interface SessionOptions {
   vendor: Vendor;
   lifecycle: TokenLifecycle;
@@ -197,7 +209,10 @@ export function createSession(options: SessionOptions) {
   }
 
   async function connectOnce(): Promise<void> {
-    let current = await obtainAccess();
+    let current = await obtainAccess().catch((cause: unknown) => {
+      const failure = toGuestChatError(cause);
+      throw cause instanceof IdentityLapsed || !RETRIED_TOKEN_FAILURES.has(failure.reason) ? cause : new TokenCallsFailed(failure);
+    });
     for (let attempt = 0; ; attempt++) {
       try {
         const conn = await vendor.transport.connect(current.access!, resumePoint(), onTransportEvent);
@@ -223,6 +238,7 @@ export function createSession(options: SessionOptions) {
     connecting ??= connectOnce()
       .catch((cause) => {
         if (cause instanceof IdentityLapsed) return;
+        if (cause instanceof TokenCallsFailed) return fail(cause.failure);
         const failure = toGuestChatError(cause);
         if (TRANSIENT.has(failure.reason)) scheduleReconnect(failure);
         else fail(failure);
@@ -410,8 +426,15 @@ export function createSession(options: SessionOptions) {
 
   // ---- sending ----------------------------------------------------------------------------
 
+  /**
+   * Sends the server is known to hold (echoed, or replayed after a reconnect). Never sent again,
+   * even by a flush that reads the outbox before the removal below has landed in storage.
+   */
+  const deliveredClientIds = new Set<string>();
+
   /** Delivered: out of the stored outbox, for every tab. */
   function forgetSent(clientId: string) {
+    deliveredClientIds.add(clientId);
     queue = queue.filter((entry) => entry.clientId !== clientId);
     void outbox.remove(clientId).then(() => tabs.post({ type: 'outbox' }));
   }
@@ -446,7 +469,7 @@ export function createSession(options: SessionOptions) {
       // One sending tab at a time; each entry is re-read right before it goes out.
       await outbox.whileSending(async () => {
         while (connection && status.peek() === 'online') {
-          queue = await outbox.load();
+          queue = (await outbox.load()).filter((entry) => !deliveredClientIds.has(entry.clientId));
           const next = queue.find((entry) => !entry.failed);
           if (!next) return;
           const conn = connection;
@@ -556,6 +579,18 @@ export function createSession(options: SessionOptions) {
       void connect();
     }
   };
+  /**
+   * The browser says the network is gone: a socket or stream may linger for minutes before it
+   * notices, and sends would vanish into it. Treat it as a drop now (the outbox keeps the
+   * messages); `online` reconnects at once.
+   */
+  const onOffline = () => {
+    if (!connection) return;
+    const old = connection;
+    connection = undefined;
+    old.close();
+    scheduleReconnect(new GuestChatError('network', 'The browser is offline'));
+  };
   const onVisible = () => {
     if (typeof document !== 'undefined' && document.visibilityState === 'visible') {
       if (panelOpen.peek()) markAllSeen();
@@ -564,6 +599,7 @@ export function createSession(options: SessionOptions) {
   };
   if (typeof window !== 'undefined') {
     window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
     window.addEventListener('pageshow', onOnline);
     document.addEventListener('visibilitychange', onVisible);
   }
@@ -580,6 +616,7 @@ export function createSession(options: SessionOptions) {
     tabs.close();
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
       window.removeEventListener('pageshow', onOnline);
       document.removeEventListener('visibilitychange', onVisible);
     }

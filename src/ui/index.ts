@@ -31,6 +31,8 @@ export interface MountOptions {
   options: { locale: string; title?: string; sound?: boolean };
   createVendor: VendorFactory;
   emit: Emit;
+  /** The app removed itself (forget() here or in another tab); a new mount may follow. */
+  onTornDown?: () => void;
 }
 
 export interface WidgetState {
@@ -54,10 +56,10 @@ export interface WidgetHandle {
   state(): WidgetState;
 }
 
-export async function mount({ launcher, config, tenant, options, createVendor, emit }: MountOptions): Promise<WidgetHandle> {
+export async function mount({ launcher, config, tenant, options, createVendor, emit, onTornDown }: MountOptions): Promise<WidgetHandle> {
   const strings = stringsFor(options.locale);
   let teardown = () => {};
-  const { session, forget } = await bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() });
+  const { session, forget, resumable } = await bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() });
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
@@ -90,10 +92,14 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     container.remove();
     launcher.setUnread(0);
     launcher.setExpanded(false);
+    launcher.root.adoptedStyleSheets = launcher.root.adoptedStyleSheets.filter((s) => s !== sheet);
+    teardown = () => {};
+    onTornDown?.();
   };
 
-  // A stored open conversation is resumed right away, panel closed: replies show on the badge.
-  void session.start();
+  // A stored open conversation (or unsent messages) is resumed right away, panel closed: replies
+  // show on the badge. Otherwise nothing starts before the visitor opens the panel or sends.
+  if (resumable) void session.start();
 
   return {
     open: () => setOpen(true),
