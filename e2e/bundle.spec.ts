@@ -28,7 +28,8 @@ test('vendor code lives in its own chunk, loaded only by the loader on intent', 
   const liveperson = names.filter((name) => read(join('chunks', name)).includes('anonymous/authorize'));
   expect(liveperson).toEqual(['liveperson.js']);
   const loader = read('guestchat.js');
-  expect(loader).toContain('chunks/liveperson.js');
+  // The loader names the vendor's chunk after the configured adapter: chunks/<adapter>.js.
+  expect(loader).toMatch(/chunks\/\$\{/);
   expect(loader).toContain('chunks/app.js');
   expect(loader).not.toContain('anonymous/authorize');
   // The app chunk does not carry LivePerson's protocol.
@@ -36,8 +37,11 @@ test('vendor code lives in its own chunk, loaded only by the loader on intent', 
 
   const salesforce = names.filter((name) => read(join('chunks', name)).includes('unauthenticated/access-token'));
   expect(salesforce).toEqual(['salesforce.js']);
-  expect(loader).toContain('chunks/salesforce.js');
   expect(read('chunks/app.js')).not.toContain('unauthenticated/access-token');
   expect(read('chunks/salesforce.js')).not.toContain('anonymous/authorize');
   expect(read('chunks/liveperson.js')).not.toContain('unauthenticated/access-token');
+
+  const connector = names.filter((name) => read(join('chunks', name)).includes('/v1/visitors'));
+  expect(connector).toEqual(['liveperson-connector.js']);
+  for (const other of ['liveperson.js', 'salesforce.js', 'app.js']) expect(read(join('chunks', other))).not.toContain('/v1/visitors');
 });

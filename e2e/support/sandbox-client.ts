@@ -42,8 +42,37 @@ export class SandboxClient {
   setLifetimes(lifetimes: Partial<Record<'lpTokenMs' | 'lpRefreshWindowMs' | 'lpInternalTokenMs' | 'sfTokenMs', number>>) {
     return this.call<void>('POST', '/admin/lifetimes', lifetimes);
   }
-  fault(fault: { call: string; status?: number; times?: number; delayMs?: number; closeCode?: number }) {
+  /**
+   * `after: true`: the call is handled, then the connection is cut instead of answering (a lost
+   * answer); `retryAfterSec` sets the Retry-After of a 429/503; `times: 0` clears the call's faults.
+   */
+  fault(fault: {
+    call: string;
+    status?: number;
+    times?: number;
+    delayMs?: number;
+    closeCode?: number;
+    after?: boolean;
+    retryAfterSec?: number;
+    /** LivePerson `lp.ws.ms.PublishEvent` only: fault only publishes of this event type. */
+    eventType?: string;
+  }) {
     return this.call<void>('POST', '/admin/faults', fault);
+  }
+  clearFaults() {
+    return fetch(`${this.url}/admin/faults`, { method: 'DELETE' }).then(() => undefined);
+  }
+  /** When each call happened (sandbox clock `at`, real time `wallAt`), oldest first. */
+  callLog(call?: string) {
+    return this.call<{ call: string; at: number; wallAt: number }[]>('GET', `/admin/calls/log${call ? `?call=${encodeURIComponent(call)}` : ''}`);
+  }
+  /** LivePerson: one raw text frame to every live consumer socket; answers how many got it. */
+  lpEmit(frame: string) {
+    return this.call<{ sent: number }>('POST', '/admin/lp/emit', { frame });
+  }
+  /** Salesforce: an event on the conversation's identity stream (any name; `data` verbatim if given). */
+  sfEmit(body: { conversationId: string; event: string; data?: string; entryType?: string; payload?: Record<string, unknown> }) {
+    return this.call<{ eventId: number | null }>('POST', '/admin/sf/emit', body);
   }
   drop(options: { adapter?: string; closeCode?: number } = {}) {
     return this.call<void>('POST', '/admin/drop', options);
