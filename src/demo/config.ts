@@ -4,9 +4,11 @@
  * optional presentation attributes passed straight through (`locale`, `position`, `color`,
  * `title`, `debug`) so QA can try them without editing the page.
  */
-export type DemoAdapter = 'liveperson' | 'salesforce';
+export type DemoAdapter = 'liveperson' | 'salesforce' | 'liveperson-connector';
 
 export const DEFAULT_SANDBOX = 'http://127.0.0.1:8787';
+/** The broker `npm start` runs for the liveperson-connector mode. */
+export const DEFAULT_BROKER = 'http://127.0.0.1:8788';
 const PASSTHROUGH = ['locale', 'position', 'color', 'title', 'debug'] as const;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -25,6 +27,7 @@ export interface DemoConfig {
 export const TENANTS: Record<DemoAdapter, string> = {
   liveperson: 'liveperson:12345678:guestchat-unauth',
   salesforce: 'salesforce:00D5e000000SBOX:GuestChat_Sandbox',
+  'liveperson-connector': `liveperson-connector:${DEFAULT_BROKER}`,
 };
 
 /** http on this machine or https anywhere; origin (plus path) without a trailing slash. */
@@ -44,7 +47,7 @@ export function readDemoConfig(search: string): DemoConfig {
   const notes: string[] = [];
   const adapterParam = params.get('adapter');
   let adapter: DemoAdapter = 'liveperson';
-  if (adapterParam === 'salesforce' || adapterParam === 'liveperson') adapter = adapterParam;
+  if (adapterParam === 'salesforce' || adapterParam === 'liveperson' || adapterParam === 'liveperson-connector') adapter = adapterParam;
   else if (adapterParam) notes.push(`Unknown ?adapter="${adapterParam.slice(0, 40)}" ignored: using liveperson`);
 
   const sandboxParam = params.get('sandbox');
@@ -55,10 +58,12 @@ export function readDemoConfig(search: string): DemoConfig {
     else notes.push(`Bad ?sandbox="${sandboxParam.slice(0, 80)}" ignored (http only for localhost/127.0.0.1): using ${DEFAULT_SANDBOX}`);
   }
 
-  const dataset: Record<string, string> =
-    adapter === 'liveperson'
-      ? { adapter, account: '12345678', connectorId: 'guestchat-unauth', domainApi: sandbox }
-      : { adapter, scrtUrl: sandbox, orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' };
+  const datasets: Record<DemoAdapter, Record<string, string>> = {
+    liveperson: { adapter, account: '12345678', connectorId: 'guestchat-unauth', domainApi: sandbox },
+    salesforce: { adapter, scrtUrl: sandbox, orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' },
+    'liveperson-connector': { adapter, brokerUrl: DEFAULT_BROKER },
+  };
+  const dataset = datasets[adapter];
   for (const key of PASSTHROUGH) {
     const value = params.get(key);
     if (value !== null) dataset[key] = value;

@@ -3,7 +3,7 @@
  * connection drops, fault injection, lifetimes, reset, clear storage, and the call counts.
  * Every action reports its outcome in the status line and as a `qa:` entry in the event log.
  */
-import type { DemoConfig } from './config.ts';
+import type { DemoAdapter, DemoConfig } from './config.ts';
 import { h, replaceChildren, uid } from './dom.ts';
 import { formatDuration } from './format.ts';
 import type { EventLog } from './event-log.ts';
@@ -26,7 +26,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 /** Call names from DESIGN.md ("Admin API"), plus the LP socket requests the widget makes. */
-export const CALL_NAMES: Record<'liveperson' | 'salesforce', string[]> = {
+export const CALL_NAMES: Record<DemoAdapter, string[]> = {
   liveperson: [
     'lp.domain',
     'lp.anonymous.issue',
@@ -43,6 +43,7 @@ export const CALL_NAMES: Record<'liveperson' | 'salesforce', string[]> = {
     'lp.profile',
   ],
   salesforce: ['sf.token', 'sf.continuation', 'sf.conversation.create', 'sf.message', 'sf.sse.connect'],
+  'liveperson-connector': ['lp.sentinel.token', 'lp.consumer.jws', 'lp.connector.conversation', 'lp.connector.send', 'lp.webhook'],
 };
 
 export function createControls(ctx: ControlsContext): HTMLElement[] {
@@ -215,7 +216,7 @@ function createFaultForm(config: DemoConfig, client: SandboxClient, log: EventLo
   const closeCode = h('input', { name: 'closeCode', type: 'number', min: 1000, max: 4999, placeholder: 'e.g. 4401', inputmode: 'numeric' });
   const delayMs = h('input', { name: 'delayMs', type: 'number', min: 0, step: 100, placeholder: 'ms', inputmode: 'numeric' });
   const internal = h('input', { name: 'internalErrorCode', placeholder: 'IdP only, e.g. 1015', autocomplete: 'off' });
-  const datalist = h('datalist', { id: listId }, ...[...CALL_NAMES[config.adapter], ...CALL_NAMES[config.adapter === 'liveperson' ? 'salesforce' : 'liveperson']].map((name) => h('option', { value: name })));
+  const datalist = h('datalist', { id: listId }, ...[...CALL_NAMES[config.adapter], ...Object.entries(CALL_NAMES).filter(([adapter]) => adapter !== config.adapter).flatMap(([, names]) => names)].map((name) => h('option', { value: name })));
 
   const numberOf = (input: HTMLInputElement) => (input.value.trim() === '' ? undefined : Number(input.value));
   const build = (): FaultRequest => {

@@ -14,6 +14,7 @@ import { createTokenView } from './token-view.ts';
 const VENDORS: [DemoAdapter, string][] = [
   ['liveperson', 'LivePerson'],
   ['salesforce', 'Salesforce'],
+  ['liveperson-connector', 'LivePerson via broker'],
 ];
 
 export function mountQaPanel(config: DemoConfig, log: EventLog): void {
@@ -76,7 +77,7 @@ export function mountQaPanel(config: DemoConfig, log: EventLog): void {
   const aside = h('aside', { id: panelId, class: 'qa-panel', 'aria-labelledby': 'qa-panel-title' },
     h('header', { class: 'qa-head' },
       h('h2', { id: 'qa-panel-title' }, 'QA panel'),
-      h('span', { class: 'qa-vendor' }, config.adapter === 'liveperson' ? 'LivePerson' : 'Salesforce'),
+      h('span', { class: 'qa-vendor' }, VENDORS.find(([id]) => id === config.adapter)?.[1] ?? config.adapter),
       h('span', { class: 'qa-shortcut' }, h('kbd', {}, 'Alt+Shift+Q'), ' show/hide'),
     ),
     statusLine,
