@@ -84,6 +84,16 @@ export interface ResumePoint {
 
 export type Sender = 'visitor' | 'agent' | 'system';
 
+/** A suggested answer the agent offers (LivePerson quick replies, Salesforce QuickReplies choices). */
+export interface QuickReply {
+  /** The chip's label. */
+  title: string;
+  /** What is sent when the visitor taps it (often the title). */
+  text: string;
+  /** Vendor data to send back with the answer (LivePerson `click.metadata`), opaque to the session. */
+  metadata?: unknown[];
+}
+
 export interface ChatMessage {
   /** Stable vendor id of the stored message (LivePerson `<dialogId>:<sequence>`). */
   id: string;
@@ -95,6 +105,10 @@ export interface ChatMessage {
   at: number;
   /** Display name of the sender, when the vendor gives one. */
   senderName?: string;
+  /** Picture of the sender (https, or the vendor's own origin), when the vendor gives one. */
+  senderAvatar?: string;
+  /** Answers the agent suggests; shown until the visitor answers. */
+  quickReplies?: QuickReply[];
 }
 
 export type TransportEvent =
@@ -105,7 +119,7 @@ export type TransportEvent =
   /** The visitor has read these agent messages (in this tab, another one, or before a reload). */
   | { type: 'seen'; messageIds: string[] }
   | { type: 'typing'; on: boolean }
-  | { type: 'agent-joined'; name?: string }
+  | { type: 'agent-joined'; name?: string; avatar?: string }
   | { type: 'conversation-closed'; conversationId: string; by?: 'visitor' | 'agent' | 'system' }
   /** The agent side ended the messaging session; the conversation stays open (Salesforce). */
   | { type: 'session-ended'; conversationId: string }
@@ -122,11 +136,22 @@ export interface SendReceipt {
   at: number;
 }
 
+/** A send that answers a quick reply: the message it answers and the reply's vendor data. */
+export interface ReplyTo {
+  messageId: string;
+  metadata?: unknown[];
+}
+
 export interface Connection {
   /** The conversation this connection is attached to, if one is open. */
   readonly conversationId: string | undefined;
   /** Send text; opens a conversation first when none is open. Resolves once the server stored it. */
-  send(text: string, clientId: string): Promise<SendReceipt>;
+  send(text: string, clientId: string, replyTo?: ReplyTo): Promise<SendReceipt>;
+  /**
+   * Rate a conversation that has just ended, 1 (poor) to 5 (great), where the vendor has a
+   * post-chat survey (LivePerson's CSAT). Absent where it has none.
+   */
+  rate?(conversationId: string, score: 1 | 2 | 3 | 4 | 5): Promise<void>;
   /** Tell the agent the visitor is (or stopped) typing. Fire and forget. */
   typing(on: boolean): void;
   /** The visitor has seen these agent messages. Fire and forget. */

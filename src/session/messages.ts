@@ -2,7 +2,7 @@
  * The message list as the visitor sees it, and the pure rules that merge what the server says
  * into it. Kept free of signals and I/O so the merging rules are unit-tested on their own.
  */
-import type { ChatMessage, Sender } from '../adapters/types.ts';
+import type { ChatMessage, QuickReply, Sender } from '../adapters/types.ts';
 
 export type DeliveryState = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -16,6 +16,8 @@ export interface UiMessage {
   text: string;
   at: number;
   senderName?: string;
+  senderAvatar?: string;
+  quickReplies?: QuickReply[];
   /** Only the visitor's messages have a delivery state. */
   state?: DeliveryState;
   /** A line the widget itself adds (not sent by anyone); the UI words it in the visitor's language. */
@@ -54,6 +56,8 @@ export function mergeServerMessage(list: readonly UiMessage[], message: ChatMess
   const added: UiMessage = { key: message.id, id: message.id, from: message.from, text: message.text, at: message.at };
   if (message.clientId) added.clientId = message.clientId;
   if (message.senderName) added.senderName = message.senderName;
+  if (message.senderAvatar) added.senderAvatar = message.senderAvatar;
+  if (message.quickReplies?.length) added.quickReplies = message.quickReplies;
   if (message.from === 'visitor') added.state = 'sent';
   // Server messages arrive in order; a pending send of ours stays last until the server has it.
   const firstPending = list.findIndex((m) => m.state === 'sending' || m.state === 'failed');

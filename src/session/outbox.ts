@@ -9,6 +9,7 @@
  * the message id and ignores a repeat; LivePerson stores our client id in the event's metadata
  * and replays it, so a send whose answer was lost is recognised on resume (adapters).
  */
+import type { ReplyTo } from '../adapters/types.ts';
 import type { LocalStore } from '../auth/index.ts';
 import { withTenantLock } from '../auth/index.ts';
 
@@ -20,6 +21,8 @@ export interface OutboxEntry {
   attempts: number;
   /** Given up after repeated failures: shown as failed, sent again only on the visitor's retry. */
   failed?: boolean;
+  /** The quick reply this message answers. */
+  replyTo?: ReplyTo;
 }
 
 /** After this many transient failures in a row a message is shown as failed, with a retry. */
@@ -36,6 +39,11 @@ function parseEntries(value: unknown): OutboxEntry[] {
     if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) continue;
     const entry: OutboxEntry = { clientId, text, createdAt, attempts: typeof attempts === 'number' && attempts >= 0 ? attempts : 0 };
     if (failed === true) entry.failed = true;
+    const { replyTo } = item as Record<string, unknown>;
+    if (typeof replyTo === 'object' && replyTo !== null && typeof (replyTo as ReplyTo).messageId === 'string') {
+      const { messageId, metadata } = replyTo as ReplyTo;
+      entry.replyTo = Array.isArray(metadata) ? { messageId, metadata } : { messageId };
+    }
     entries.push(entry);
   }
   return entries;

@@ -8,7 +8,7 @@
  * resume from the last cursor, and surface every failure as a state and an `error` event.
  */
 import { batch, computed, signal } from '@preact/signals';
-import type { ChatMessage, Connection, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
+import type { ChatMessage, Connection, QuickReply, ReplyTo, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
 import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
@@ -77,6 +77,8 @@ export function createSession(options: SessionOptions) {
   const error = signal<GuestChatError | undefined>(undefined);
   const panelOpen = signal(false);
   const unread = signal(0);
+  /** The post-chat survey of a conversation that just ended, where the vendor has one. */
+  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' } | undefined>(undefined);
   const pendingCount = computed(() => messages.value.filter((m) => m.state === 'sending').length);
 
   let connection: Connection | undefined;
@@ -298,6 +300,7 @@ export function createSession(options: SessionOptions) {
     switch (event.type) {
       case 'conversation-open':
         if (notice.peek() === 'conversation-ended') notice.value = undefined;
+        if (survey.peek()?.conversationId !== event.conversationId) survey.value = undefined;
         setConversation(event.conversationId);
         break;
       case 'message':
@@ -322,7 +325,10 @@ export function createSession(options: SessionOptions) {
       case 'agent-joined':
         messages.value = [
           ...messages.peek(),
-          systemLine(`joined-${newId()}`, event.name ? { kind: 'agent-joined', name: event.name } : { kind: 'agent-joined' }, clock.now()),
+          {
+            ...systemLine(`joined-${newId()}`, event.name ? { kind: 'agent-joined', name: event.name } : { kind: 'agent-joined' }, clock.now()),
+            ...(event.avatar ? { senderAvatar: event.avatar } : {}),
+          },
         ];
         break;
       case 'conversation-closed':
@@ -336,6 +342,7 @@ export function createSession(options: SessionOptions) {
           notice.value = 'conversation-ended';
         });
         emit('conversation', { conversationId: event.conversationId, state: 'closed' });
+        if (connection?.rate) survey.value = { conversationId: event.conversationId, state: 'open' };
         cursor = undefined;
         setConversation(undefined);
         break;
@@ -474,7 +481,7 @@ export function createSession(options: SessionOptions) {
           if (!next) return;
           const conn = connection;
           try {
-            const receipt = await conn.send(next.text, next.clientId);
+            const receipt = await conn.send(next.text, next.clientId, next.replyTo);
             messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
             announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
             queue = queue.filter((entry) => entry.clientId !== next.clientId);
@@ -502,10 +509,10 @@ export function createSession(options: SessionOptions) {
     if (flushAgain) return flush();
   }
 
-  function send(text: string) {
+  function send(text: string, replyTo?: ReplyTo) {
     const trimmed = text.trim();
     if (!trimmed) return;
-    const entry: OutboxEntry = { clientId: newId(), text: trimmed, createdAt: clock.now(), attempts: 0 };
+    const entry: OutboxEntry = { clientId: newId(), text: trimmed, createdAt: clock.now(), attempts: 0, ...(replyTo ? { replyTo } : {}) };
     queue.push(entry);
     batch(() => {
       messages.value = [...messages.peek(), pendingMessage(entry.clientId, trimmed, entry.createdAt)];
@@ -561,6 +568,25 @@ export function createSession(options: SessionOptions) {
     if (open) {
       markAllSeen();
       if (!started) void start();
+    }
+  }
+
+  /** The visitor tapped a suggested reply of an agent message. */
+  function reply(message: UiMessage, choice: QuickReply) {
+    if (!message.id) return;
+    send(choice.text, choice.metadata ? { messageId: message.id, metadata: choice.metadata } : { messageId: message.id });
+  }
+
+  async function rate(score: 1 | 2 | 3 | 4 | 5) {
+    const current = survey.peek();
+    if (!current || current.state === 'sending' || current.state === 'done' || !connection?.rate) return;
+    survey.value = { ...current, state: 'sending' };
+    try {
+      await connection.rate(current.conversationId, score);
+      survey.value = { ...current, state: 'done' };
+    } catch (cause) {
+      survey.value = { ...current, state: 'failed' };
+      report(toGuestChatError(cause));
     }
   }
 
@@ -633,9 +659,12 @@ export function createSession(options: SessionOptions) {
     panelOpen,
     unread,
     pendingCount,
+    survey,
     // actions
     start,
-    send,
+    send: (text: string) => send(text),
+    reply,
+    rate,
     retry,
     retryFailed,
     setPanelOpen,

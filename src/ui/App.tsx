@@ -3,6 +3,7 @@
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { QuickReply } from '../adapters/types.ts';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';
@@ -42,6 +43,49 @@ function systemText(message: UiMessage, strings: Strings): string {
   return message.text;
 }
 
+/** The agent's picture where the vendor gives one, else their initial. Decorative: the name is text. */
+function Avatar({ name, src }: { name: string; src: string | undefined }) {
+  const [broken, setBroken] = useState(false);
+  if (src && !broken) return <img class="avatar" src={src} alt="" width={28} height={28} referrerpolicy="no-referrer" onError={() => setBroken(true)} />;
+  return (
+    <span class="avatar initial" aria-hidden="true">
+      {name.trim().charAt(0).toUpperCase() || '?'}
+    </span>
+  );
+}
+
+/** Suggested answers under the newest agent message; gone once the visitor has answered. */
+function QuickReplies({ message, strings, onReply }: { message: UiMessage; strings: Strings; onReply(message: UiMessage, choice: QuickReply): void }) {
+  return (
+    <div class="chips" role="group" aria-label={strings.suggestedReplies}>
+      {message.quickReplies!.map((choice, i) => (
+        <button key={i} type="button" class="chip" onClick={() => onReply(message, choice)}>
+          {choice.title}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Survey({ session, strings }: { session: Session; strings: Strings }) {
+  const survey = session.survey.value;
+  if (!survey) return null;
+  if (survey.state === 'done') return <p class="survey" role="status">{strings.surveyThanks}</p>;
+  return (
+    <div class="survey" role="group" aria-labelledby="gc-survey">
+      <p id="gc-survey">{strings.surveyQuestion}</p>
+      <div class="scores">
+        {([1, 2, 3, 4, 5] as const).map((score) => (
+          <button key={score} type="button" class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
+            {score}
+          </button>
+        ))}
+      </div>
+      {survey.state === 'failed' && <p class="failed">{strings.surveyFailed}</p>}
+    </div>
+  );
+}
+
 function MessageItem({ message, strings, format, onRetry }: { message: UiMessage; strings: Strings; format: Intl.DateTimeFormat; onRetry(clientId: string): void }) {
   if (message.from === 'system') {
     return (
@@ -54,11 +98,13 @@ function MessageItem({ message, strings, format, onRetry }: { message: UiMessage
   const time = new Date(message.at);
   return (
     <li class={`msg ${message.from}`} data-from={message.from} data-state={message.state}>
+      {message.from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
       <span class="sr-only">{who}: </span>
       <p class="bubble">
         <MessageText text={message.text} />
       </p>
       <span class="meta">
+        {message.from === 'agent' && <span aria-hidden="true">{who} · </span>}
         <time dateTime={time.toISOString()}>{format.format(time)}</time>
         {message.state === 'sending' && <> · {strings.sending}</>}
         {message.state === 'sent' && <> · {strings.sent}</>}
@@ -94,6 +140,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const first = Math.max(0, list.length - windowSize);
   const visible = first === 0 ? list : list.slice(first);
   const pinnedToBottom = useRef(true);
+  const lastMessage = list[list.length - 1];
   const heightBeforeGrow = useRef<number | undefined>(undefined);
 
   // Follow new messages only while the visitor is at the bottom (or just sent one); someone
@@ -216,6 +263,8 @@ export function App({ session, strings, title, onClose }: AppProps) {
             ))}
           </ol>
         )}
+        {lastMessage?.from === 'agent' && lastMessage.quickReplies?.length ? <QuickReplies message={lastMessage} strings={strings} onReply={session.reply} /> : null}
+        <Survey session={session} strings={strings} />
       </div>
       <div class="typing" aria-hidden={!agentTyping.value}>
         {agentTyping.value ? strings.agentTyping : ''}

@@ -28,6 +28,11 @@ export interface Strings {
   dismiss: string;
   empty: string;
   showEarlier: string;
+  suggestedReplies: string;
+  surveyQuestion: string;
+  surveyScore: (score: number) => string;
+  surveyThanks: string;
+  surveyFailed: string;
   flashTitle: (count: number) => string;
 }
 
@@ -60,6 +65,11 @@ const en: Strings = {
   dismiss: 'Dismiss',
   empty: 'Ask us anything — we usually reply in a few minutes.',
   showEarlier: 'Show earlier messages',
+  suggestedReplies: 'Suggested replies',
+  surveyQuestion: 'How was your chat?',
+  surveyScore: (score) => `${score} of 5${score === 1 ? ' (poor)' : score === 5 ? ' (great)' : ''}`,
+  surveyThanks: 'Thanks for your feedback!',
+  surveyFailed: 'Your rating could not be sent.',
   flashTitle: (count) => (count === 1 ? '(1) New message' : `(${count}) New messages`),
 };
 
@@ -92,6 +102,11 @@ const he: Partial<Strings> = {
   dismiss: 'סגירה',
   empty: 'שאלו אותנו כל דבר.',
   showEarlier: 'הצגת הודעות קודמות',
+  suggestedReplies: 'תשובות מוצעות',
+  surveyQuestion: 'איך הייתה השיחה?',
+  surveyScore: (score) => `${score} מתוך 5`,
+  surveyThanks: 'תודה על המשוב!',
+  surveyFailed: 'לא ניתן היה לשלוח את הדירוג.',
   flashTitle: (count) => `(${count}) הודעה חדשה`,
 };
 

@@ -33,6 +33,22 @@ export const PANEL_CSS = `
 .agent .bubble a{color:#0645ad}
 .meta{font-size:12px;color:#5a5a66}
 .meta .failed{color:#b00020;font-weight:600}
+.msg.agent{display:grid;grid-template-columns:28px auto;column-gap:8px;align-items:end}
+.msg.agent .avatar{grid-row:1/3;align-self:start}
+.msg.agent .bubble,.msg.agent .meta{grid-column:2}
+.avatar{width:28px;height:28px;border-radius:50%;object-fit:cover;background:#dfe3ea}
+.avatar.initial{display:inline-flex;align-items:center;justify-content:center;font-weight:700;font-size:13px;color:#1b1b1f}
+.chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+.chip{all:unset;cursor:pointer;padding:6px 12px;border:1px solid var(--gc-accent,#0b5fff);border-radius:16px;color:#0b3fb0;font-size:14px;background:#fff}
+.chip:hover{background:#eaf1ff}
+.chip:focus-visible,.score:focus-visible{outline:3px solid var(--gc-focus,#ffbf47);outline-offset:2px}
+.survey{margin:10px 0 0;padding:10px;border:1px solid #e2e4ea;border-radius:10px;text-align:center;font-size:14px}
+.survey p{margin:0 0 8px}
+.scores{display:flex;justify-content:center;gap:6px}
+.score{all:unset;cursor:pointer;min-width:36px;height:36px;display:inline-flex;align-items:center;justify-content:center;border-radius:8px;border:1px solid #8a8f9c;font-weight:600}
+.score:hover{background:#eef0f4}
+.score[disabled]{opacity:.6;cursor:default}
+.failed{color:#b00020}
 .typing{padding:0 14px 6px;font-size:13px;color:#4f4f5a;min-height:20px}
 .composer{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e4ea;background:#fff}
 .input{flex:1;resize:none;font:16px/1.4 inherit;font-family:inherit;color:#1b1b1f;background:#fff;border:1px solid #8a8f9c;border-radius:10px;padding:9px 12px;max-height:120px;min-height:42px}
