@@ -72,7 +72,7 @@ function snapshot(page: Page): Promise<WidgetSnapshot> {
 }
 
 /** Tags the widget itself draws for a message; anything else in the shadow root must not grow. */
-const MESSAGE_TAGS = new Set(['LI', 'P', 'SPAN', 'TIME', 'A', 'OL', /* "show earlier" */ 'BUTTON']);
+const MESSAGE_TAGS = new Set(['LI', 'P', 'SPAN', 'TIME', 'A', 'OL', /* "show earlier" */ 'BUTTON', /* the agent's avatar, beside (never in) a bubble */ 'IMG']);
 
 for (const adapter of ADAPTERS) {
   test(`${adapter}: ${PAYLOADS.length} hostile agent texts are shown as text, run nothing and inject nothing`, async ({ page, sandbox, hostPage }) => {

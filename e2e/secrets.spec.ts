@@ -139,7 +139,7 @@ for (const adapter of ADAPTERS) {
     const paths = [...new Set(seen.urls.filter((u) => u.startsWith(sandboxUrl) || u.startsWith(sandboxUrl.replace('http', 'ws'))).map((u) => new URL(u).pathname))];
     const allowed =
       adapter === 'liveperson'
-        ? /^\/(api\/account\/12345678\/service\/[\w.]+\/baseURI\.json|api\/account\/12345678\/anonymous\/authorize|api\/account\/12345678\/app\/[\w-]+\/authenticate|api\/account\/12345678\/messaging\/consumer.*|ws_api\/account\/12345678\/messaging\/consumer|api\/account\/12345678\/configuration\/le-users\/users\/.*)$/
+        ? /^\/(api\/account\/12345678\/service\/[\w.]+\/baseURI\.json|api\/account\/12345678\/anonymous\/authorize|api\/account\/12345678\/app\/[\w-]+\/authenticate|api\/account\/12345678\/messaging\/consumer.*|ws_api\/account\/12345678\/messaging\/consumer|api\/account\/12345678\/configuration\/le-users\/users\/.*|agent\/avatar\.svg)$/
         : /^\/(iamessage\/api\/v2\/.*|eventrouter\/v1\/sse)$/;
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
   });

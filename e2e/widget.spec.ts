@@ -166,7 +166,7 @@ for (const adapter of ADAPTERS) {
       });
     });
     const ws = sandboxUrl.replace('http://', 'ws://');
-    await page.goto(hostPage(adapter, { page: 'csp', connect: `${sandboxUrl} ${ws}` }));
+    await page.goto(hostPage(adapter, { page: 'csp', connect: `${sandboxUrl} ${ws}`, img: sandboxUrl }));
     const conversation = await startConversation(page, sandbox, page.url());
     await sandbox.agentSay(conversation.id, 'Styled and connected under a strict policy.');
     await expect(chatDialog(page).getByText('Styled and connected under a strict policy.', { exact: true })).toBeVisible();
@@ -254,4 +254,48 @@ test('a long history renders only its newest window; "Show earlier messages" bri
   await expect(earlier).toHaveCount(0);
   // The line that was at the top of the window stays where the reader was.
   await expect(chatDialog(page).getByText('History line 60', { exact: true })).not.toBeInViewport();
+});
+
+const QUICK_REPLIES = {
+  type: 'quickReplies',
+  itemsPerRow: 8,
+  replies: [
+    { type: 'button', title: 'Track my order', click: { actions: [{ type: 'publishText', text: 'Track my order' }], metadata: [{ type: 'ExternalId', id: 'qr-track' }] } },
+    { type: 'button', title: 'Talk to a person', click: { actions: [{ type: 'publishText', text: 'Talk to a person' }], metadata: [{ type: 'ExternalId', id: 'qr-person' }] } },
+  ],
+};
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: quick replies are offered as buttons, a tap answers, and they go away`, async ({ page, sandbox, hostPage, sandboxUrl }) => {
+    const conversation = await startConversation(page, sandbox, hostPage(adapter));
+    const response = await fetch(`${sandboxUrl}/agent/conversations/${conversation.id}/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'What can I do for you?', quickReplies: QUICK_REPLIES }),
+    });
+    expect(response.ok).toBe(true);
+    const choices = chatDialog(page).getByRole('group', { name: 'Suggested replies' });
+    await expect(choices.getByRole('button')).toHaveText(['Track my order', 'Talk to a person']);
+    await choices.getByRole('button', { name: 'Track my order' }).click();
+    await expect.poll(async () => (await sandbox.openConversation()).messages.filter((m) => m.from === 'consumer').map((m) => m.text)).toContain('Track my order');
+    await expect(choices).toHaveCount(0);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+}
+
+test('liveperson: the agent is shown by name and picture, and the post-chat survey sends a rating once', async ({ page, sandbox, hostPage, sandboxUrl }) => {
+  const conversation = await startConversation(page, sandbox, hostPage('liveperson'));
+  const reply = chatDialog(page).getByRole('listitem').filter({ hasText: 'Hi! Happy to help. What is your order number?' });
+  await expect(reply).toContainText('Alex');
+  await expect(reply.locator('img.avatar')).toHaveAttribute('src', new RegExp(`^${sandboxUrl}/`));
+  await expect(chatDialog(page).getByText('Alex joined the chat', { exact: true })).toBeVisible();
+
+  await chatDialog(page).getByRole('button', { name: 'End chat' }).click();
+  const survey = chatDialog(page).getByRole('group', { name: 'How was your chat?' });
+  await expect(survey).toBeVisible();
+  expect(await axeViolations(page), 'conversation ended with survey').toEqual([]);
+  await survey.getByRole('button', { name: /^5 of 5/ }).click();
+  await expect(chatDialog(page).getByText('Thanks for your feedback!', { exact: true })).toBeVisible();
+  const details = (await (await fetch(`${sandboxUrl}/agent/conversations/${conversation.id}`)).json()) as { csat?: { csatRate?: number } };
+  expect(details.csat?.csatRate).toBe(5);
 });

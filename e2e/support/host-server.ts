@@ -16,7 +16,7 @@ const escapeAttr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g,
 const toAttribute = (key: string) => `data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** Query parameters that shape the host page itself; every other one becomes a data-* attribute. */
-const PAGE_PARAMS = new Set(['page', 'connect']);
+const PAGE_PARAMS = new Set(['page', 'connect', 'img']);
 
 /**
  * A page that paints everything it can reach: the widget must look the same on it (its shadow
@@ -50,9 +50,12 @@ export function hostPage(params: URLSearchParams, nonce: string): string {
 </html>`;
 }
 
-/** `?page=csp&connect=<origins>`: the strict policy of issue 5 — no unsafe-inline, no unsafe-eval. */
-function strictPolicy(nonce: string, connect: string): string {
-  return `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self'; connect-src ${connect}; base-uri 'none'; object-src 'none'`;
+/**
+ * `?page=csp&connect=<origins>&img=<origins>`: the strict policy of issue 5 — no unsafe-inline,
+ * no unsafe-eval. `img` is where the vendor keeps agent pictures (a site owner allows it too).
+ */
+function strictPolicy(nonce: string, connect: string, img: string): string {
+  return `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self'; img-src 'self' ${img}; connect-src ${connect}; base-uri 'none'; object-src 'none'`;
 }
 
 export interface HostServer {
@@ -66,7 +69,7 @@ export async function startHostServer(): Promise<HostServer> {
     if (url.pathname === '/host') {
       const nonce = randomBytes(12).toString('base64url');
       const headers: Record<string, string> = { 'Content-Type': TYPES['.html']!, 'Cache-Control': 'no-store' };
-      if (url.searchParams.get('page') === 'csp') headers['Content-Security-Policy'] = strictPolicy(nonce, url.searchParams.get('connect') ?? "'self'");
+      if (url.searchParams.get('page') === 'csp') headers['Content-Security-Policy'] = strictPolicy(nonce, url.searchParams.get('connect') ?? "'self'", url.searchParams.get('img') ?? '');
       res.writeHead(200, headers);
       res.end(hostPage(url.searchParams, nonce));
       return;

@@ -189,6 +189,7 @@ export function addAgentRoutes(router: Router, sandbox: SandboxContext, desk: Ag
       ...desk.describe(conversation),
       participants: conversation.participants,
       closeReason: conversation.closeReason ?? null,
+      csat: conversation.csat ?? null,
       consumerTyping: consumerState === 'COMPOSING',
     });
   });

@@ -8,6 +8,7 @@ import { createLivePersonAuth } from './auth.ts';
 import { createDomainResolver } from './domain.ts';
 import type { FetchLike } from './http.ts';
 import { createIdpClient } from './idp.ts';
+import { createAgentProfiles } from './profile.ts';
 import type { WebSocketFactory, WebSocketLike } from './socket.ts';
 import { createLivePersonTransport } from './transport.ts';
 
@@ -45,6 +46,8 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
       hosts,
       createSocket,
       random: deps.random,
+      // Looked up lazily, when an agent joins; one answer per agent for the page.
+      profiles: createAgentProfiles(config, { fetch: fetchFn }),
       userAgent: deps.userAgent ?? (typeof navigator === 'undefined' ? undefined : navigator.userAgent),
     }),
   };

@@ -296,3 +296,87 @@ describe('ExConversationChangeNotification mapping', () => {
     expect(result.openConversations.map((o) => o.conversationId)).toEqual(['conv-2']);
   });
 });
+
+describe('quick replies (§5.12)', () => {
+  const chip = (title: string, click: unknown) => ({ type: 'button', title, tooltip: title, click });
+  const surveyMeta = [{ type: 'Answer', questionId: 'q1', id: 'a1', provider: 'survey' }];
+  const brandMeta = [{ type: 'ExternalId', id: 'yes-chip' }, { type: 'BotResponse', intents: [{ id: 'i1' }] }];
+
+  function withQuickReplies(quickReplies: unknown) {
+    return { ...text('Did this help?'), quickReplies };
+  }
+
+  it('maps chips to title, the publishText text and click.metadata copied unchanged', () => {
+    const quickReplies = {
+      type: 'quickReplies',
+      itemsPerRow: 8,
+      replies: [
+        chip('Yes', { actions: [{ type: 'publishText', text: 'Yes, thanks' }], metadata: brandMeta }),
+        chip('No', { actions: [{ type: 'publishText', text: 'No' }], metadata: surveyMeta }),
+        chip('Maybe', { actions: [{ type: 'publishText', text: 'Maybe' }] }),
+      ],
+    };
+    const result = mapNotification(ms([agentChange(3, withQuickReplies(quickReplies))]), ctx());
+    const message = (result.events[0] as { message: any }).message;
+    expect(message.text).toBe('Did this help?');
+    expect(message.quickReplies).toEqual([
+      { title: 'Yes', text: 'Yes, thanks', metadata: brandMeta },
+      { title: 'No', text: 'No', metadata: surveyMeta },
+      { title: 'Maybe', text: 'Maybe' },
+    ]);
+    // Unchanged: the same items, no key added or dropped.
+    expect(message.quickReplies[0].metadata).toStrictEqual(brandMeta);
+    expect('metadata' in message.quickReplies[2]).toBe(false);
+  });
+
+  it('sends the title for chips without a publishText (links, navigation), skips chips without a title', () => {
+    const quickReplies = {
+      type: 'quickReplies',
+      replies: [
+        chip('Open site', { actions: [{ type: 'link', uri: 'https://example.com' }] }),
+        chip('Where', { actions: [{ type: 'navigate', la: 1, lo: 2 }, { type: 'publishText', text: '  ' }] }),
+        chip('', { actions: [{ type: 'publishText', text: 'ghost' }] }),
+        { type: 'button', click: { actions: [{ type: 'publishText', text: 'no title' }] } },
+        'junk',
+        chip('Bare', { actions: { type: 'publishText', text: 'bare action' }, metadata: { type: 'ExternalId', id: 'x' } }),
+      ],
+    };
+    const message = (mapNotification(ms([agentChange(3, withQuickReplies(quickReplies))]), ctx()).events[0] as { message: any }).message;
+    expect(message.quickReplies).toEqual([
+      { title: 'Open site', text: 'Open site' },
+      { title: 'Where', text: 'Where' },
+      // A bare object where an array is documented (§5.2).
+      { title: 'Bare', text: 'bare action', metadata: [{ type: 'ExternalId', id: 'x' }] },
+    ]);
+  });
+
+  it('keeps at most 24 chips; none, an empty list or a non-object gives no quickReplies', () => {
+    const many = { type: 'quickReplies', replies: Array.from({ length: 30 }, (_, i) => chip(`c${i}`, {})) };
+    const message = (mapNotification(ms([agentChange(3, withQuickReplies(many))]), ctx()).events[0] as { message: any }).message;
+    expect(message.quickReplies).toHaveLength(24);
+    for (const value of [undefined, { type: 'quickReplies', replies: [] }, 'chips', [chip('a', {})]]) {
+      const m = (mapNotification(ms([agentChange(4, withQuickReplies(value))]), ctx()).events[0] as { message: any }).message;
+      expect(m.quickReplies).toBeUndefined();
+    }
+  });
+
+  it('reads quick replies on rich content too, and never on our own messages', () => {
+    const quickReplies = { type: 'quickReplies', replies: [chip('Ok', { actions: [{ type: 'publishText', text: 'Ok' }] })] };
+    const rich = { type: 'RichContentEvent', content: { type: 'vertical', elements: [{ type: 'text', text: 'Pick' }] }, quickReplies };
+    const c = ctx();
+    const result = mapNotification(ms([agentChange(3, rich), ownChange(4, withQuickReplies(quickReplies))]), c);
+    const [agent, own] = result.events as { message: any }[];
+    expect(agent?.message.quickReplies).toEqual([{ title: 'Ok', text: 'Ok' }]);
+    expect(own?.message.quickReplies).toBeUndefined();
+  });
+
+  it('names the agent behind agent messages and agent-joined events (for the profile)', () => {
+    const c = ctx();
+    const result = mapNotification(ms([agentChange(3, text('hi')), ownChange(4, text('hello'))]), c);
+    expect(result.agentOf.get(result.events[0]!)).toBe(AGENT);
+    expect(result.agentOf.get(result.events[1]!)).toBeUndefined();
+    const joined = mapNotification(cqm([upsert({ participants: [{ id: ME, role: 'CONSUMER' }, { id: AGENT, role: 'ASSIGNED_AGENT' }] })]), c);
+    expect(joined.events).toEqual([{ type: 'agent-joined' }]);
+    expect(joined.agentOf.get(joined.events[0]!)).toBe(AGENT);
+  });
+});

@@ -14,6 +14,7 @@ import {
   readClientId,
   readConversationChange,
   readMessagingChange,
+  readQuickReplies,
   richContentText,
   type ConversationChange,
   type MessagingChange,
@@ -48,6 +49,8 @@ export interface MappingContext {
   readonly ownRead: Map<string, Set<number>>;
   /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
   readonly ownMessages: Map<string, Set<number>>;
+  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
+  readonly ownActions: Map<string, Set<number>>;
   /** Conversation of each dialog seen. */
   readonly dialogConversation: Map<string, string>;
 }
@@ -70,6 +73,7 @@ export function createMappingContext(
     ownAccepted: new Map(),
     ownRead: new Map(),
     ownMessages: new Map(),
+    ownActions: new Map(),
     dialogConversation: new Map(),
   };
 }
@@ -83,6 +87,8 @@ export interface AcceptTarget {
 export interface MappingResult {
   /** Events for the session, in order. */
   events: TransportEvent[];
+  /** The agent behind `agent-joined` events and agent messages (their profile is added later). */
+  agentOf: Map<TransportEvent, string>;
   /** Agent messages to ACCEPT (own coverage already subtracted). */
   accept: AcceptTarget[];
   /** Open conversations of this consumer other than the attached one. */
@@ -158,6 +164,7 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
     if (own) {
       // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
       if (status === 'ACCEPT' || status === 'READ') addTo(ctx.ownAccepted, dialogId, sequences);
+      if (status === 'ACTION') addTo(ctx.ownActions, dialogId, sequences);
       if (status === 'READ') {
         addTo(ctx.ownRead, dialogId, sequences);
         // Read here, in another tab or before a reload: not unread any more.
@@ -190,23 +197,41 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
   if (from === 'visitor') {
     const clientId = readClientId(change.metadata);
     if (clientId !== undefined) message.clientId = clientId;
+  } else {
+    const quickReplies = readQuickReplies(change.event);
+    if (quickReplies !== undefined) message.quickReplies = quickReplies;
   }
-  result.events.push({ type: 'message', message, cursor: String(ctx.highest.get(dialogId)) });
-  if (from === 'agent') result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
+  const event: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
+  result.events.push(event);
+  if (from === 'agent') {
+    if (change.originatorId !== undefined) result.agentOf.set(event, change.originatorId);
+    result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
+  }
 }
 
 function isOurs(change: ConversationChange, ctx: MappingContext): boolean {
   return change.consumerIds === undefined || change.consumerIds.length === 0 || change.consumerIds.includes(ctx.consumerId);
 }
 
-/** agent-joined for agents of this conversation not announced yet (once per agent id). */
-export function announceAgents(change: ConversationChange, ctx: MappingContext, silently = false): TransportEvent[] {
+/**
+ * agent-joined for agents of this conversation not announced yet (once per agent id). With
+ * `agentOf`, each event's agent id is recorded there (the transport adds the profile).
+ */
+export function announceAgents(
+  change: ConversationChange,
+  ctx: MappingContext,
+  silently = false,
+  agentOf?: Map<TransportEvent, string>,
+): TransportEvent[] {
   const events: TransportEvent[] = [];
   for (const agentId of change.agentIds) {
     const key = `${change.conversationId}:${agentId}`;
     if (ctx.agents.has(key)) continue;
     ctx.agents.add(key);
-    if (!silently) events.push({ type: 'agent-joined' });
+    if (silently) continue;
+    const event: TransportEvent = { type: 'agent-joined' };
+    agentOf?.set(event, agentId);
+    events.push(event);
   }
   return events;
 }
@@ -226,7 +251,7 @@ function mapConversationChange(change: ConversationChange, ctx: MappingContext, 
       }
       return;
     }
-    result.events.push(...announceAgents(change, ctx));
+    result.events.push(...announceAgents(change, ctx, false, result.agentOf));
     return;
   }
   if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx)) return;
@@ -238,7 +263,7 @@ function mapConversationChange(change: ConversationChange, ctx: MappingContext, 
  * event; unknown notification types, event types, fields and enum values are ignored.
  */
 export function mapNotification(frame: NotificationFrame, ctx: MappingContext): MappingResult {
-  const result: MappingResult = { events: [], accept: [], openConversations: [] };
+  const result: MappingResult = { events: [], agentOf: new Map(), accept: [], openConversations: [] };
   const messaging = frame.type === MESSAGING_NOTIFICATION;
   if (!messaging && !isConversationNotification(frame.type)) return result;
   let changes: unknown[];

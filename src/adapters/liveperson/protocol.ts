@@ -4,6 +4,7 @@
  * object where LivePerson documents an array (§5.2).
  */
 import { GuestChatError } from '../../errors.ts';
+import type { QuickReply } from '../types.ts';
 
 /** Server closes that mean "the token is not (or no longer) good" (§5.7). */
 export const AUTH_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4407, 1008, 1011]);
@@ -125,7 +126,7 @@ export const textEvent = (text: string): JsonObject => ({ type: 'ContentEvent', 
 
 export const chatStateEvent = (state: 'COMPOSING' | 'ACTIVE'): JsonObject => ({ type: 'ChatStateEvent', chatState: state });
 
-export const acceptStatusEvent = (status: 'ACCEPT' | 'READ', sequenceList: number[]): JsonObject => ({
+export const acceptStatusEvent = (status: 'ACCEPT' | 'READ' | 'ACTION', sequenceList: number[]): JsonObject => ({
   type: 'AcceptStatusEvent',
   status,
   sequenceList,
@@ -142,10 +143,31 @@ export const externalIdMetadata = (clientId: string): JsonObject[] => [
   { type: 'ExternalId', id: EXTERNAL_ID_PREFIX + clientId },
 ];
 
+/**
+ * The metadata of a publish that answers a quick reply (§5.12): the element's `click.metadata`
+ * unchanged, then our ExternalId. Our item goes last so the brand's items keep their order; the
+ * client id is read back from the first ExternalId carrying our prefix, wherever it is.
+ */
+export const replyMetadata = (clickMetadata: readonly unknown[], clientId: string): unknown[] => [
+  ...clickMetadata,
+  ...externalIdMetadata(clientId),
+];
+
 export const closeConversationBody = (conversationId: string): JsonObject => ({
   conversationId,
   conversationField: { field: 'ConversationStateField', conversationState: 'CLOSE' },
 });
+
+/** Legacy CSAT after close (§5.11): one score, the resolution confirmed, the survey filled. */
+export const csatBody = (conversationId: string, score: number): JsonObject => ({
+  conversationId,
+  conversationField: { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' },
+});
+
+/** Agent public profile (§5.13), on the `acCdnDomain` host; no auth. */
+export function agentProfileUrl(cdnOrigin: string, account: string, agentId: string): string {
+  return `${cdnOrigin}/api/account/${encodeURIComponent(account)}/configuration/le-users/users/${encodeURIComponent(agentId)}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Inbound
@@ -221,6 +243,41 @@ function stripTags(html: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
+}
+
+/** Chips shown at most (§5.12: ≤ 24 per message). */
+export const MAX_QUICK_REPLIES = 24;
+
+/**
+ * Quick replies of a Content/RichContent event (§5.12): `quickReplies.replies[]` chips with a
+ * title. The text sent back is the chip's `publishText` action text, else its title (link and
+ * other actions do not change what is sent); `click.metadata` is copied unchanged (a bare object
+ * read as a one-element array). Undefined when the event offers none.
+ */
+export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
+  const block = event['quickReplies'];
+  if (!isObject(block)) return undefined;
+  const replies: QuickReply[] = [];
+  for (const chip of asArray(block['replies'])) {
+    if (replies.length >= MAX_QUICK_REPLIES) break;
+    if (!isObject(chip)) continue;
+    const title = str(chip['title'])?.trim();
+    if (title === undefined || title.length === 0) continue;
+    const click = isObject(chip['click']) ? chip['click'] : {};
+    let text: string | undefined;
+    for (const action of asArray(click['actions'])) {
+      const candidate = isObject(action) && action['type'] === 'publishText' ? str(action['text']) : undefined;
+      if (candidate !== undefined && candidate.trim().length > 0) {
+        text = candidate;
+        break;
+      }
+    }
+    const reply: QuickReply = { title, text: text ?? title };
+    const metadata = click['metadata'];
+    if (metadata !== undefined && metadata !== null) reply.metadata = asArray(metadata);
+    replies.push(reply);
+  }
+  return replies.length > 0 ? replies : undefined;
 }
 
 /** Text of a ContentEvent: text/plain as is, other types a plain fallback. */

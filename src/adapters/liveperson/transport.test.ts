@@ -3,7 +3,7 @@ import type { AccessToken, Connection, TransportEvent } from '../types.ts';
 import type { DomainResolver } from './domain.ts';
 import type { WebSocketLike } from './socket.ts';
 import { fixedClock } from './test-helpers.ts';
-import { createLivePersonTransport } from './transport.ts';
+import { createLivePersonTransport, type TransportOptions } from './transport.ts';
 
 const ME = 'consumer-1';
 const ACCESS: AccessToken = { token: 'h.p.s', subject: ME, issuedAt: 0, expiresAt: 9e15 };
@@ -181,7 +181,7 @@ const hosts: DomainResolver = {
   markStale: () => {},
 };
 
-function setup() {
+function setup(extra: Partial<TransportOptions> = {}) {
   const server = new FakeLivePerson();
   const clock = fixedClock();
   const events: TransportEvent[] = [];
@@ -196,6 +196,7 @@ function setup() {
     },
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/130',
     random: () => 0.5,
+    ...extra,
   });
   const flush = () => vi.advanceTimersByTimeAsync(0);
   return { server, clock, events, transport, onEvent: (e: TransportEvent) => events.push(e), flush };
@@ -323,8 +324,8 @@ describe('connect', () => {
   });
 });
 
-async function connected(resume?: { conversationId: string; cursor?: string }) {
-  const env = setup();
+async function connected(resume?: { conversationId: string; cursor?: string }, extra: Partial<TransportOptions> = {}) {
+  const env = setup(extra);
   const connection: Connection = await env.transport.connect(ACCESS, resume, env.onEvent);
   await env.flush();
   return { ...env, connection };
@@ -609,5 +610,280 @@ describe('retryDelayMs', () => {
     const high = createLivePersonTransport({ account: '1', clock: fixedClock(), hosts, createSocket: () => { throw new Error(); }, random: () => 0.999999 });
     expect(low.retryDelayMs(0)).toBe(4_000);
     expect(high.retryDelayMs(5)).toBe(576_000);
+  });
+});
+
+describe('quick reply answers (§5.12)', () => {
+  const META = [{ type: 'ExternalId', id: 'yes-chip' }, { type: 'Answer', questionId: 'q1', id: 'a1', provider: 'survey' }];
+
+  async function withAgentQuestion(extra: Partial<TransportOptions> = {}) {
+    const env = await connected(undefined, extra);
+    await Promise.all([env.connection.send('hi', 'c1'), env.flush()]);
+    const conv = env.server.conversations.get('conv-new-1');
+    if (conv === undefined) throw new Error('no conversation');
+    const question = agentMessage('conv-new-1', 1, 'Did this help?');
+    conv.events.push(question);
+    env.server.last.notify('ms.MessagingEventNotification', { changes: [question] });
+    await env.flush();
+    env.events.length = 0;
+    const publishes = () => env.server.last.sentOf('ms.PublishEvent').filter((f) => f.body.event.status !== 'ACCEPT');
+    return { ...env, publishes };
+  }
+
+  it('publishes ACTION on the answered message with its metadata, then the text with the same metadata and our ExternalId', async () => {
+    const { connection, events, flush, publishes, server } = await withAgentQuestion();
+    const receipt = connection.send('Yes, thanks', 'c2', { messageId: 'conv-new-1:1', metadata: META });
+    await flush();
+    expect(await receipt).toEqual({ id: 'conv-new-1:3', at: expect.any(Number) });
+    const [, action, answer] = publishes();
+    expect(action?.body).toEqual({
+      dialogId: 'conv-new-1',
+      conversationId: 'conv-new-1',
+      event: { type: 'AcceptStatusEvent', status: 'ACTION', sequenceList: [1] },
+    });
+    expect(action?.metadata).toEqual(META);
+    expect(answer?.body.event).toEqual({ type: 'ContentEvent', contentType: 'text/plain', message: 'Yes, thanks' });
+    expect(answer?.metadata).toEqual([...META, { type: 'ExternalId', id: 'guestchat:c2' }]);
+    // ACTION first, and answered before the text goes out.
+    const sent = server.last.sent;
+    const actionAt = sent.indexOf(action!);
+    expect(sent.indexOf(answer!)).toBeGreaterThan(actionAt);
+    // Our echo is still recognised by its client id (exactly-once); our ACTION's echo shows nothing.
+    expect(events).toEqual([
+      {
+        type: 'message',
+        message: { id: 'conv-new-1:3', from: 'visitor', text: 'Yes, thanks', at: 7003, clientId: 'c2' },
+        cursor: '3',
+      },
+    ]);
+  });
+
+  it('sends plainly without metadata (or with an empty list)', async () => {
+    const { connection, flush, publishes } = await withAgentQuestion();
+    await Promise.all([connection.send('Maybe', 'c2', { messageId: 'conv-new-1:1' }), flush()]);
+    await Promise.all([connection.send('Later', 'c3', { messageId: 'conv-new-1:1', metadata: [] }), flush()]);
+    const [, first, second] = publishes();
+    expect(publishes()).toHaveLength(3);
+    expect(first?.body.event.type).toBe('ContentEvent');
+    expect(first?.metadata).toEqual([{ type: 'ExternalId', id: 'guestchat:c2' }]);
+    expect(second?.metadata).toEqual([{ type: 'ExternalId', id: 'guestchat:c3' }]);
+  });
+
+  it('does not repeat an ACTION for the same message, nor send one for another dialog', async () => {
+    const { connection, flush, publishes } = await withAgentQuestion();
+    await Promise.all([connection.send('Yes', 'c2', { messageId: 'conv-new-1:1', metadata: META }), flush()]);
+    await Promise.all([connection.send('Yes', 'c3', { messageId: 'conv-new-1:1', metadata: META }), flush()]);
+    await Promise.all([connection.send('Old', 'c4', { messageId: 'conv-old:4', metadata: META }), flush()]);
+    expect(publishes().map((f) => f.body.event.status ?? f.body.event.message)).toEqual(['hi', 'ACTION', 'Yes', 'Yes', 'Old']);
+    expect(publishes().at(-1)?.metadata).toEqual([...META, { type: 'ExternalId', id: 'guestchat:c4' }]);
+  });
+
+  it('still sends the text when the ACTION is refused', async () => {
+    const { connection, flush, publishes, server } = await withAgentQuestion();
+    const normal = server.overrides.get('ms.PublishEvent');
+    expect(normal).toBeUndefined();
+    server.overrides.set('ms.PublishEvent', (frame, socket) => {
+      if (frame.body.event.status === 'ACTION') return socket.resp(frame, 400, 'Unknown sequence');
+      server.overrides.delete('ms.PublishEvent');
+      server.handle(frame, socket);
+    });
+    const receipt = connection.send('Yes', 'c2', { messageId: 'conv-new-1:1', metadata: META });
+    await flush();
+    expect((await receipt).id).toBe('conv-new-1:2');
+    expect(publishes().map((f) => f.body.event.status ?? f.body.event.message)).toEqual(['hi', 'ACTION', 'Yes']);
+  });
+});
+
+describe('rate (legacy CSAT, §5.11)', () => {
+  it('rates the conversation that just closed, on the same connection', async () => {
+    const { server, connection, events, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    await Promise.all([connection.endConversation(), flush()]);
+    expect(events.at(-1)).toEqual({ type: 'conversation-closed', conversationId: 'conv-new-1', by: 'visitor' });
+    server.overrides.set('cm.UpdateConversationField', (frame, socket) => socket.resp(frame, 200, 'OK'));
+    const rated = connection.rate?.('conv-new-1', 4);
+    await flush();
+    await expect(rated).resolves.toBeUndefined();
+    expect(server.last.sentOf('cm.UpdateConversationField').at(-1)?.body).toEqual({
+      conversationId: 'conv-new-1',
+      conversationField: { field: 'CSATRate', csatRate: 4, csatResolutionConfirmation: true, status: 'FILLED' },
+    });
+  });
+
+  it('rejects with request-refused when the server refuses (second rating, open conversation)', async () => {
+    const { server, connection, flush } = await connected();
+    server.overrides.set('cm.UpdateConversationField', (frame, socket) => socket.resp(frame, 400, 'CSAT was already given'));
+    const rated = connection.rate!('conv-1', 5).catch((e: unknown) => e);
+    await flush();
+    expect(await rated).toMatchObject({ name: 'GuestChatError', reason: 'request-refused', status: 400 });
+    const bad = await connection.rate!('conv-1', 7 as 5).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ reason: 'request-refused' });
+    expect(server.last.sentOf('cm.UpdateConversationField')).toHaveLength(1);
+  });
+
+  it('rejects with connection-lost once the connection is closed', async () => {
+    const { connection } = await connected();
+    connection.close();
+    expect(await connection.rate!('conv-1', 3).catch((e: unknown) => e)).toMatchObject({ reason: 'connection-lost' });
+  });
+});
+
+describe('agent profiles (§5.13)', () => {
+  const ALEX = { name: 'Alex', avatar: 'https://cdn.example/alex.png' };
+
+  function fakeProfiles() {
+    const settled = new Map<string, { name?: string; avatar?: string }>();
+    const pending = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+    const lookups: string[] = [];
+    const ensure = (id: string) => {
+      let entry = pending.get(id);
+      if (entry === undefined) {
+        lookups.push(id);
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        entry = { promise, resolve };
+        pending.set(id, entry);
+      }
+      return entry;
+    };
+    return {
+      lookups,
+      answer(id: string, profile: { name?: string; avatar?: string }) {
+        settled.set(id, profile);
+        ensure(id).resolve();
+      },
+      profiles: {
+        peek: (id: string) => {
+          const known = settled.get(id);
+          if (known === undefined) ensure(id);
+          return known;
+        },
+        load: (id: string) => (settled.has(id) ? Promise.resolve() : ensure(id).promise),
+      },
+    };
+  }
+
+  async function joinedBy(agent: string, env: Awaited<ReturnType<typeof connected>>) {
+    await Promise.all([env.connection.send('hi', 'c1'), env.flush()]);
+    env.events.length = 0;
+    const conv = env.server.conversations.get('conv-new-1');
+    if (conv === undefined) throw new Error('no conversation');
+    conv.agents.push(agent);
+    env.server.last.notify('cqm.ExConversationChangeNotification', { subscriptionId: 'sub-1', changes: [env.server.upsert(conv)] });
+    return conv;
+  }
+
+  it('holds the join and the agent’s messages until the profile answers, then names them', async () => {
+    const fake = fakeProfiles();
+    const env = await connected(undefined, { profiles: fake.profiles });
+    await joinedBy('agent-7', env);
+    env.server.last.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 1, 'Hello')] });
+    env.server.last.notify('ms.MessagingEventNotification', {
+      changes: [{ originatorId: 'agent-7', originatorMetadata: { role: 'ASSIGNED_AGENT' }, dialogId: 'conv-new-1', event: { type: 'ChatStateEvent', chatState: 'COMPOSING' } }],
+    });
+    await env.flush();
+    expect(fake.lookups).toEqual(['agent-7']);
+    expect(env.events).toEqual([]);
+    fake.answer('agent-7', ALEX);
+    await env.flush();
+    expect(env.events).toEqual([
+      { type: 'agent-joined', name: 'Alex', avatar: 'https://cdn.example/alex.png' },
+      {
+        type: 'message',
+        message: { id: 'conv-new-1:1', from: 'agent', text: 'Hello', at: 9001, senderName: 'Alex', senderAvatar: 'https://cdn.example/alex.png' },
+        cursor: '1',
+      },
+      { type: 'typing', on: true },
+    ]);
+    // Later messages are named at once.
+    env.server.last.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 2, 'More')] });
+    await env.flush();
+    expect(env.events.at(-1)).toMatchObject({ message: { senderName: 'Alex', senderAvatar: ALEX.avatar } });
+  });
+
+  it('waits at most profileWaitMs, once per agent: a silent lookup leaves the agent nameless', async () => {
+    const fake = fakeProfiles();
+    const env = await connected(undefined, { profiles: fake.profiles, profileWaitMs: 2000 });
+    await joinedBy('agent-7', env);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(env.events).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(env.events).toEqual([{ type: 'agent-joined' }]);
+    env.server.last.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 1, 'Hello')] });
+    await env.flush();
+    expect(env.events.at(-1)).toEqual({ type: 'message', message: { id: 'conv-new-1:1', from: 'agent', text: 'Hello', at: 9001 }, cursor: '1' });
+    // The late answer names what comes after it.
+    fake.answer('agent-7', { name: 'Alex' });
+    env.server.last.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 2, 'Again')] });
+    await env.flush();
+    expect(env.events.at(-1)).toMatchObject({ message: { text: 'Again', senderName: 'Alex' } });
+    expect((env.events.at(-1) as any).message.senderAvatar).toBeUndefined();
+  });
+
+  it('names the agent in history replayed on a later connection of the same page, without waiting', async () => {
+    const fake = fakeProfiles();
+    const env = setup({ profiles: fake.profiles });
+    env.server.open('conv-1', ['agent-7'], [agentMessage('conv-1', 0, 'hello')]);
+    const first = env.transport.connect(ACCESS, undefined, env.onEvent);
+    await env.flush();
+    // connect waits for the history, which waits (briefly) for the profile.
+    fake.answer('agent-7', ALEX);
+    const connection = await first;
+    await env.flush();
+    expect(env.events).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-1' },
+      { type: 'agent-joined', name: 'Alex', avatar: ALEX.avatar },
+      { type: 'message', message: expect.objectContaining({ id: 'conv-1:0', senderName: 'Alex', senderAvatar: ALEX.avatar }), cursor: '0' },
+    ]);
+    connection.close();
+    env.events.length = 0;
+    await env.transport.connect(ACCESS, undefined, env.onEvent);
+    await env.flush();
+    expect(env.events).toEqual([
+      { type: 'conversation-open', conversationId: 'conv-1' },
+      { type: 'message', message: expect.objectContaining({ id: 'conv-1:0', senderName: 'Alex' }), cursor: '0' },
+    ]);
+    expect(fake.lookups).toEqual(['agent-7']);
+  });
+
+  it('lets held events out before a disconnect', async () => {
+    const fake = fakeProfiles();
+    const env = await connected(undefined, { profiles: fake.profiles });
+    await joinedBy('agent-7', env);
+    await env.flush();
+    env.server.last.serverClose(1006);
+    await env.flush();
+    expect(env.events).toEqual([{ type: 'agent-joined' }, { type: 'disconnected', code: 1006, reason: undefined }]);
+  });
+});
+
+describe('quick reply answers after a reload', () => {
+  it('does not publish an ACTION the history already holds (e.g. its text failed before a reload)', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    const conv = server.conversations.get('conv-new-1')!;
+    conv.events.push(agentMessage('conv-new-1', 1, 'Did this help?'));
+    conv.events.push({
+      sequence: 2,
+      originatorId: ME,
+      originatorMetadata: { id: ME, role: 'CONSUMER' },
+      serverTimestamp: 7002,
+      conversationId: 'conv-new-1',
+      dialogId: 'conv-new-1',
+      event: { type: 'AcceptStatusEvent', status: 'ACTION', sequenceList: [1] },
+      metadata: [{ type: 'ExternalId', id: 'yes' }],
+    });
+    connection.close();
+    // A new page: resumes from the held message and replays the ACTION.
+    const env = setup();
+    env.server.conversations.set('conv-new-1', conv);
+    const again = await env.transport.connect(ACCESS, { conversationId: 'conv-new-1', cursor: '1' }, env.onEvent);
+    await env.flush();
+    await Promise.all([again.send('Yes', 'c2', { messageId: 'conv-new-1:1', metadata: [{ type: 'ExternalId', id: 'yes' }] }), env.flush()]);
+    const publishes = env.server.last.sentOf('ms.PublishEvent').filter((f) => f.body.event.status !== 'ACCEPT');
+    expect(publishes.map((f) => f.body.event.type)).toEqual(['ContentEvent']);
+    expect(publishes[0]?.metadata).toEqual([{ type: 'ExternalId', id: 'yes' }, { type: 'ExternalId', id: 'guestchat:c2' }]);
   });
 });

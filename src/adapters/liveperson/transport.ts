@@ -10,6 +10,7 @@ import type {
   AccessToken,
   Clock,
   Connection,
+  ReplyTo,
   ResumePoint,
   SendReceipt,
   Transport,
@@ -17,6 +18,7 @@ import type {
 } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
+import type { AgentProfiles } from './profile.ts';
 import {
   addTo,
   announceAgents,
@@ -35,6 +37,7 @@ import {
   chatStateEvent,
   clientProperties,
   closeConversationBody,
+  csatBody,
   externalIdMetadata,
   initConnectionFrame,
   isConversationNotification,
@@ -43,6 +46,7 @@ import {
   publishBody,
   readChanges,
   readConversationChange,
+  replyMetadata,
   requestConversationBody,
   subscribeConversationsBody,
   subscribeMessagingBody,
@@ -60,12 +64,16 @@ export interface TransportOptions {
   createSocket: WebSocketFactory;
   userAgent?: string;
   random?: () => number;
+  /** Agent names and pictures (§5.13); without it agents stay nameless. */
+  profiles?: AgentProfiles;
   /** Local wall clock for round-trip measurements and throttles. */
   localNow?: () => number;
   requestTimeoutMs?: number;
   keepAliveMs?: number;
   acceptBatchMs?: number;
   composingThrottleMs?: number;
+  /** How long events wait for an agent's profile before they go out without it. */
+  profileWaitMs?: number;
 }
 
 interface Timings {
@@ -73,6 +81,7 @@ interface Timings {
   keepAliveMs: number;
   acceptBatchMs: number;
   composingThrottleMs: number;
+  profileWaitMs: number;
 }
 
 /** What a transport remembers across its connections (page lifetime). */
@@ -85,6 +94,17 @@ interface TransportMemory {
   attached: Set<string>;
   /** Our sends seen stored (echo or replay, recognised by their ExternalId): client id → message id. */
   stored: Map<string, string>;
+  /** Agents whose profile events have waited for once: never held back again. */
+  waited: Set<string>;
+  /** Messages (`dialogId:sequence`) answered with an ACTION: not published twice. */
+  actioned: Set<string>;
+}
+
+/** One step of a connection's ordered event output. */
+interface Outgoing {
+  /** Agents whose profile this step waits for (briefly, once per agent). */
+  agents: string[];
+  run: () => void;
 }
 
 /**
@@ -185,6 +205,15 @@ class LpConnection implements Connection {
   /** Resolved by the next messaging notification: the history a subscription replays. */
   private historyArrived: (() => void) | undefined;
   private lastComposingAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Events go out in order through this backlog. It is empty (and events go out at once) except
+   * while an agent's profile is being looked up: then the events behind it wait, at most
+   * `profileWaitMs`, so the agent's join line and messages carry a name and picture.
+   */
+  private readonly backlog: Outgoing[] = [];
+  /** Set while the backlog is held for a profile. */
+  private hold: { timer: ReturnType<typeof setTimeout> } | undefined;
+  private draining = false;
 
   constructor(
     private readonly socket: LpSocket,
@@ -298,7 +327,10 @@ class LpConnection implements Connection {
     this.memory.attached.add(conversationId);
     // Announce before subscribing: history may arrive before the subscribe response.
     this.emit({ type: 'conversation-open', conversationId });
-    if (details !== undefined) for (const event of announceAgents(details, this.ctx, agentsKnown)) this.emit(event);
+    if (details !== undefined) {
+      const agentOf = new Map<TransportEvent, string>();
+      for (const event of announceAgents(details, this.ctx, agentsKnown, agentOf)) this.emit(event, agentOf.get(event));
+    }
     // The replay of stored events follows the subscribe response in one notification. Wait for
     // it before the session may send: a send of ours that the server already stored (the socket
     // dropped before its response) shows up there with our client id and is not sent twice.
@@ -334,10 +366,11 @@ class LpConnection implements Connection {
     const result = mapNotification(frame, this.ctx);
     for (const event of result.events) {
       if (event.type === 'message' && event.message.clientId !== undefined) this.memory.stored.set(event.message.clientId, event.message.id);
-      this.emit(event);
+      this.emit(event, result.agentOf.get(event));
     }
     if (frame.type.endsWith('MessagingEventNotification') && this.historyArrived) {
-      this.historyArrived();
+      // Only once the session has been given the history (a profile may hold it back briefly).
+      this.afterOutput(this.historyArrived);
       this.historyArrived = undefined;
     }
     this.queueAccept(result.accept);
@@ -352,6 +385,8 @@ class LpConnection implements Connection {
 
   private handleClosed(closed: SocketClosed): void {
     if (this.ended) return;
+    // What waits for a profile goes out now, before the disconnect.
+    this.releaseHold(true);
     this.ended = true;
     this.stopTimers();
     this.snapshotWaiter?.fail(
@@ -369,8 +404,86 @@ class LpConnection implements Connection {
     this.deliver(event);
   }
 
-  private emit(event: TransportEvent): void {
-    if (!this.ended) this.deliver(event);
+  /**
+   * Hand an event to the session, in order. `agentId`: the agent behind an agent-joined or an
+   * agent message, whose profile (name, picture) is added on the way out.
+   */
+  private emit(event: TransportEvent, agentId?: string): void {
+    if (this.ended) return;
+    const agents = agentId !== undefined && this.options.profiles !== undefined ? [agentId] : [];
+    this.backlog.push({ agents, run: () => this.deliverNow(event, agentId) });
+    this.drain();
+  }
+
+  /** Run `fn` once every event emitted so far has gone out. */
+  private afterOutput(fn: () => void): void {
+    this.backlog.push({ agents: [], run: fn });
+    this.drain();
+  }
+
+  private deliverNow(event: TransportEvent, agentId: string | undefined): void {
+    if (this.ended) return;
+    const profile = agentId === undefined ? undefined : this.options.profiles?.peek(agentId);
+    if (profile !== undefined) {
+      if (event.type === 'agent-joined') {
+        if (profile.name !== undefined) event.name = profile.name;
+        if (profile.avatar !== undefined) event.avatar = profile.avatar;
+      } else if (event.type === 'message' && event.message.from === 'agent') {
+        if (profile.name !== undefined && event.message.senderName === undefined) event.message.senderName = profile.name;
+        if (profile.avatar !== undefined) event.message.senderAvatar = profile.avatar;
+      }
+    }
+    this.deliver(event);
+  }
+
+  /** An agent whose profile is unknown and has not been waited for yet (starts its lookup). */
+  private mustWaitFor(agentId: string): boolean {
+    const profiles = this.options.profiles;
+    return profiles !== undefined && !this.memory.waited.has(agentId) && profiles.peek(agentId) === undefined;
+  }
+
+  private drain(): void {
+    if (this.draining) return; // a listener emitted while we deliver: the loop below takes it
+    this.draining = true;
+    try {
+      while (this.hold === undefined && this.backlog.length > 0) {
+        const next = this.backlog[0] as Outgoing;
+        const missing = next.agents.filter((id) => this.mustWaitFor(id));
+        if (missing.length > 0) {
+          this.holdFor(missing);
+          break;
+        }
+        this.backlog.shift();
+        next.run();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Hold the backlog until these profiles settled, or `profileWaitMs` passed. */
+  private holdFor(agentIds: string[]): void {
+    const profiles = this.options.profiles;
+    if (profiles === undefined) return;
+    for (const id of agentIds) this.memory.waited.add(id);
+    const hold = { timer: setTimeout(() => release(), this.timings.profileWaitMs) };
+    const release = (): void => {
+      if (this.hold !== hold) return;
+      this.releaseHold(false);
+    };
+    this.hold = hold;
+    void Promise.all(agentIds.map((id) => profiles.load(id))).then(release);
+  }
+
+  /** End a hold; `all`: also run every waiting step now, without holding again (the socket ended). */
+  private releaseHold(all: boolean): void {
+    if (this.hold !== undefined) clearTimeout(this.hold.timer);
+    this.hold = undefined;
+    if (!all) {
+      this.drain();
+      return;
+    }
+    for (const next of this.backlog.splice(0)) next.run();
   }
 
   private deliver(event: TransportEvent): void {
@@ -537,22 +650,49 @@ class LpConnection implements Connection {
     return this.attach(open.conversationId, open.mainDialogId, undefined, open, false);
   }
 
-  private publishText(conversation: AttachedConversation, text: string, clientId: string): Promise<ResponseFrame> {
+  private publishText(
+    conversation: AttachedConversation,
+    text: string,
+    clientId: string,
+    clickMetadata: readonly unknown[] | undefined,
+  ): Promise<ResponseFrame> {
     return this.socket.request(
       'ms.PublishEvent',
       publishBody(conversation.dialogId, conversation.id, textEvent(text)),
-      externalIdMetadata(clientId),
+      clickMetadata === undefined ? externalIdMetadata(clientId) : replyMetadata(clickMetadata, clientId),
     );
   }
 
-  async send(text: string, clientId: string): Promise<SendReceipt> {
+  /**
+   * A quick reply with `click.metadata` is answered with an ACTION on the message it belongs to,
+   * carrying that metadata (§5.12), before the text. Once per message; only on the dialog it
+   * belongs to (after the conversation changed, the text alone goes out). A refused ACTION does
+   * not stop the answer: the text is what the agent needs.
+   */
+  private async publishAction(conversation: AttachedConversation, replyTo: ReplyTo, metadata: readonly unknown[]): Promise<void> {
+    const target = parseMessageId(replyTo.messageId);
+    if (target === undefined || target.dialogId !== conversation.dialogId) return;
+    // Already answered: by this page, or found in the history (another tab, before a reload).
+    if (this.memory.actioned.has(replyTo.messageId) || has(this.ctx.ownActions, target.dialogId, target.sequence)) return;
+    const response = await this.socket.request(
+      'ms.PublishEvent',
+      publishBody(conversation.dialogId, conversation.id, acceptStatusEvent('ACTION', [target.sequence])),
+      [...metadata],
+    );
+    if (response.code === 200) this.memory.actioned.add(replyTo.messageId);
+  }
+
+  async send(text: string, clientId: string, replyTo?: ReplyTo): Promise<SendReceipt> {
     if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
     let conversation = await this.ensureConversation();
     if (this.composing) {
       this.composing = false;
       this.publishChatState(conversation, 'ACTIVE');
     }
-    let response = await this.publishText(conversation, text, clientId);
+    const clickMetadata =
+      replyTo !== undefined && Array.isArray(replyTo.metadata) && replyTo.metadata.length > 0 ? replyTo.metadata : undefined;
+    if (replyTo !== undefined && clickMetadata !== undefined) await this.publishAction(conversation, replyTo, clickMetadata);
+    let response = await this.publishText(conversation, text, clientId, clickMetadata);
     if (response.code === 400 || response.code === 404) {
       // The conversation may have ended under us (an agent closed it while the visitor typed):
       // check, and if so send into a new one.
@@ -565,7 +705,7 @@ class LpConnection implements Connection {
         }
       }
       conversation = await this.ensureConversation();
-      response = await this.publishText(conversation, text, clientId);
+      response = await this.publishText(conversation, text, clientId, clickMetadata);
     }
     for (const wait of PUBLISH_RETRY_DELAYS_MS) {
       if (!isRetryablePublish(response.code)) break;
@@ -573,7 +713,7 @@ class LpConnection implements Connection {
       if (this.ended) throw new GuestChatError('connection-lost', 'The connection closed before the message could be sent again');
       const storedId = this.memory.stored.get(clientId);
       if (storedId !== undefined) return { id: storedId, at: this.options.clock.now() };
-      response = await this.publishText(conversation, text, clientId);
+      response = await this.publishText(conversation, text, clientId, clickMetadata);
     }
     if (response.code !== 200) throw responseError(response, 'ms.PublishEvent');
     const sequence = isObject(response.body) ? response.body['sequence'] : undefined;
@@ -594,10 +734,29 @@ class LpConnection implements Connection {
     this.reportClosed(conversation.id, 'visitor');
   }
 
+  /**
+   * Legacy CSAT (§5.11) for a conversation that has just ended: works on the same socket after
+   * `conversation-closed`. LivePerson takes one rating, for the consumer's closed conversation
+   * only; anything else is refused (`request-refused`).
+   */
+  async rate(conversationId: string, score: 1 | 2 | 3 | 4 | 5): Promise<void> {
+    if (!Number.isInteger(score) || score < 1 || score > 5) {
+      throw new GuestChatError('request-refused', 'A rating is a whole number from 1 to 5');
+    }
+    if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
+    const response = await this.socket.request('cm.UpdateConversationField', csatBody(conversationId, score));
+    if (response.code !== 200) throw responseError(response, 'cm.UpdateConversationField (CSAT)');
+  }
+
   close(): void {
     if (this.ended) return;
     this.flushAccepts();
     this.ended = true;
+    // Our own close: what still waits for a profile is not delivered (the next connection
+    // replays it from the session's cursor).
+    if (this.hold !== undefined) clearTimeout(this.hold.timer);
+    this.hold = undefined;
+    this.backlog.length = 0;
     this.stopTimers();
     this.snapshotWaiter?.fail(new GuestChatError('connection-lost', 'The connection was closed'));
     this.socket.close();
@@ -640,8 +799,16 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     keepAliveMs: options.keepAliveMs ?? 30_000,
     acceptBatchMs: options.acceptBatchMs ?? 1_000,
     composingThrottleMs: options.composingThrottleMs ?? 5_000,
+    profileWaitMs: options.profileWaitMs ?? 2_000,
   };
-  const memory: TransportMemory = { agents: new Set(), closed: new Set(), attached: new Set(), stored: new Map() };
+  const memory: TransportMemory = {
+    agents: new Set(),
+    closed: new Set(),
+    attached: new Set(),
+    stored: new Map(),
+    waited: new Set(),
+    actioned: new Set(),
+  };
 
   return {
     async connect(access, resume, onEvent) {

@@ -4,6 +4,7 @@ import {
   UNSUPPORTED_CONTENT_TEXT,
   createMappingState,
   mapHistory,
+  choicesQuickReplies,
   mapStreamEvent,
   messageText,
   type MappingState,
@@ -305,5 +306,58 @@ describe('stored entries (history)', () => {
     const out = mapHistory([42, entry({ identifier: 'm-1', entryType: 'Message', payload: textPayload('ok') }, false)], CONV, attached(), NOW);
     expect(out.messages).toHaveLength(1);
     expect(out.errors).toHaveLength(1);
+  });
+});
+
+describe('ChoicesMessage quick replies (§3.3–3.4, §2.8)', () => {
+  const options = [
+    { optionIdentifier: 'a', titleItem: { itemType: 'TitleItem', title: 'Yes' }, itemType: 'TitleOptionItem' },
+    { optionIdentifier: 'b', titleItem: { itemType: 'TitleItem', title: 'No' }, itemType: 'TitleOptionItem' },
+  ];
+  const choicesPayload = (formatType: string, optionItems: unknown[] = options) => ({
+    entryType: 'Message',
+    id: 'q-1',
+    abstractMessage: { messageType: 'ChoicesMessage', id: 'q-1', choices: { formatType, text: 'Did this help?', optionItems } },
+  });
+
+  it('keeps the text fallback and offers QuickReplies options as quick replies (text = title, no metadata)', () => {
+    const e = entry({ identifier: 'q-1', entryType: 'Message', payload: choicesPayload('QuickReplies'), role: 'Agent', name: 'Ada', at: 10 });
+    const out = mapStreamEvent(sse('CONVERSATION_MESSAGE', e), '7', attached(), NOW);
+    expect(out.events).toEqual([
+      {
+        type: 'message',
+        cursor: '7',
+        message: {
+          id: 'q-1',
+          from: 'agent',
+          text: 'Did this help?\n• Yes\n• No',
+          at: 10,
+          senderName: 'Ada',
+          quickReplies: [
+            { title: 'Yes', text: 'Yes' },
+            { title: 'No', text: 'No' },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('does the same for Buttons, and for bots; also in stored history', () => {
+    const e = entry({ identifier: 'q-2', entryType: 'Message', payload: choicesPayload('Buttons'), role: 'Chatbot', name: 'Bot', at: 10 }, false);
+    const out = mapHistory([e], CONV, attached(), NOW);
+    expect(out.messages[0]?.quickReplies).toEqual([
+      { title: 'Yes', text: 'Yes' },
+      { title: 'No', text: 'No' },
+    ]);
+  });
+
+  it('offers none for Carousel, plain text, options without titles, or the visitor’s own entries', () => {
+    expect(choicesQuickReplies(choicesPayload('Carousel'))).toBeUndefined();
+    expect(choicesQuickReplies(textPayload('hi'))).toBeUndefined();
+    expect(choicesQuickReplies(choicesPayload('QuickReplies', [{ optionIdentifier: 'x' }, 'junk', { titleItem: { title: '  ' } }]))).toBeUndefined();
+    expect(choicesQuickReplies(choicesPayload('QuickReplies', [{ title: 'Legacy' }]))).toEqual([{ title: 'Legacy', text: 'Legacy' }]);
+    const own = entry({ identifier: 'q-3', entryType: 'Message', payload: choicesPayload('QuickReplies'), role: 'EndUser', at: 10 });
+    const out = mapStreamEvent(sse('CONVERSATION_MESSAGE', own), '8', attached(), NOW);
+    expect((out.events[0] as { message: { quickReplies?: unknown } }).message.quickReplies).toBeUndefined();
   });
 });

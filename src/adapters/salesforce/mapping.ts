@@ -6,7 +6,7 @@
  * cannot be read becomes a `protocol-error` event.
  */
 import { GuestChatError } from '../../errors.ts';
-import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
+import type { ChatMessage, QuickReply, Sender, TransportEvent } from '../types.ts';
 import { isObject, readNumber, readString } from './protocol.ts';
 
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
@@ -178,6 +178,32 @@ export function messageText(payload: Record<string, unknown>): string {
   return text !== undefined && text.trim().length > 0 ? text : UNSUPPORTED_CONTENT_TEXT;
 }
 
+/** Choice formats whose options the widget also offers as quick replies. */
+const QUICK_REPLY_FORMATS: ReadonlySet<string> = new Set(['QuickReplies', 'Buttons']);
+const MAX_QUICK_REPLIES = 24;
+
+/**
+ * A `ChoicesMessage` in `QuickReplies` or `Buttons` format → its options as quick replies: the
+ * title is shown and sent back as plain text (contract §2.8: no `ChoicesResponseMessage` in the
+ * first version), with no metadata. The text fallback stays the message text. Undefined for
+ * anything else (Carousel cards stay text only).
+ */
+export function choicesQuickReplies(payload: Record<string, unknown>): QuickReply[] | undefined {
+  const message = payload['abstractMessage'];
+  if (!isObject(message)) return undefined;
+  const choices = message['choices'];
+  if (!isObject(choices) || !QUICK_REPLY_FORMATS.has(readString(choices['formatType']) ?? '')) return undefined;
+  const options = Array.isArray(choices['optionItems']) ? choices['optionItems'] : [];
+  const replies: QuickReply[] = [];
+  for (const option of options) {
+    if (replies.length >= MAX_QUICK_REPLIES) break;
+    const title = titleOf(option)?.trim();
+    if (title === undefined || title.length === 0) continue;
+    replies.push({ title, text: title });
+  }
+  return replies.length > 0 ? replies : undefined;
+}
+
 // ------------------------------------------------------------------------------------------
 // One entry → events
 
@@ -213,6 +239,10 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
       if (from === 'visitor') message.clientId = id;
       if (from === 'agent' && entry.senderName !== undefined) message.senderName = entry.senderName;
+      if (from !== 'visitor') {
+        const quickReplies = choicesQuickReplies(entry.payload);
+        if (quickReplies !== undefined) message.quickReplies = quickReplies;
+      }
       return { message, events: [] };
     }
     case 'RoutingResult': {

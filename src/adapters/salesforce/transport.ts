@@ -370,6 +370,11 @@ class SfConnection implements Connection {
   // ------------------------------------------------------------------------------------------
   // Outbound
 
+  /**
+   * A quick-reply answer (a `ChoicesMessage` option) is sent as plain text too: the first version
+   * sends no `ChoicesResponseMessage` (§2.8), so the session's `replyTo` is not needed here.
+   * There is no `rate`: Salesforce's public v2 API has no post-chat survey.
+   */
   async send(text: string, clientId: string): Promise<SendReceipt> {
     if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
     // The message id is the client id (W3, §2.8): the echo carries it, a repeat is a no-op.

@@ -196,7 +196,25 @@ describe('agent profile', () => {
     expect(list.status).toBe(200);
     const res = await fetch(`${sandbox.url}/api/account/${ACCOUNT}/configuration/le-users/users/a9d3c1e2-5b7f-4c8d-9e0a-1f2b3c4d5e6f`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ pictureUrl: '', employeeId: 'sandbox-agent-1', nickname: 'Alex', fullName: 'Alex Sandbox' });
+    expect(await res.json()).toEqual({
+      pictureUrl: `${sandbox.url}/agent/avatar.svg`,
+      employeeId: 'sandbox-agent-1',
+      nickname: 'Alex',
+      fullName: 'Alex Sandbox',
+    });
     expect((await fetch(`${sandbox.url}/api/account/${ACCOUNT}/configuration/le-users/users/nobody`)).status).toBe(404);
+    expect((await fetch(`${sandbox.url}/api/account/99999999/configuration/le-users/users/nobody`)).status).toBe(401);
+  });
+
+  it('serves the agent picture as a cross-origin SVG without script', async () => {
+    const res = await fetch(`${sandbox.url}/agent/avatar.svg`, { headers: { Origin: 'http://localhost:5173' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const svg = await res.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).not.toMatch(/<script|href=|on\w+=/i);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMappingState, mapStreamEvent } from '../../adapters/salesforce/mapping.ts';
 import type { RunningSandbox } from '../index.ts';
 import { LpClient, TestSocket, decodeJwt, postJson, startTestSandbox } from '../test-support.ts';
 import { DEPLOYMENT, ORG, SfClient, type SseReader } from './test-client.ts';
@@ -122,6 +123,63 @@ describe('agent API on Salesforce conversations', () => {
     await sf.send(accessToken, id, 'ping me');
     const reply = await stream.next((e) => e.event === 'CONVERSATION_MESSAGE' && e.json.conversationEntry.sender.role === 'Agent');
     expect(reply.payload.abstractMessage.staticContent.text).toBe('Echo: ping me');
+  });
+
+  it('agent quick replies become a ChoicesMessage in QuickReplies format, on the stream and in the transcript', async () => {
+    const { accessToken } = await sf.token();
+    const id = await sf.create(accessToken);
+    const stream = await open(accessToken);
+    const quickReplies = {
+      type: 'quickReplies',
+      itemsPerRow: 8,
+      replies: [
+        { type: 'button', title: 'Yes', click: { actions: [{ type: 'publishText', text: 'Yes please' }], metadata: [{ type: 'ExternalId', id: 'y' }] } },
+        { type: 'button', title: 'No', click: { actions: [{ type: 'publishText', text: 'No' }] } },
+        { type: 'button', click: { actions: [{ type: 'publishText', text: 'untitled' }] } },
+      ],
+    };
+    expect((await agent(id, 'messages', { text: 'Did this help?', quickReplies })).status).toBe(200);
+    const event = await stream.named('CONVERSATION_MESSAGE');
+    expect(event.json.conversationEntry).toMatchObject({ sender: { role: 'Agent' }, senderDisplayName: 'Alex' });
+    const message = event.payload.abstractMessage;
+    expect(message).toMatchObject({ messageType: 'ChoicesMessage', id: event.payload.id });
+    expect(message.staticContent).toBeUndefined();
+    expect(message.choices).toEqual({
+      formatType: 'QuickReplies',
+      text: 'Did this help?',
+      optionItems: [
+        { itemType: 'TitleOptionItem', optionIdentifier: `${message.id}-1`, titleItem: { itemType: 'TitleItem', title: 'Yes' } },
+        { itemType: 'TitleOptionItem', optionIdentifier: `${message.id}-2`, titleItem: { itemType: 'TitleItem', title: 'No' } },
+      ],
+    });
+    const [stored] = await sf.entries(accessToken, id, '?entryTypeFilter=Message');
+    expect(stored.entryPayload.abstractMessage).toEqual(message);
+    // What GuestChat's Salesforce adapter makes of it: the text fallback plus the choices as quick replies.
+    const state = createMappingState();
+    state.conversationId = id;
+    const mapped = mapStreamEvent({ event: event.event, data: event.data }, event.id ?? '', state, Date.now());
+    expect(mapped.events).toEqual([
+      {
+        type: 'message',
+        cursor: event.id,
+        message: expect.objectContaining({
+          from: 'agent',
+          text: 'Did this help?\n• Yes\n• No',
+          senderName: 'Alex',
+          quickReplies: [
+            { title: 'Yes', text: 'Yes' },
+            { title: 'No', text: 'No' },
+          ],
+        }),
+      },
+    ]);
+    // The agent console still lists it as text.
+    const listed = ((await getJson('/agent/conversations')) as any[])[0];
+    expect(listed.messages.at(-1)).toMatchObject({ from: 'agent', text: 'Did this help?' });
+    // Without usable chips: a plain text message.
+    await agent(id, 'messages', { text: 'Plain', quickReplies: { type: 'quickReplies', replies: [] } });
+    const plain = await stream.named('CONVERSATION_MESSAGE');
+    expect(plain.payload.abstractMessage).toMatchObject({ messageType: 'StaticContentMessage', staticContent: { formatType: 'Text', text: 'Plain' } });
   });
 
   it('visitor receipts of agent messages are accepted and not echoed', async () => {

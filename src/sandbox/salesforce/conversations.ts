@@ -360,17 +360,37 @@ export class SalesforceConversations {
     const identifier = stored.clientMessageId ?? randomUUID();
     const inReplyTo = body.type === 'ContentEvent' && typeof body.inReplyToMessageId === 'string' ? body.inReplyToMessageId : null;
     const sender = fromAgent ? AGENT_SENDER : this.endUserSender(state);
+    // An agent's quick replies (agent API, LivePerson-style body) become a QuickReplies choice.
+    const options = fromAgent && body.type === 'ContentEvent' ? quickReplyTitles(body.quickReplies) : [];
+    const abstractMessage =
+      options.length > 0
+        ? {
+            messageType: 'ChoicesMessage',
+            id: identifier,
+            inReplyToMessageId: inReplyTo,
+            references: [],
+            choices: {
+              formatType: 'QuickReplies',
+              text,
+              optionItems: options.map((title, index) => ({
+                itemType: 'TitleOptionItem',
+                optionIdentifier: `${identifier}-${index + 1}`,
+                titleItem: { itemType: 'TitleItem', title },
+              })),
+            },
+          }
+        : {
+            messageType: 'StaticContentMessage',
+            id: identifier,
+            inReplyToMessageId: inReplyTo,
+            references: [],
+            staticContent: { formatType: 'Text', text },
+          };
     const entry = this.entry(
       'Message',
       EVENT.message,
       {
-        abstractMessage: {
-          messageType: 'StaticContentMessage',
-          id: identifier,
-          inReplyToMessageId: inReplyTo,
-          references: [],
-          staticContent: { formatType: 'Text', text },
-        },
+        abstractMessage,
         messageReason: null,
       },
       sender,
@@ -435,4 +455,19 @@ export class SalesforceConversations {
     const context = { conversationId: state.id, channelPlatformKey: state.owner.sub, channelAddressIdentifier: state.channelAddressIdentifier };
     this.book.append(identity, entry.event, streamData(context, entry));
   }
+}
+
+/**
+ * [SB] Chip titles of a LivePerson-style quick replies body (`{type:'quickReplies', replies:[{title,
+ * click}]}`), as the agent API takes it, for a Salesforce `ChoicesMessage` (`QuickReplies`). Only
+ * the titles carry over: a Salesforce option is answered with its title.
+ */
+export function quickReplyTitles(quickReplies: unknown): string[] {
+  if (typeof quickReplies !== 'object' || quickReplies === null || Array.isArray(quickReplies)) return [];
+  const replies = (quickReplies as Record<string, unknown>).replies;
+  if (!Array.isArray(replies)) return [];
+  return replies.flatMap((reply) => {
+    const title = typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>).title : undefined;
+    return typeof title === 'string' && title.trim() !== '' ? [title] : [];
+  });
 }

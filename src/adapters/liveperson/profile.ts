@@ -1,0 +1,161 @@
+/**
+ * Agent public profiles (contract §5.13): the name and picture shown with an agent's messages.
+ *
+ * `GET {cdn}/api/account/{acc}/configuration/le-users/users/{agentPid}`, no auth, where `{cdn}` is
+ * the `acCdnDomain` service of the Domain API (§2), discovered lazily — only when an agent first
+ * needs a profile, never on the connect path. Everything here is optional: a failed discovery or
+ * lookup leaves the agent nameless (the UI says "Agent") and is never reported as an error.
+ *
+ * One answer per agent for the page. A failed lookup may be tried again after a while, when the
+ * agent is needed again (a network blip at join time should not hide the name for the whole page).
+ */
+import type { LivePersonConfig } from '../types.ts';
+import { DOMAIN_SERVICES, lookUpService, schemesFor } from './domain.ts';
+import { requestJson, type FetchLike } from './http.ts';
+import { agentProfileUrl, isObject } from './protocol.ts';
+
+export interface AgentProfile {
+  /** `nickname`, when the profile has one. */
+  name?: string;
+  /** `pictureUrl`, only when it is safe to load (see `safeAvatarUrl`). */
+  avatar?: string;
+}
+
+export interface AgentProfiles {
+  /**
+   * The agent's profile once its lookup settled (`{}` when it failed or had nothing), undefined
+   * while unknown. Starts the lookup when none ran (or an old failure may be retried).
+   */
+  peek(agentId: string): AgentProfile | undefined;
+  /** Settles (never rejects) when the agent's lookup has: answered or failed. */
+  load(agentId: string): Promise<void>;
+}
+
+export interface AgentProfileOptions {
+  fetch: FetchLike;
+  /** Per request (discovery and profile). */
+  timeoutMs?: number;
+  /** A failed lookup is tried again, when needed, after this long. */
+  retryFailedAfterMs?: number;
+  now?: () => number;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
+const MAX_URL_LENGTH = 2048;
+const MAX_NAME_LENGTH = 128;
+
+/**
+ * `pictureUrl` if the widget may load it: https, or — only when the configured Domain API is a
+ * local sandbox (http://localhost or http://127.0.0.1) — plain http on one of the sandbox's own
+ * origins (`localOrigins`: the Domain API's, and the `acCdnDomain` it named). No credentials in
+ * the URL; anything else (data:, javascript:, other http hosts) is dropped.
+ */
+export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: readonly string[] = []): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') return undefined;
+  if (url.protocol === 'https:') return url.href;
+  if (url.protocol !== 'http:') return undefined;
+  let api: URL;
+  try {
+    api = new URL(domainApi);
+  } catch {
+    return undefined;
+  }
+  if (api.protocol !== 'http:' || !LOCAL_HOSTS.has(api.hostname)) return undefined;
+  return [api.origin, ...localOrigins].includes(url.origin) ? url.href : undefined;
+}
+
+/** The parts of a profile body the widget shows. */
+export function readAgentProfile(body: unknown, domainApi: string, localOrigins: readonly string[] = []): AgentProfile {
+  if (!isObject(body)) return {};
+  const profile: AgentProfile = {};
+  const nickname = typeof body['nickname'] === 'string' ? body['nickname'].trim() : '';
+  if (nickname.length > 0) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
+  const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
+  if (avatar !== undefined) profile.avatar = avatar;
+  return profile;
+}
+
+type Entry =
+  | { state: 'pending'; settled: Promise<void> }
+  | { state: 'done'; profile: AgentProfile }
+  | { state: 'failed'; at: number };
+
+export function createAgentProfiles(
+  config: Pick<LivePersonConfig, 'domainApi' | 'account'>,
+  options: AgentProfileOptions,
+): AgentProfiles {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const retryFailedAfterMs = options.retryFailedAfterMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  let cdn: Promise<string> | undefined;
+
+  /** `http(s)://host` of acCdnDomain; a failed discovery is asked again next time. */
+  function cdnOrigin(): Promise<string> {
+    if (cdn === undefined) {
+      const lookup = (async () => {
+        const schemes = schemesFor(config.domainApi);
+        const host = await lookUpService(options.fetch, config.domainApi, config.account, DOMAIN_SERVICES.cdn, timeoutMs);
+        return schemes.http + host;
+      })();
+      cdn = lookup;
+      lookup.catch(() => {
+        if (cdn === lookup) cdn = undefined;
+      });
+    }
+    return cdn;
+  }
+
+  async function fetchProfile(agentId: string): Promise<AgentProfile> {
+    const origin = await cdnOrigin();
+    const answer = await requestJson(options.fetch, agentProfileUrl(origin, config.account, agentId), { method: 'GET', timeoutMs });
+    if (answer.status !== 200) throw new Error(`Agent profile answered ${answer.status}`);
+    return readAgentProfile(answer.body, config.domainApi, [origin]);
+  }
+
+  function start(agentId: string): Promise<void> {
+    const settled = fetchProfile(agentId).then(
+      (profile) => {
+        entries.set(agentId, { state: 'done', profile });
+      },
+      () => {
+        entries.set(agentId, { state: 'failed', at: now() });
+      },
+    );
+    entries.set(agentId, { state: 'pending', settled });
+    return settled;
+  }
+
+  return {
+    peek(agentId) {
+      const entry = entries.get(agentId);
+      if (entry === undefined) {
+        void start(agentId);
+        return undefined;
+      }
+      if (entry.state === 'done') return entry.profile;
+      if (entry.state === 'failed') {
+        if (now() - entry.at >= retryFailedAfterMs) {
+          void start(agentId);
+          return undefined;
+        }
+        return {};
+      }
+      return undefined;
+    },
+    load(agentId) {
+      const entry = entries.get(agentId);
+      if (entry === undefined) return start(agentId);
+      if (entry.state === 'pending') return entry.settled;
+      if (entry.state === 'failed' && now() - entry.at >= retryFailedAfterMs) return start(agentId);
+      return Promise.resolve();
+    },
+  };
+}
