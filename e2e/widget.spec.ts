@@ -299,3 +299,16 @@ test('liveperson: the agent is shown by name and picture, and the post-chat surv
   const details = (await (await fetch(`${sandboxUrl}/agent/conversations/${conversation.id}`)).json()) as { csat?: { csatRate?: number } };
   expect(details.csat?.csatRate).toBe(5);
 });
+
+test('attention: a reply while the panel is closed shows on the badge and flashes the title until the visitor looks', async ({ page, sandbox, hostPage }) => {
+  const conversation = await startConversation(page, sandbox, hostPage('liveperson'));
+  await page.keyboard.press('Escape');
+  await expect(chatDialog(page)).toBeHidden();
+  await sandbox.agentSay(conversation.id, 'Are you still there?');
+  await expect(launcher(page)).toHaveAccessibleName(/1 unread/);
+  await expect.poll(() => page.title(), { timeout: 5_000 }).toBe('(1) New message');
+  await launcher(page).click();
+  await expect(chatDialog(page).getByText('Are you still there?', { exact: true })).toBeVisible();
+  await expect.poll(() => page.title()).toBe('Host page');
+  await expect(launcher(page)).toHaveAccessibleName('Open chat');
+});
