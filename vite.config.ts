@@ -38,6 +38,10 @@ export default defineConfig(({ command, mode }) => (mode === 'esm' ? esmBuild() 
         format: 'es',
         entryFileNames: '[name].js',
         chunkFileNames: 'chunks/[name]-[hash].js',
+        // The loader is a classic script: its top-level names would otherwise be globals of the
+        // host page. A function scope keeps them its own.
+        intro: (chunk) => (chunk.name === 'guestchat' ? '(()=>{' : ''),
+        outro: (chunk) => (chunk.name === 'guestchat' ? '})();' : ''),
       },
     },
   },

@@ -11,6 +11,36 @@ import { expect, test } from '@playwright/test';
 const DIST = join(import.meta.dirname, '..', 'dist');
 const read = (file: string) => readFileSync(join(DIST, file), 'utf8');
 const chunks = () => readdirSync(join(DIST, 'chunks')).filter((f) => f.endsWith('.js'));
+const gzip = (file: string) => gzipSync(readFileSync(join(DIST, file)), { level: 9 }).length;
+
+/**
+ * Size ceilings in bytes gzip (level 9). Issue 6's budgets are 2,048 B for the loader and
+ * 25,600 B for the app of one adapter; the build is not there yet (loader ~3.8 KB, app 29.4 to
+ * 32.3 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
+ * today's sizes and stop any growth. Lower them as the sizes come down; the goal is the budget.
+ */
+const LOADER_BUDGET = 3_900;
+const APP_BUDGET = 32_500;
+const ADAPTERS = ['liveperson', 'salesforce', 'liveperson-connector'] as const;
+
+/** Chunks a chunk imports statically (`import … from "./x.js"`, `import "./x.js"`, `export … from "./x.js"`). */
+function staticImports(file: string): string[] {
+  const pattern = /(?:\bimport|\bexport)\s*(?:[\w*${}\s,]+?\s*from\s*)?["'](\.\/[^"']+\.js)["']/g;
+  return [...read(file).matchAll(pattern)].map((m) => join('chunks', m[1]!.slice(2)));
+}
+
+/** What a visitor downloads after intent for one adapter: app.js, the vendor's chunk, and every chunk they import statically. */
+function appClosure(adapter: string): string[] {
+  const seen: string[] = [];
+  const visit = (file: string) => {
+    if (seen.includes(file)) return;
+    seen.push(file);
+    staticImports(file).forEach(visit);
+  };
+  visit(join('chunks', 'app.js'));
+  visit(join('chunks', `${adapter}.js`));
+  return seen;
+}
 
 test('the loader is a classic script: no static import or export, no framework code', () => {
   const loader = read('guestchat.js');
@@ -19,8 +49,26 @@ test('the loader is a classic script: no static import or export, no framework c
   // Preact's internals (its options hook and diffing) must not be in the loader.
   expect(loader).not.toContain('__H');
   expect(loader).not.toMatch(/preact/i);
-  // The 2,048-byte budget is the performance issue's; until then this guards against regressions.
-  expect(gzipSync(loader).length).toBeLessThanOrEqual(4_096);
+});
+
+test(`size ceilings: the loader at most ${LOADER_BUDGET} B gzip; the app after intent at most ${APP_BUDGET} B gzip for each adapter`, () => {
+  expect(gzip('guestchat.js'), 'dist/guestchat.js, bytes gzip').toBeLessThanOrEqual(LOADER_BUDGET);
+  for (const adapter of ADAPTERS) {
+    const files = appClosure(adapter);
+    // What the loader fetches on intent (the app and the vendor), and what they import.
+    expect(files).toContain(join('chunks', `${adapter}.js`));
+    const total = files.reduce((sum, file) => sum + gzip(file), 0);
+    expect(total, `${adapter}: ${files.join(' + ')}, bytes gzip`).toBeLessThanOrEqual(APP_BUDGET);
+  }
+});
+
+test('each vendor chunk carries no other vendor\'s code', () => {
+  const vendors = { liveperson: 'anonymous/authorize', salesforce: 'unauthenticated/access-token', 'liveperson-connector': '/v1/visitors' };
+  for (const adapter of ADAPTERS) {
+    for (const file of appClosure(adapter)) {
+      for (const [other, marker] of Object.entries(vendors)) if (other !== adapter) expect(read(file), `${file} (${adapter})`).not.toContain(marker);
+    }
+  }
 });
 
 test('vendor code lives in its own chunk, loaded only by the loader on intent', () => {

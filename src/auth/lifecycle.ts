@@ -48,20 +48,20 @@ export const TOKEN_RETRY_DELAYS_MS = [5_000, 10_000, 15_000] as const;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class TokenLifecycle {
-  private readonly options: Required<LifecycleOptions>;
+  readonly #options: Required<LifecycleOptions>;
 
   constructor(options: LifecycleOptions) {
-    this.options = { retryDelaysMs: TOKEN_RETRY_DELAYS_MS, sleep: defaultSleep, ...options };
+    this.#options = { retryDelaysMs: TOKEN_RETRY_DELAYS_MS, sleep: defaultSleep, ...options };
   }
 
   /** The stored record as it is now (no token call). */
   read(): Promise<TokenRecord | undefined> {
-    return this.options.store.load(this.options.tenant);
+    return this.#options.store.load(this.#options.tenant);
   }
 
   /** A record with an access token good to use now (see AccessOptions). */
   ensureAccess({ rejectedToken, mayReplace = true }: AccessOptions = {}): Promise<AccessResult> {
-    const { tenant } = this.options;
+    const { tenant } = this.#options;
     return withTenantLock(tenant, async () => {
       let record = await this.read();
       const refused = record !== undefined && rejectedToken !== undefined && record.access?.token === rejectedToken;
@@ -69,7 +69,7 @@ export class TokenLifecycle {
         record = { ...record! };
         delete record.access;
       }
-      const decision = plan(record, this.options.clock.now());
+      const decision = plan(record, this.#options.clock.now());
       // After a refusal our clock may be the one that is wrong: follow the vendor's recovery
       // (LivePerson 4401/4407: refresh, then authenticate) rather than trust the external token.
       if (refused && decision.action === 'renew') decision.refreshIdentity = true;
@@ -77,70 +77,70 @@ export class TokenLifecycle {
         case 'reuse':
           return { record: record!, action: 'reuse' };
         case 'issue':
-          return { record: await this.issueIdentity(), action: 'issue' };
+          return { record: await this.#issueIdentity(), action: 'issue' };
         case 'replace':
-          return this.replace(mayReplace);
+          return this.#replace(mayReplace);
         case 'renew':
-          return this.renew(record!, decision.refreshIdentity, mayReplace);
+          return this.#renew(record!, decision.refreshIdentity, mayReplace);
       }
     });
   }
 
-  private async replace(mayReplace: boolean): Promise<AccessResult> {
-    if (mayReplace) return { record: await this.issueIdentity(), action: 'replace' };
-    await this.options.store.remove(this.options.tenant);
+  async #replace(mayReplace: boolean): Promise<AccessResult> {
+    if (mayReplace) return { record: await this.#issueIdentity(), action: 'replace' };
+    await this.#options.store.remove(this.#options.tenant);
     return { action: 'expired' };
   }
 
   /** Remember the conversation (and its resume cursor) alongside the identity that owns it. */
   async saveConversation(conversation: StoredConversation | undefined, subject: string): Promise<void> {
-    await withTenantLock(this.options.tenant, async () => {
+    await withTenantLock(this.#options.tenant, async () => {
       const record = await this.read();
       // Never attach a conversation to a different identity than the one that opened it.
       if (!record || record.access?.subject !== subject) return;
       const next: TokenRecord = { ...record };
       if (conversation) next.conversation = conversation;
       else delete next.conversation;
-      await this.options.store.save(next);
+      await this.#options.store.save(next);
     });
   }
 
   async saveSkew(skewMs: number): Promise<void> {
     const record = await this.read();
-    if (record && record.skewMs !== skewMs) await this.options.store.save({ ...record, skewMs });
+    if (record && record.skewMs !== skewMs) await this.#options.store.save({ ...record, skewMs });
   }
 
-  private async renew(record: TokenRecord, refreshFirst: boolean, mayReplace: boolean): Promise<AccessResult> {
-    const { auth } = this.options;
+  async #renew(record: TokenRecord, refreshFirst: boolean, mayReplace: boolean): Promise<AccessResult> {
+    const { auth } = this.#options;
     let identity: Identity = record.identity;
     try {
-      if (refreshFirst) identity = await this.withRetry(() => auth.refresh(identity));
+      if (refreshFirst) identity = await this.#withRetry(() => auth.refresh(identity));
       try {
-        return { record: await this.exchangeAndSave(identity, record), action: 'renew' };
+        return { record: await this.#exchangeAndSave(identity, record), action: 'renew' };
       } catch (error) {
         if (toGuestChatError(error).reason !== 'token-exchange-refused' || refreshFirst) throw error;
         // The external token was refused at the exchange: refresh it once and try again.
-        identity = await this.withRetry(() => auth.refresh(identity));
-        return { record: await this.exchangeAndSave(identity, record), action: 'renew' };
+        identity = await this.#withRetry(() => auth.refresh(identity));
+        return { record: await this.#exchangeAndSave(identity, record), action: 'renew' };
       }
     } catch (error) {
       const reason = toGuestChatError(error).reason;
       if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') {
         // The identity cannot be extended any more: start a new one. The old chat is lost.
-        return this.replace(mayReplace);
+        return this.#replace(mayReplace);
       }
       throw error;
     }
   }
 
-  private async issueIdentity(): Promise<TokenRecord> {
-    const identity = await this.withRetry(() => this.options.auth.issue());
-    return this.exchangeAndSave(identity, undefined);
+  async #issueIdentity(): Promise<TokenRecord> {
+    const identity = await this.#withRetry(() => this.#options.auth.issue());
+    return this.#exchangeAndSave(identity, undefined);
   }
 
-  private async exchangeAndSave(identity: Identity, previous: TokenRecord | undefined): Promise<TokenRecord> {
-    const access = await this.withRetry(() => this.options.auth.exchange(identity));
-    const { adapter, tenant, store, clock } = this.options;
+  async #exchangeAndSave(identity: Identity, previous: TokenRecord | undefined): Promise<TokenRecord> {
+    const access = await this.#withRetry(() => this.#options.auth.exchange(identity));
+    const { adapter, tenant, store, clock } = this.#options;
     const record: TokenRecord = {
       v: RECORD_VERSION,
       adapter,
@@ -157,8 +157,8 @@ export class TokenLifecycle {
   }
 
   /** Retry network errors and 5xx (not refusals) on LivePerson's documented schedule. */
-  private async withRetry<T>(call: () => Promise<T>): Promise<T> {
-    const delays = this.options.retryDelaysMs;
+  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
+    const delays = this.#options.retryDelaysMs;
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
@@ -168,7 +168,7 @@ export class TokenLifecycle {
         const delay = delays[attempt];
         if (!transient || delay === undefined) throw failure;
         const wait = failure.reason === 'rate-limited' ? Math.max(delay, (failure.retryAfterSec ?? 1) * 1000) : delay;
-        await this.options.sleep(wait);
+        await this.#options.sleep(wait);
       }
     }
   }

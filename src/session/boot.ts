@@ -58,7 +58,7 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
   const booted = session;
   return {
     session: booted,
-    resumable: Boolean(stored?.conversation) || booted.pendingCount.peek() > 0,
+    resumable: Boolean(stored?.conversation) || booted.pendingCount() > 0,
     async forget() {
       tabs.post({ type: 'forget' });
       booted.dispose();

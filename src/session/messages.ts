@@ -37,32 +37,51 @@ export function pendingMessage(clientId: string, text: string, at: number): UiMe
 }
 
 /**
- * Merge one server message. A message already shown (same server id, or our own send with the
- * same client id) is updated in place, never shown twice; anything else is appended in time order.
+ * Merge a batch of server messages (the events of one task) in one pass: a message already shown
+ * (same server id, or our own send with the same client id) is updated in place, never shown
+ * twice; anything else is appended in arrival order. Lookups go through id maps built once per
+ * batch, so a history of N messages costs O(N), not O(N²). `fresh`: the messages not shown before.
  */
-export function mergeServerMessage(list: readonly UiMessage[], message: ChatMessage): UiMessage[] {
-  const index = list.findIndex(
-    (m) => (m.id !== undefined && m.id === message.id) || (message.clientId !== undefined && m.clientId === message.clientId),
-  );
-  if (index >= 0) {
-    const existing = list[index]!;
-    const state = existing.state && RANK[existing.state] > RANK.sent ? existing.state : existing.from === 'visitor' ? 'sent' : undefined;
-    const updated: UiMessage = { ...existing, id: message.id, at: message.at };
-    if (state) updated.state = state;
-    const next = list.slice();
-    next[index] = updated;
-    return next;
-  }
-  const added: UiMessage = { key: message.id, id: message.id, from: message.from, text: message.text, at: message.at };
-  if (message.clientId) added.clientId = message.clientId;
-  if (message.senderName) added.senderName = message.senderName;
-  if (message.senderAvatar) added.senderAvatar = message.senderAvatar;
-  if (message.quickReplies?.length) added.quickReplies = message.quickReplies;
-  if (message.from === 'visitor') added.state = 'sent';
+export function mergeServerMessages(list: readonly UiMessage[], batch: readonly ChatMessage[]): { list: UiMessage[]; fresh: ChatMessage[] } {
+  const next: UiMessage[] = list.slice();
+  const byId = new Map<string, number>();
+  const byClientId = new Map<string, number>();
+  const index = (m: UiMessage, i: number) => {
+    if (m.id !== undefined && !byId.has(m.id)) byId.set(m.id, i);
+    if (m.clientId !== undefined && !byClientId.has(m.clientId)) byClientId.set(m.clientId, i);
+  };
+  next.forEach(index);
   // Server messages arrive in order; a pending send of ours stays last until the server has it.
-  const firstPending = list.findIndex((m) => m.state === 'sending' || m.state === 'failed');
-  if (firstPending < 0) return [...list, added];
-  return [...list.slice(0, firstPending), added, ...list.slice(firstPending)];
+  let firstPending = next.findIndex((m) => m.state === 'sending' || m.state === 'failed');
+  if (firstPending < 0) firstPending = next.length;
+  const added: UiMessage[] = [];
+  const fresh: ChatMessage[] = [];
+  for (const message of batch) {
+    const a = byId.get(message.id);
+    const b = message.clientId === undefined ? undefined : byClientId.get(message.clientId);
+    const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    if (at !== undefined) {
+      const own = at < next.length;
+      const existing = own ? next[at]! : added[at - next.length]!;
+      const state = existing.state && RANK[existing.state] > RANK.sent ? existing.state : existing.from === 'visitor' ? 'sent' : undefined;
+      const updated: UiMessage = { ...existing, id: message.id, at: message.at };
+      if (state) updated.state = state;
+      if (own) next[at] = updated;
+      else added[at - next.length] = updated;
+      index(updated, at);
+      continue;
+    }
+    const item: UiMessage = { key: message.id, id: message.id, from: message.from, text: message.text, at: message.at };
+    if (message.clientId) item.clientId = message.clientId;
+    if (message.senderName) item.senderName = message.senderName;
+    if (message.senderAvatar) item.senderAvatar = message.senderAvatar;
+    if (message.quickReplies?.length) item.quickReplies = message.quickReplies;
+    if (message.from === 'visitor') item.state = 'sent';
+    index(item, next.length + added.length);
+    added.push(item);
+    fresh.push(message);
+  }
+  return { list: added.length ? [...next.slice(0, firstPending), ...added, ...next.slice(firstPending)] : next, fresh };
 }
 
 /** Our send was stored under `id`. */
@@ -82,9 +101,13 @@ export function markFailed(list: readonly UiMessage[], clientId: string): UiMess
 /** Delivery and read receipts only ever move a message forward. */
 export function applyReceipt(list: readonly UiMessage[], ids: readonly string[], status: 'delivered' | 'read'): UiMessage[] {
   const wanted = new Set(ids);
-  return list.map((m) =>
-    m.id !== undefined && wanted.has(m.id) && m.state && RANK[m.state] < RANK[status] ? { ...m, state: status } : m,
-  );
+  let changed = false;
+  const next = list.map((m) => {
+    if (m.id === undefined || !wanted.has(m.id) || !m.state || RANK[m.state] >= RANK[status]) return m;
+    changed = true;
+    return { ...m, state: status };
+  });
+  return changed ? next : (list as UiMessage[]);
 }
 
 export function systemLine(key: string, event: SystemEvent, at: number): UiMessage {

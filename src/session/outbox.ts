@@ -50,43 +50,44 @@ function parseEntries(value: unknown): OutboxEntry[] {
 }
 
 export class Outbox {
-  private readonly key: string;
+  readonly #store: LocalStore;
+  readonly #tenant: string;
+  readonly #key: string;
 
-  constructor(
-    private readonly store: LocalStore,
-    private readonly tenant: string,
-  ) {
-    this.key = `${tenant}#outbox`;
+  constructor(store: LocalStore, tenant: string) {
+    this.#store = store;
+    this.#tenant = tenant;
+    this.#key = `${tenant}#outbox`;
   }
 
   async load(): Promise<OutboxEntry[]> {
-    return parseEntries(await this.store.read(this.key));
+    return parseEntries(await this.#store.read(this.#key));
   }
 
   /** Read-modify-write under the tenant's outbox lock, so tabs never overwrite each other. */
-  private change(update: (entries: OutboxEntry[]) => OutboxEntry[]): Promise<OutboxEntry[]> {
-    return withTenantLock(`${this.tenant}#outbox-write`, async () => {
+  #change(update: (entries: OutboxEntry[]) => OutboxEntry[]): Promise<OutboxEntry[]> {
+    return withTenantLock(`${this.#tenant}#outbox-write`, async () => {
       const next = update(await this.load());
-      if (next.length) await this.store.write(this.key, next);
-      else await this.store.remove(this.key);
+      if (next.length) await this.#store.write(this.#key, next);
+      else await this.#store.remove(this.#key);
       return next;
     });
   }
 
   add(entry: OutboxEntry) {
-    return this.change((entries) => (entries.some((e) => e.clientId === entry.clientId) ? entries : [...entries, entry]));
+    return this.#change((entries) => (entries.some((e) => e.clientId === entry.clientId) ? entries : [...entries, entry]));
   }
 
   remove(clientId: string) {
-    return this.change((entries) => entries.filter((e) => e.clientId !== clientId));
+    return this.#change((entries) => entries.filter((e) => e.clientId !== clientId));
   }
 
   update(clientId: string, patch: Partial<Pick<OutboxEntry, 'attempts' | 'failed'>>) {
-    return this.change((entries) => entries.map((e) => (e.clientId === clientId ? { ...e, ...patch } : e)));
+    return this.#change((entries) => entries.map((e) => (e.clientId === clientId ? { ...e, ...patch } : e)));
   }
 
   /** Run the sender with this browser's single sending slot for the tenant. */
   whileSending<T>(task: () => Promise<T>): Promise<T> {
-    return withTenantLock(`${this.tenant}#outbox-send`, task);
+    return withTenantLock(`${this.#tenant}#outbox-send`, task);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The chat session: @preact/signals state plus the actions the UI calls. Adapter-neutral — it
+ * The chat session: signals (@preact/signals) state plus the actions the UI calls. Adapter-neutral — it
  * sees only the Vendor interfaces and the token lifecycle.
  *
  * Responsibilities: connect with a good access token (reuse, renew or replace it through the
@@ -7,7 +7,7 @@
  * renew proactively before expiry and on auth-expired, reconnect with backoff after a drop and
  * resume from the last cursor, and surface every failure as a state and an `error` event.
  */
-import { batch, computed, signal } from '@preact/signals';
+import { batch, signal } from '@preact/signals';
 import type { ChatMessage, Connection, QuickReply, ReplyTo, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
 import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
@@ -18,7 +18,7 @@ import {
   applyReceipt,
   confirmSend,
   markFailed,
-  mergeServerMessage,
+  mergeServerMessages,
   pendingMessage,
   systemLine,
   type UiMessage,
@@ -79,7 +79,6 @@ export function createSession(options: SessionOptions) {
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
   const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' } | undefined>(undefined);
-  const pendingCount = computed(() => messages.value.filter((m) => m.state === 'sending').length);
 
   let connection: Connection | undefined;
   let record: TokenRecord | undefined;
@@ -98,8 +97,18 @@ export function createSession(options: SessionOptions) {
   let queue: OutboxEntry[] = [];
   let restored: Promise<void> | undefined;
   const readSent = new Set<string>();
+  /** Agent messages not marked read yet (here or in another tab): what opening the panel marks. */
+  const toMark = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
+  const markedElsewhere = (ids: readonly string[]) => {
+    for (const id of ids) {
+      readSent.add(id);
+      toMark.delete(id);
+      unreadIds.delete(id);
+    }
+    syncUnread();
+  };
   const syncUnread = () => {
     if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
   };
@@ -178,6 +187,11 @@ export function createSession(options: SessionOptions) {
     connection = undefined;
     started = false;
     setStatus('idle');
+    // The visitor may have opened the panel or sent while this was being decided: then the new
+    // identity is theirs to have now (the connect under way has ended; start afresh after it).
+    setTimeout(() => {
+      if (!started && !disposed && visitorActed()) void start();
+    }, 0);
   }
 
   function scheduleRenewal(current: TokenRecord) {
@@ -297,6 +311,8 @@ export function createSession(options: SessionOptions) {
 
   function onTransportEvent(event: TransportEvent) {
     if (disposed) return;
+    // Events after a message act on a list that holds it.
+    if (event.type !== 'message') mergeIncoming();
     switch (event.type) {
       case 'conversation-open':
         if (notice.peek() === 'conversation-ended') notice.value = undefined;
@@ -308,11 +324,7 @@ export function createSession(options: SessionOptions) {
         cursor = event.cursor;
         break;
       case 'seen':
-        for (const id of event.messageIds) {
-          readSent.add(id);
-          unreadIds.delete(id);
-        }
-        syncUnread();
+        markedElsewhere(event.messageIds);
         break;
       case 'receipt':
         messages.value = applyReceipt(messages.peek(), event.messageIds, event.status);
@@ -362,25 +374,50 @@ export function createSession(options: SessionOptions) {
     }
   }
 
+  /**
+   * Server messages of one task (a history frame holds thousands) are merged together in a
+   * microtask: one copy of the list per batch instead of one per message. Anything that reads
+   * the list or depends on the order of events merges the pending ones first (`mergeIncoming`).
+   */
+  let incoming: ChatMessage[] = [];
+
   function onMessage(message: ChatMessage) {
-    const before = messages.peek();
-    const known = before.some((m) => m.id === message.id);
     if (message.clientId && queue.some((entry) => entry.clientId === message.clientId)) {
       // The server already has this send (replayed after a reconnect): never send it again.
       forgetSent(message.clientId);
     }
-    messages.value = mergeServerMessage(before, message);
-    announce(message);
-    if (known) return;
-    if (message.from === 'agent') {
-      agentTyping.value = false;
-      if (isSeen()) markSeen([message.id]);
-      else if (!readSent.has(message.id)) {
-        unreadIds.add(message.id);
-        syncUnread();
-      }
-    }
+    if (!incoming.length) queueMicrotask(mergeIncoming);
+    incoming.push(message);
   }
+
+  function mergeIncoming() {
+    if (!incoming.length) return;
+    const arrived = incoming;
+    incoming = [];
+    const { list, fresh } = mergeServerMessages(messages.peek(), arrived);
+    const freshIds = new Set(fresh);
+    const seenNow: string[] = [];
+    batch(() => {
+      messages.value = list;
+      for (const message of arrived) {
+        announce(message);
+        if (message.from !== 'agent' || !freshIds.has(message)) continue;
+        agentTyping.value = false;
+        if (readSent.has(message.id)) continue;
+        toMark.add(message.id);
+        if (isSeen()) seenNow.push(message.id);
+        else unreadIds.add(message.id);
+      }
+      syncUnread();
+    });
+    if (seenNow.length) markSeen(seenNow);
+  }
+
+  /** The message list with every server message received so far merged in. */
+  const currentMessages = () => {
+    mergeIncoming();
+    return messages.peek();
+  };
 
   /** The public `message` event, once per stored message whichever way we learnt of it. */
   const announced = new Set<string>();
@@ -396,7 +433,10 @@ export function createSession(options: SessionOptions) {
   function markSeen(ids: string[]) {
     const fresh = ids.filter((id) => !readSent.has(id));
     if (!fresh.length || !connection) return;
-    fresh.forEach((id) => readSent.add(id));
+    for (const id of fresh) {
+      readSent.add(id);
+      toMark.delete(id);
+    }
     connection.markRead(fresh);
     tabs.post({ type: 'seen', ids: fresh });
   }
@@ -410,11 +450,8 @@ export function createSession(options: SessionOptions) {
         });
         break;
       case 'seen':
-        for (const id of message.ids) {
-          readSent.add(id);
-          unreadIds.delete(id);
-        }
-        syncUnread();
+        mergeIncoming();
+        markedElsewhere(message.ids);
         break;
       case 'identity':
         // Another tab replaced the identity: follow it now rather than at our next refusal.
@@ -425,10 +462,12 @@ export function createSession(options: SessionOptions) {
     }
   }
 
+  /** Only what is not marked yet: opening the panel costs the same with a long history. */
   function markAllSeen() {
+    mergeIncoming();
     unreadIds.clear();
     syncUnread();
-    markSeen(messages.peek().filter((m) => m.from === 'agent' && m.id).map((m) => m.id!));
+    markSeen([...toMark]);
   }
 
   // ---- sending ----------------------------------------------------------------------------
@@ -450,11 +489,11 @@ export function createSession(options: SessionOptions) {
   function restoreOutbox(): Promise<void> {
     restored = outbox.load().then((entries) => {
       queue = entries;
-      const shown = new Set(messages.peek().map((m) => m.clientId));
+      const shown = new Set(currentMessages().map((m) => m.clientId));
       const missing = entries.filter((entry) => !shown.has(entry.clientId));
       if (missing.length) {
         messages.value = [
-          ...messages.peek(),
+          ...currentMessages(),
           ...missing.map((entry) => ({ ...pendingMessage(entry.clientId, entry.text, entry.createdAt), ...(entry.failed ? { state: 'failed' as const } : {}) })),
         ];
       }
@@ -482,7 +521,7 @@ export function createSession(options: SessionOptions) {
           const conn = connection;
           try {
             const receipt = await conn.send(next.text, next.clientId, next.replyTo);
-            messages.value = confirmSend(messages.peek(), next.clientId, receipt.id, receipt.at);
+            messages.value = confirmSend(currentMessages(), next.clientId, receipt.id, receipt.at);
             announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
             queue = queue.filter((entry) => entry.clientId !== next.clientId);
             await outbox.remove(next.clientId);
@@ -497,7 +536,7 @@ export function createSession(options: SessionOptions) {
               return;
             }
             await outbox.update(next.clientId, { attempts, failed: true });
-            messages.value = markFailed(messages.peek(), next.clientId);
+            messages.value = markFailed(currentMessages(), next.clientId);
             report(failure);
             if (transient) return;
           }
@@ -515,7 +554,7 @@ export function createSession(options: SessionOptions) {
     const entry: OutboxEntry = { clientId: newId(), text: trimmed, createdAt: clock.now(), attempts: 0, ...(replyTo ? { replyTo } : {}) };
     queue.push(entry);
     batch(() => {
-      messages.value = [...messages.peek(), pendingMessage(entry.clientId, trimmed, entry.createdAt)];
+      messages.value = [...currentMessages(), pendingMessage(entry.clientId, trimmed, entry.createdAt)];
       if (notice.peek() === 'conversation-ended') notice.value = undefined;
     });
     connection?.typing(false);
@@ -532,9 +571,9 @@ export function createSession(options: SessionOptions) {
   }
 
   async function retryFailed(clientId: string) {
-    const failed = messages.peek().find((m) => m.clientId === clientId && m.state === 'failed');
+    const failed = currentMessages().find((m) => m.clientId === clientId && m.state === 'failed');
     if (!failed) return;
-    messages.value = messages.peek().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
+    messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
     const entries = await outbox.load();
     if (entries.some((entry) => entry.clientId === clientId)) await outbox.update(clientId, { attempts: 0, failed: false });
     else await outbox.add({ clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
@@ -658,7 +697,8 @@ export function createSession(options: SessionOptions) {
     error,
     panelOpen,
     unread,
-    pendingCount,
+    /** The visitor's messages shown as sending (not yet stored by the server). */
+    pendingCount: () => currentMessages().filter((m) => m.state === 'sending').length,
     survey,
     // actions
     start,

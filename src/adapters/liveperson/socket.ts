@@ -38,6 +38,9 @@ interface Pending {
 }
 
 export class LpSocket {
+  readonly #ws: WebSocketLike;
+  readonly #options: SocketOptions;
+
   /** Every notification, in arrival order. */
   onNotification: (frame: NotificationFrame) => void = () => {};
   /** A frame that could not be read (it was ignored). */
@@ -45,14 +48,14 @@ export class LpSocket {
   /** The socket ended other than by our own `close()`. Called at most once. */
   onClosed: (closed: SocketClosed) => void = () => {};
 
-  private nextId = 1;
-  private readonly pending = new Map<string, Pending>();
-  private open = true;
+  #nextId = 1;
+  readonly #pending = new Map<string, Pending>();
+  #open = true;
 
-  private constructor(
-    private readonly ws: WebSocketLike,
-    private readonly options: SocketOptions,
-  ) {}
+  private constructor(ws: WebSocketLike, options: SocketOptions) {
+    this.#ws = ws;
+    this.#options = options;
+  }
 
   /** Open a socket; rejects with `network` when it does not open. */
   static connect(url: string, createSocket: WebSocketFactory, options: SocketOptions): Promise<LpSocket> {
@@ -67,7 +70,7 @@ export class LpSocket {
       const socket = new LpSocket(ws, options);
       let opened = false;
       const timer = setTimeout(() => {
-        socket.detach();
+        socket.#detach();
         try {
           ws.close(NORMAL_CLOSE);
         } catch {
@@ -83,24 +86,24 @@ export class LpSocket {
       };
       ws.onclose = (event) => {
         if (opened) {
-          socket.handleClose(event.code, event.reason);
+          socket.#handleClose(event.code, event.reason);
           return;
         }
         clearTimeout(timer);
-        socket.open = false;
+        socket.#open = false;
         reject(new GuestChatError('network', 'The messaging socket could not be opened', { status: event.code }));
       };
-      ws.onmessage = (event) => socket.handleMessage(event.data);
+      ws.onmessage = (event) => socket.#handleMessage(event.data);
     });
   }
 
   get isOpen(): boolean {
-    return this.open;
+    return this.#open;
   }
 
   /** Take the next request id (for frames built elsewhere, e.g. InitConnection). */
   takeId(): string {
-    return String(this.nextId++);
+    return String(this.#nextId++);
   }
 
   request(type: string, body?: unknown, metadata?: unknown[]): Promise<ResponseFrame> {
@@ -109,19 +112,19 @@ export class LpSocket {
 
   /** Send a built request frame and wait for its response. */
   send(frame: RequestFrame): Promise<ResponseFrame> {
-    if (!this.open) return Promise.reject(new GuestChatError('connection-lost', 'The messaging socket is closed'));
+    if (!this.#open) return Promise.reject(new GuestChatError('connection-lost', 'The messaging socket is closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(frame.id);
+        this.#pending.delete(frame.id);
         reject(new GuestChatError('connection-lost', `No answer to ${frame.type} in time`));
-        this.giveUp();
-      }, this.options.requestTimeoutMs);
-      this.pending.set(frame.id, { resolve, reject, timer });
+        this.#giveUp();
+      }, this.#options.requestTimeoutMs);
+      this.#pending.set(frame.id, { resolve, reject, timer });
       try {
-        this.ws.send(JSON.stringify(frame));
+        this.#ws.send(JSON.stringify(frame));
       } catch (cause) {
         clearTimeout(timer);
-        this.pending.delete(frame.id);
+        this.#pending.delete(frame.id);
         reject(new GuestChatError('connection-lost', 'The messaging socket refused a frame', { cause }));
       }
     });
@@ -129,51 +132,51 @@ export class LpSocket {
 
   /** Our own close: code 1000, no `onClosed`. */
   close(): void {
-    if (!this.open) return;
-    this.shutDown(new GuestChatError('connection-lost', 'The messaging socket was closed'));
-    this.detach();
+    if (!this.#open) return;
+    this.#shutDown(new GuestChatError('connection-lost', 'The messaging socket was closed'));
+    this.#detach();
     try {
-      this.ws.close(NORMAL_CLOSE);
+      this.#ws.close(NORMAL_CLOSE);
     } catch {
       // already closing
     }
   }
 
-  private detach(): void {
-    this.ws.onopen = null;
-    this.ws.onmessage = null;
-    this.ws.onclose = null;
-    this.ws.onerror = null;
+  #detach(): void {
+    this.#ws.onopen = null;
+    this.#ws.onmessage = null;
+    this.#ws.onclose = null;
+    this.#ws.onerror = null;
   }
 
-  private shutDown(error: GuestChatError): void {
-    this.open = false;
-    for (const [id, pending] of this.pending) {
+  #shutDown(error: GuestChatError): void {
+    this.#open = false;
+    for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
       pending.reject(error);
-      this.pending.delete(id);
+      this.#pending.delete(id);
     }
   }
 
   /** A silent socket: close it ourselves, and report it as ended. */
-  private giveUp(): void {
-    if (!this.open) return;
+  #giveUp(): void {
+    if (!this.#open) return;
     this.close();
     this.onClosed({ code: undefined, reason: 'no-response' });
   }
 
-  private handleClose(code: number, reason: string): void {
-    if (!this.open) return;
+  #handleClose(code: number, reason: string): void {
+    if (!this.#open) return;
     const auth = AUTH_CLOSE_CODES.has(code);
-    this.shutDown(
+    this.#shutDown(
       new GuestChatError(auth ? 'auth-rejected' : 'connection-lost', `The messaging socket closed (${code})`, { status: code }),
     );
-    this.detach();
+    this.#detach();
     this.onClosed({ code, reason: reason.length > 0 ? reason : undefined });
   }
 
-  private handleMessage(data: unknown): void {
-    if (!this.open) return;
+  #handleMessage(data: unknown): void {
+    if (!this.#open) return;
     let frame;
     try {
       frame = parseFrame(data);
@@ -182,9 +185,9 @@ export class LpSocket {
       return;
     }
     if (frame.kind === 'resp') {
-      const pending = this.pending.get(frame.reqId);
+      const pending = this.#pending.get(frame.reqId);
       if (pending === undefined) return; // not ours, or too late
-      this.pending.delete(frame.reqId);
+      this.#pending.delete(frame.reqId);
       clearTimeout(pending.timer);
       pending.resolve(frame);
     } else if (frame.kind === 'notification') {

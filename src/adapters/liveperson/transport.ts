@@ -144,106 +144,119 @@ function pickConversation(open: ConversationChange[], preferredId: string | unde
 /** Waits for the snapshot that follows a cqm.SubscribeExConversations. */
 class SnapshotWaiter {
   readonly promise: Promise<NotificationFrame>;
-  private subscriptionId: string | undefined;
-  private anyId = false;
-  private readonly early: NotificationFrame[] = [];
-  private resolve!: (frame: NotificationFrame) => void;
-  private reject!: (error: GuestChatError) => void;
-  private settled = false;
+  #subscriptionId: string | undefined;
+  #anyId = false;
+  readonly #early: NotificationFrame[] = [];
+  #resolve!: (frame: NotificationFrame) => void;
+  #reject!: (error: GuestChatError) => void;
+  #settled = false;
 
   constructor() {
     this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
     this.promise.catch(() => {}); // the caller may have stopped listening
   }
 
-  private matches(frame: NotificationFrame): boolean {
+  #matches(frame: NotificationFrame): boolean {
     const id = isObject(frame.body) ? frame.body['subscriptionId'] : undefined;
-    return id === undefined || this.anyId || id === this.subscriptionId;
+    return id === undefined || this.#anyId || id === this.#subscriptionId;
   }
 
   /** Any ExConversationChangeNotification that arrives while waiting. */
   offer(frame: NotificationFrame): void {
-    if (this.settled) return;
-    if (this.subscriptionId === undefined) this.early.push(frame);
-    else if (this.matches(frame)) this.settle(frame);
+    if (this.#settled) return;
+    if (this.#subscriptionId === undefined) this.#early.push(frame);
+    else if (this.#matches(frame)) this.#settle(frame);
   }
 
   /** The subscribe response arrived: a snapshot may already be among the early frames. */
   subscribed(subscriptionId: string | undefined): void {
-    this.subscriptionId = subscriptionId ?? '';
-    this.anyId = subscriptionId === undefined;
-    const frame = this.early.find((f) => this.matches(f));
-    if (frame !== undefined) this.settle(frame);
+    this.#subscriptionId = subscriptionId ?? '';
+    this.#anyId = subscriptionId === undefined;
+    const frame = this.#early.find((f) => this.#matches(f));
+    if (frame !== undefined) this.#settle(frame);
   }
 
   fail(error: GuestChatError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(error);
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
   }
 
-  private settle(frame: NotificationFrame): void {
-    this.settled = true;
-    this.resolve(frame);
+  #settle(frame: NotificationFrame): void {
+    this.#settled = true;
+    this.#resolve(frame);
   }
 }
 
 class LpConnection implements Connection {
-  private readonly ctx: MappingContext;
-  private ready = false;
-  private ended = false;
-  private creating: Promise<AttachedConversation> | undefined;
-  private snapshotWaiter: SnapshotWaiter | undefined;
-  private subscriptionId: string | undefined;
-  private keepAliveTimer: ReturnType<typeof setInterval> | undefined;
-  private acceptTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly pendingAccept = new Map<string, { conversationId: string; sequences: Set<number> }>();
-  private composing = false;
+  readonly #socket: LpSocket;
+  readonly #access: AccessToken;
+  readonly #options: TransportOptions;
+  readonly #timings: Timings;
+  readonly #memory: TransportMemory;
+  readonly #onEvent: (event: TransportEvent) => void;
+
+  readonly #ctx: MappingContext;
+  #ready = false;
+  #ended = false;
+  #creating: Promise<AttachedConversation> | undefined;
+  #snapshotWaiter: SnapshotWaiter | undefined;
+  #subscriptionId: string | undefined;
+  #keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+  #acceptTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #pendingAccept = new Map<string, { conversationId: string; sequences: Set<number> }>();
+  #composing = false;
   /** Resolved by the next messaging notification: the history a subscription replays. */
-  private historyArrived: (() => void) | undefined;
-  private lastComposingAt = Number.NEGATIVE_INFINITY;
+  #historyArrived: (() => void) | undefined;
+  #lastComposingAt = Number.NEGATIVE_INFINITY;
   /**
    * Events go out in order through this backlog. It is empty (and events go out at once) except
    * while an agent's profile is being looked up: then the events behind it wait, at most
    * `profileWaitMs`, so the agent's join line and messages carry a name and picture.
    */
-  private readonly backlog: Outgoing[] = [];
+  readonly #backlog: Outgoing[] = [];
   /** Set while the backlog is held for a profile. */
-  private hold: { timer: ReturnType<typeof setTimeout> } | undefined;
-  private draining = false;
+  #hold: { timer: ReturnType<typeof setTimeout> } | undefined;
+  #draining = false;
 
   constructor(
-    private readonly socket: LpSocket,
-    private readonly access: AccessToken,
-    private readonly options: TransportOptions,
-    private readonly timings: Timings,
-    private readonly memory: TransportMemory,
-    private readonly onEvent: (event: TransportEvent) => void,
+    socket: LpSocket,
+    access: AccessToken,
+    options: TransportOptions,
+    timings: Timings,
+    memory: TransportMemory,
+    onEvent: (event: TransportEvent) => void,
   ) {
+    this.#socket = socket;
+    this.#access = access;
+    this.#options = options;
+    this.#timings = timings;
+    this.#memory = memory;
+    this.#onEvent = onEvent;
     // Agents and closes are announced once per page, not once per connection.
-    this.ctx = createMappingContext(access.subject, () => options.clock.now(), memory);
-    socket.onNotification = (frame) => this.handleNotification(frame);
-    socket.onProtocolError = (error) => this.emit({ type: 'protocol-error', error });
-    socket.onClosed = (closed) => this.handleClosed(closed);
+    this.#ctx = createMappingContext(access.subject, () => options.clock.now(), memory);
+    socket.onNotification = (frame) => this.#handleNotification(frame);
+    socket.onProtocolError = (error) => this.#emit({ type: 'protocol-error', error });
+    socket.onClosed = (closed) => this.#handleClosed(closed);
   }
 
   get conversationId(): string | undefined {
-    return this.ctx.conversation?.id;
+    return this.#ctx.conversation?.id;
   }
 
-  private get localNow(): number {
-    return (this.options.localNow ?? Date.now)();
+  get #localNow(): number {
+    return (this.#options.localNow ?? Date.now)();
   }
 
   // ------------------------------------------------------------------------------------------
   // Start-up
 
   async start(resume: ResumePoint | undefined): Promise<void> {
-    const init = await this.socket.send(
-      initConnectionFrame(this.socket.takeId(), this.access.token, clientProperties(this.options.userAgent)),
+    const init = await this.#socket.send(
+      initConnectionFrame(this.#socket.takeId(), this.#access.token, clientProperties(this.#options.userAgent)),
     );
     if (init.code !== 200) {
       const auth = init.code === 401 || init.code === 403;
@@ -251,50 +264,50 @@ class LpConnection implements Connection {
         status: init.code,
       });
     }
-    void this.syncClock();
+    void this.#syncClock();
 
-    const open = openConversationsOf(await this.subscribeConversations(), this.access.subject);
+    const open = openConversationsOf(await this.#subscribeConversations(), this.#access.subject);
     const target = pickConversation(open, resume?.conversationId);
     if (resume !== undefined && target?.conversationId !== resume.conversationId) {
       // The conversation the session remembers has ended while nobody listened.
-      this.reportClosed(resume.conversationId, undefined);
+      this.#reportClosed(resume.conversationId, undefined);
     }
     if (target !== undefined) {
       const resumed = resume !== undefined && resume.conversationId === target.conversationId;
       const cursor = resumed && resume.cursor !== undefined ? Number(resume.cursor) : Number.NaN;
       const held = Number.isInteger(cursor) && cursor >= 0 ? cursor : undefined;
       // A page that resumes with a cursor already showed this conversation's agents.
-      const agentsKnown = held !== undefined && !this.memory.attached.has(target.conversationId);
+      const agentsKnown = held !== undefined && !this.#memory.attached.has(target.conversationId);
       try {
-        await this.attach(target.conversationId, target.mainDialogId, held, target, agentsKnown);
+        await this.#attach(target.conversationId, target.mainDialogId, held, target, agentsKnown);
       } catch (error) {
         // Gone on the server (reported as closed): connect unattached; the next message opens a new one.
         if (!(error instanceof GuestChatError && error.reason === 'conversation-unavailable')) throw error;
       }
     }
-    this.ready = true;
-    this.keepAliveTimer = setInterval(() => void this.syncClock(), this.timings.keepAliveMs);
+    this.#ready = true;
+    this.#keepAliveTimer = setInterval(() => void this.#syncClock(), this.#timings.keepAliveMs);
   }
 
   /** Subscribe to this consumer's OPEN conversations and return the snapshot that follows. */
-  private async subscribeConversations(): Promise<ConversationChange[]> {
+  async #subscribeConversations(): Promise<ConversationChange[]> {
     const waiter = new SnapshotWaiter();
-    this.snapshotWaiter = waiter;
+    this.#snapshotWaiter = waiter;
     const timer = setTimeout(() => {
       waiter.fail(new GuestChatError('connection-lost', 'No conversation snapshot in time'));
-      this.socket.close();
-      this.handleClosed({ code: undefined, reason: 'no-response' });
-    }, this.timings.requestTimeoutMs);
+      this.#socket.close();
+      this.#handleClosed({ code: undefined, reason: 'no-response' });
+    }, this.#timings.requestTimeoutMs);
     try {
-      const response = await this.socket.request('cqm.SubscribeExConversations', subscribeConversationsBody());
+      const response = await this.#socket.request('cqm.SubscribeExConversations', subscribeConversationsBody());
       if (response.code !== 200) throw responseError(response, 'cqm.SubscribeExConversations');
       const id = isObject(response.body) && typeof response.body['subscriptionId'] === 'string'
         ? response.body['subscriptionId']
         : undefined;
-      const previous = this.subscriptionId;
-      this.subscriptionId = id;
+      const previous = this.#subscriptionId;
+      this.#subscriptionId = id;
       if (previous !== undefined && previous !== id) {
-        this.socket.request('cqm.UnsubscribeExConversations', { subscriptionId: previous }).catch(() => {});
+        this.#socket.request('cqm.UnsubscribeExConversations', { subscriptionId: previous }).catch(() => {});
       }
       waiter.subscribed(id);
       const frame = await waiter.promise;
@@ -304,7 +317,7 @@ class LpConnection implements Connection {
       });
     } finally {
       clearTimeout(timer);
-      if (this.snapshotWaiter === waiter) this.snapshotWaiter = undefined;
+      if (this.#snapshotWaiter === waiter) this.#snapshotWaiter = undefined;
     }
   }
 
@@ -313,7 +326,7 @@ class LpConnection implements Connection {
    * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
    * or from 0.
    */
-  private async attach(
+  async #attach(
     conversationId: string,
     dialogId: string,
     held: number | undefined,
@@ -321,24 +334,24 @@ class LpConnection implements Connection {
     agentsKnown: boolean,
   ): Promise<AttachedConversation> {
     const attached = { id: conversationId, dialogId };
-    this.ctx.conversation = attached;
-    this.ctx.dialogConversation.set(dialogId, conversationId);
-    if (held !== undefined) this.ctx.floor.set(dialogId, held);
-    this.memory.attached.add(conversationId);
+    this.#ctx.conversation = attached;
+    this.#ctx.dialogConversation.set(dialogId, conversationId);
+    if (held !== undefined) this.#ctx.floor.set(dialogId, held);
+    this.#memory.attached.add(conversationId);
     // Announce before subscribing: history may arrive before the subscribe response.
-    this.emit({ type: 'conversation-open', conversationId });
+    this.#emit({ type: 'conversation-open', conversationId });
     if (details !== undefined) {
       const agentOf = new Map<TransportEvent, string>();
-      for (const event of announceAgents(details, this.ctx, agentsKnown, agentOf)) this.emit(event, agentOf.get(event));
+      for (const event of announceAgents(details, this.#ctx, agentsKnown, agentOf)) this.#emit(event, agentOf.get(event));
     }
     // The replay of stored events follows the subscribe response in one notification. Wait for
     // it before the session may send: a send of ours that the server already stored (the socket
     // dropped before its response) shows up there with our client id and is not sent twice.
     const history = new Promise<void>((resolve) => {
-      this.historyArrived = resolve;
-      setTimeout(resolve, this.timings.requestTimeoutMs);
+      this.#historyArrived = resolve;
+      setTimeout(resolve, this.#timings.requestTimeoutMs);
     });
-    const response = await this.socket.request(
+    const response = await this.#socket.request(
       'ms.SubscribeMessagingEvents',
       subscribeMessagingBody(dialogId, conversationId, held ?? 0),
     );
@@ -348,8 +361,8 @@ class LpConnection implements Connection {
     }
     if (response.code === 400 || response.code === 404) {
       // Unknown or closed on the server: it is over for us too.
-      if (this.ctx.conversation === attached) this.ctx.conversation = undefined;
-      this.reportClosed(conversationId, 'system');
+      if (this.#ctx.conversation === attached) this.#ctx.conversation = undefined;
+      this.#reportClosed(conversationId, 'system');
       throw new GuestChatError('conversation-unavailable', `ms.SubscribeMessagingEvents answered ${response.code}`, {
         status: response.code,
       });
@@ -360,70 +373,70 @@ class LpConnection implements Connection {
   // ------------------------------------------------------------------------------------------
   // Inbound
 
-  private handleNotification(frame: NotificationFrame): void {
-    if (this.ended) return;
-    if (this.snapshotWaiter !== undefined && isConversationNotification(frame.type)) this.snapshotWaiter.offer(frame);
-    const result = mapNotification(frame, this.ctx);
+  #handleNotification(frame: NotificationFrame): void {
+    if (this.#ended) return;
+    if (this.#snapshotWaiter !== undefined && isConversationNotification(frame.type)) this.#snapshotWaiter.offer(frame);
+    const result = mapNotification(frame, this.#ctx);
     for (const event of result.events) {
-      if (event.type === 'message' && event.message.clientId !== undefined) this.memory.stored.set(event.message.clientId, event.message.id);
-      this.emit(event, result.agentOf.get(event));
+      if (event.type === 'message' && event.message.clientId !== undefined) this.#memory.stored.set(event.message.clientId, event.message.id);
+      this.#emit(event, result.agentOf.get(event));
     }
-    if (frame.type.endsWith('MessagingEventNotification') && this.historyArrived) {
+    if (frame.type.endsWith('MessagingEventNotification') && this.#historyArrived) {
       // Only once the session has been given the history (a profile may hold it back briefly).
-      this.afterOutput(this.historyArrived);
-      this.historyArrived = undefined;
+      this.#afterOutput(this.#historyArrived);
+      this.#historyArrived = undefined;
     }
-    this.queueAccept(result.accept);
+    this.#queueAccept(result.accept);
     // A conversation opened elsewhere (another tab of this visitor): follow it.
     const other = pickConversation(result.openConversations, undefined);
-    if (this.ready && this.creating === undefined && this.ctx.conversation === undefined && other !== undefined) {
-      this.attach(other.conversationId, other.mainDialogId, undefined, other, false).catch((error: unknown) =>
-        this.reportBackground(error),
+    if (this.#ready && this.#creating === undefined && this.#ctx.conversation === undefined && other !== undefined) {
+      this.#attach(other.conversationId, other.mainDialogId, undefined, other, false).catch((error: unknown) =>
+        this.#reportBackground(error),
       );
     }
   }
 
-  private handleClosed(closed: SocketClosed): void {
-    if (this.ended) return;
+  #handleClosed(closed: SocketClosed): void {
+    if (this.#ended) return;
     // What waits for a profile goes out now, before the disconnect.
-    this.releaseHold(true);
-    this.ended = true;
-    this.stopTimers();
-    this.snapshotWaiter?.fail(
+    this.#releaseHold(true);
+    this.#ended = true;
+    this.#stopTimers();
+    this.#snapshotWaiter?.fail(
       new GuestChatError(
         closed.code !== undefined && AUTH_CLOSE_CODES.has(closed.code) ? 'auth-rejected' : 'connection-lost',
         'The messaging socket closed',
         { status: closed.code },
       ),
     );
-    if (!this.ready) return; // connect() rejects instead
+    if (!this.#ready) return; // connect() rejects instead
     const event: TransportEvent =
       closed.code !== undefined && AUTH_CLOSE_CODES.has(closed.code)
         ? { type: 'auth-expired', code: closed.code }
         : { type: 'disconnected', code: closed.code, reason: closed.reason };
-    this.deliver(event);
+    this.#deliver(event);
   }
 
   /**
    * Hand an event to the session, in order. `agentId`: the agent behind an agent-joined or an
    * agent message, whose profile (name, picture) is added on the way out.
    */
-  private emit(event: TransportEvent, agentId?: string): void {
-    if (this.ended) return;
-    const agents = agentId !== undefined && this.options.profiles !== undefined ? [agentId] : [];
-    this.backlog.push({ agents, run: () => this.deliverNow(event, agentId) });
-    this.drain();
+  #emit(event: TransportEvent, agentId?: string): void {
+    if (this.#ended) return;
+    const agents = agentId !== undefined && this.#options.profiles !== undefined ? [agentId] : [];
+    this.#backlog.push({ agents, run: () => this.#deliverNow(event, agentId) });
+    this.#drain();
   }
 
   /** Run `fn` once every event emitted so far has gone out. */
-  private afterOutput(fn: () => void): void {
-    this.backlog.push({ agents: [], run: fn });
-    this.drain();
+  #afterOutput(fn: () => void): void {
+    this.#backlog.push({ agents: [], run: fn });
+    this.#drain();
   }
 
-  private deliverNow(event: TransportEvent, agentId: string | undefined): void {
-    if (this.ended) return;
-    const profile = agentId === undefined ? undefined : this.options.profiles?.peek(agentId);
+  #deliverNow(event: TransportEvent, agentId: string | undefined): void {
+    if (this.#ended) return;
+    const profile = agentId === undefined ? undefined : this.#options.profiles?.peek(agentId);
     if (profile !== undefined) {
       if (event.type === 'agent-joined') {
         if (profile.name !== undefined) event.name = profile.name;
@@ -433,93 +446,93 @@ class LpConnection implements Connection {
         if (profile.avatar !== undefined) event.message.senderAvatar = profile.avatar;
       }
     }
-    this.deliver(event);
+    this.#deliver(event);
   }
 
   /** An agent whose profile is unknown and has not been waited for yet (starts its lookup). */
-  private mustWaitFor(agentId: string): boolean {
-    const profiles = this.options.profiles;
-    return profiles !== undefined && !this.memory.waited.has(agentId) && profiles.peek(agentId) === undefined;
+  #mustWaitFor(agentId: string): boolean {
+    const profiles = this.#options.profiles;
+    return profiles !== undefined && !this.#memory.waited.has(agentId) && profiles.peek(agentId) === undefined;
   }
 
-  private drain(): void {
-    if (this.draining) return; // a listener emitted while we deliver: the loop below takes it
-    this.draining = true;
+  #drain(): void {
+    if (this.#draining) return; // a listener emitted while we deliver: the loop below takes it
+    this.#draining = true;
     try {
-      while (this.hold === undefined && this.backlog.length > 0) {
-        const next = this.backlog[0] as Outgoing;
-        const missing = next.agents.filter((id) => this.mustWaitFor(id));
+      while (this.#hold === undefined && this.#backlog.length > 0) {
+        const next = this.#backlog[0] as Outgoing;
+        const missing = next.agents.filter((id) => this.#mustWaitFor(id));
         if (missing.length > 0) {
-          this.holdFor(missing);
+          this.#holdFor(missing);
           break;
         }
-        this.backlog.shift();
+        this.#backlog.shift();
         next.run();
       }
     } finally {
-      this.draining = false;
+      this.#draining = false;
     }
   }
 
   /** Hold the backlog until these profiles settled, or `profileWaitMs` passed. */
-  private holdFor(agentIds: string[]): void {
-    const profiles = this.options.profiles;
+  #holdFor(agentIds: string[]): void {
+    const profiles = this.#options.profiles;
     if (profiles === undefined) return;
-    for (const id of agentIds) this.memory.waited.add(id);
-    const hold = { timer: setTimeout(() => release(), this.timings.profileWaitMs) };
+    for (const id of agentIds) this.#memory.waited.add(id);
+    const hold = { timer: setTimeout(() => release(), this.#timings.profileWaitMs) };
     const release = (): void => {
-      if (this.hold !== hold) return;
-      this.releaseHold(false);
+      if (this.#hold !== hold) return;
+      this.#releaseHold(false);
     };
-    this.hold = hold;
+    this.#hold = hold;
     void Promise.all(agentIds.map((id) => profiles.load(id))).then(release);
   }
 
   /** End a hold; `all`: also run every waiting step now, without holding again (the socket ended). */
-  private releaseHold(all: boolean): void {
-    if (this.hold !== undefined) clearTimeout(this.hold.timer);
-    this.hold = undefined;
+  #releaseHold(all: boolean): void {
+    if (this.#hold !== undefined) clearTimeout(this.#hold.timer);
+    this.#hold = undefined;
     if (!all) {
-      this.drain();
+      this.#drain();
       return;
     }
-    for (const next of this.backlog.splice(0)) next.run();
+    for (const next of this.#backlog.splice(0)) next.run();
   }
 
-  private deliver(event: TransportEvent): void {
+  #deliver(event: TransportEvent): void {
     try {
-      this.onEvent(event);
+      this.#onEvent(event);
     } catch {
       // A listener's failure must not break the connection's state.
     }
   }
 
-  private reportClosed(conversationId: string, by: 'visitor' | 'agent' | 'system' | undefined): void {
-    if (this.ctx.closed.has(conversationId)) return;
-    this.ctx.closed.add(conversationId);
+  #reportClosed(conversationId: string, by: 'visitor' | 'agent' | 'system' | undefined): void {
+    if (this.#ctx.closed.has(conversationId)) return;
+    this.#ctx.closed.add(conversationId);
     const event: TransportEvent = { type: 'conversation-closed', conversationId };
     if (by !== undefined) event.by = by;
-    this.emit(event);
+    this.#emit(event);
   }
 
-  private reportBackground(error: unknown): void {
-    if (this.ended) return;
+  #reportBackground(error: unknown): void {
+    if (this.#ended) return;
     if (error instanceof GuestChatError && (error.reason === 'connection-lost' || error.reason === 'auth-rejected')) return;
     if (error instanceof GuestChatError && error.reason === 'conversation-unavailable') return; // already reported closed
-    this.emit({
+    this.#emit({
       type: 'protocol-error',
       error: error instanceof GuestChatError ? error : new GuestChatError('internal', String(error), { cause: error }),
     });
   }
 
-  private async syncClock(): Promise<void> {
-    const sentAt = this.localNow;
+  async #syncClock(): Promise<void> {
+    const sentAt = this.#localNow;
     try {
-      const response = await this.socket.request('.GetClock');
-      const receivedAt = this.localNow;
+      const response = await this.#socket.request('.GetClock');
+      const receivedAt = this.#localNow;
       const currentTime = isObject(response.body) ? response.body['currentTime'] : undefined;
       if (response.code === 200 && typeof currentTime === 'number' && Number.isFinite(currentTime)) {
-        this.options.clock.observeServerTime(currentTime, sentAt + (receivedAt - sentAt) / 2);
+        this.#options.clock.observeServerTime(currentTime, sentAt + (receivedAt - sentAt) / 2);
       }
     } catch {
       // A silent socket is detected (and reported) by the socket itself.
@@ -529,41 +542,41 @@ class LpConnection implements Connection {
   // ------------------------------------------------------------------------------------------
   // Accept / read
 
-  private queueAccept(targets: AcceptTarget[]): void {
+  #queueAccept(targets: AcceptTarget[]): void {
     for (const target of targets) {
-      let batch = this.pendingAccept.get(target.dialogId);
+      let batch = this.#pendingAccept.get(target.dialogId);
       if (batch === undefined) {
         batch = { conversationId: target.conversationId, sequences: new Set() };
-        this.pendingAccept.set(target.dialogId, batch);
+        this.#pendingAccept.set(target.dialogId, batch);
       }
       batch.sequences.add(target.sequence);
     }
-    if (this.pendingAccept.size > 0 && this.acceptTimer === undefined) {
-      this.acceptTimer = setTimeout(() => this.flushAccepts(), this.timings.acceptBatchMs);
+    if (this.#pendingAccept.size > 0 && this.#acceptTimer === undefined) {
+      this.#acceptTimer = setTimeout(() => this.#flushAccepts(), this.#timings.acceptBatchMs);
     }
   }
 
-  private flushAccepts(): void {
-    if (this.acceptTimer !== undefined) clearTimeout(this.acceptTimer);
-    this.acceptTimer = undefined;
-    for (const [dialogId, batch] of this.pendingAccept) {
-      const sequences = [...batch.sequences].filter((s) => !has(this.ctx.ownAccepted, dialogId, s)).sort((a, b) => a - b);
-      if (sequences.length > 0) this.publishAccept('ACCEPT', dialogId, batch.conversationId, sequences);
+  #flushAccepts(): void {
+    if (this.#acceptTimer !== undefined) clearTimeout(this.#acceptTimer);
+    this.#acceptTimer = undefined;
+    for (const [dialogId, batch] of this.#pendingAccept) {
+      const sequences = [...batch.sequences].filter((s) => !has(this.#ctx.ownAccepted, dialogId, s)).sort((a, b) => a - b);
+      if (sequences.length > 0) this.#publishAccept('ACCEPT', dialogId, batch.conversationId, sequences);
     }
-    this.pendingAccept.clear();
+    this.#pendingAccept.clear();
   }
 
-  private publishAccept(status: 'ACCEPT' | 'READ', dialogId: string, conversationId: string, sequences: number[]): void {
-    if (!this.socket.isOpen) return;
-    addTo(this.ctx.ownAccepted, dialogId, sequences);
-    if (status === 'READ') addTo(this.ctx.ownRead, dialogId, sequences);
+  #publishAccept(status: 'ACCEPT' | 'READ', dialogId: string, conversationId: string, sequences: number[]): void {
+    if (!this.#socket.isOpen) return;
+    addTo(this.#ctx.ownAccepted, dialogId, sequences);
+    if (status === 'READ') addTo(this.#ctx.ownRead, dialogId, sequences);
     const uncover = (): void => {
       for (const s of sequences) {
-        this.ctx.ownAccepted.get(dialogId)?.delete(s);
-        if (status === 'READ') this.ctx.ownRead.get(dialogId)?.delete(s);
+        this.#ctx.ownAccepted.get(dialogId)?.delete(s);
+        if (status === 'READ') this.#ctx.ownRead.get(dialogId)?.delete(s);
       }
     };
-    this.socket
+    this.#socket
       .request('ms.PublishEvent', publishBody(dialogId, conversationId, acceptStatusEvent(status, sequences)))
       .then((response) => {
         if (response.code !== 200) uncover();
@@ -572,23 +585,23 @@ class LpConnection implements Connection {
   }
 
   markRead(messageIds: string[]): void {
-    if (this.ended) return;
+    if (this.#ended) return;
     const byDialog = new Map<string, number[]>();
     for (const id of messageIds) {
       const parsed = parseMessageId(id);
       if (parsed === undefined) continue;
       const { dialogId, sequence } = parsed;
-      if (has(this.ctx.ownRead, dialogId, sequence) || has(this.ctx.ownMessages, dialogId, sequence)) continue;
+      if (has(this.#ctx.ownRead, dialogId, sequence) || has(this.#ctx.ownMessages, dialogId, sequence)) continue;
       const list = byDialog.get(dialogId) ?? [];
       if (!list.includes(sequence)) list.push(sequence);
       byDialog.set(dialogId, list);
     }
     for (const [dialogId, sequences] of byDialog) {
       // READ implies delivery: no separate ACCEPT for these.
-      const batch = this.pendingAccept.get(dialogId);
+      const batch = this.#pendingAccept.get(dialogId);
       for (const s of sequences) batch?.sequences.delete(s);
-      const conversationId = this.ctx.dialogConversation.get(dialogId) ?? dialogId;
-      this.publishAccept('READ', dialogId, conversationId, sequences.sort((a, b) => a - b));
+      const conversationId = this.#ctx.dialogConversation.get(dialogId) ?? dialogId;
+      this.#publishAccept('READ', dialogId, conversationId, sequences.sort((a, b) => a - b));
     }
   }
 
@@ -596,67 +609,67 @@ class LpConnection implements Connection {
   // Outbound
 
   typing(on: boolean): void {
-    const conversation = this.ctx.conversation;
-    if (this.ended || conversation === undefined) return;
+    const conversation = this.#ctx.conversation;
+    if (this.#ended || conversation === undefined) return;
     if (on) {
-      const now = this.localNow;
-      if (now - this.lastComposingAt < this.timings.composingThrottleMs) return;
-      this.lastComposingAt = now;
-      this.composing = true;
-      this.publishChatState(conversation, 'COMPOSING');
-    } else if (this.composing) {
-      this.composing = false;
-      this.publishChatState(conversation, 'ACTIVE');
+      const now = this.#localNow;
+      if (now - this.#lastComposingAt < this.#timings.composingThrottleMs) return;
+      this.#lastComposingAt = now;
+      this.#composing = true;
+      this.#publishChatState(conversation, 'COMPOSING');
+    } else if (this.#composing) {
+      this.#composing = false;
+      this.#publishChatState(conversation, 'ACTIVE');
     }
   }
 
-  private publishChatState(conversation: AttachedConversation, state: 'COMPOSING' | 'ACTIVE'): void {
-    this.socket
+  #publishChatState(conversation: AttachedConversation, state: 'COMPOSING' | 'ACTIVE'): void {
+    this.#socket
       .request('ms.PublishEvent', publishBody(conversation.dialogId, conversation.id, chatStateEvent(state)))
       .catch(() => {});
   }
 
-  private ensureConversation(): Promise<AttachedConversation> {
-    if (this.ctx.conversation !== undefined) return Promise.resolve(this.ctx.conversation);
-    if (this.creating === undefined) {
-      this.creating = this.createConversation().finally(() => {
-        this.creating = undefined;
+  #ensureConversation(): Promise<AttachedConversation> {
+    if (this.#ctx.conversation !== undefined) return Promise.resolve(this.#ctx.conversation);
+    if (this.#creating === undefined) {
+      this.#creating = this.#createConversation().finally(() => {
+        this.#creating = undefined;
       });
     }
-    return this.creating;
+    return this.#creating;
   }
 
-  private async createConversation(): Promise<AttachedConversation> {
-    const response = await this.socket.request('cm.ConsumerRequestConversation', requestConversationBody(this.options.account));
-    if (this.ctx.conversation !== undefined) return this.ctx.conversation;
+  async #createConversation(): Promise<AttachedConversation> {
+    const response = await this.#socket.request('cm.ConsumerRequestConversation', requestConversationBody(this.#options.account));
+    if (this.#ctx.conversation !== undefined) return this.#ctx.conversation;
     if (response.code === 200) {
       const id = isObject(response.body) ? response.body['conversationId'] : undefined;
       if (typeof id !== 'string' || id.length === 0) {
         throw new GuestChatError('bad-server-data', 'cm.ConsumerRequestConversation returned no conversationId');
       }
       // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
-      return this.attach(id, id, undefined, undefined, false);
+      return this.#attach(id, id, undefined, undefined, false);
     }
     // LivePerson refuses a second open conversation (another tab may have opened one): follow
     // the one that is open (§5.3 [GC]).
-    const open = pickConversation(openConversationsOf(await this.subscribeConversations(), this.access.subject), undefined);
+    const open = pickConversation(openConversationsOf(await this.#subscribeConversations(), this.#access.subject), undefined);
     if (open === undefined) {
       const error = responseError(response, 'cm.ConsumerRequestConversation');
       throw error.reason === 'request-refused'
         ? new GuestChatError('conversation-unavailable', error.message, { status: response.code })
         : error;
     }
-    if (this.ctx.conversation !== undefined) return this.ctx.conversation;
-    return this.attach(open.conversationId, open.mainDialogId, undefined, open, false);
+    if (this.#ctx.conversation !== undefined) return this.#ctx.conversation;
+    return this.#attach(open.conversationId, open.mainDialogId, undefined, open, false);
   }
 
-  private publishText(
+  #publishText(
     conversation: AttachedConversation,
     text: string,
     clientId: string,
     clickMetadata: readonly unknown[] | undefined,
   ): Promise<ResponseFrame> {
-    return this.socket.request(
+    return this.#socket.request(
       'ms.PublishEvent',
       publishBody(conversation.dialogId, conversation.id, textEvent(text)),
       clickMetadata === undefined ? externalIdMetadata(clientId) : replyMetadata(clickMetadata, clientId),
@@ -669,69 +682,69 @@ class LpConnection implements Connection {
    * belongs to (after the conversation changed, the text alone goes out). A refused ACTION does
    * not stop the answer: the text is what the agent needs.
    */
-  private async publishAction(conversation: AttachedConversation, replyTo: ReplyTo, metadata: readonly unknown[]): Promise<void> {
+  async #publishAction(conversation: AttachedConversation, replyTo: ReplyTo, metadata: readonly unknown[]): Promise<void> {
     const target = parseMessageId(replyTo.messageId);
     if (target === undefined || target.dialogId !== conversation.dialogId) return;
     // Already answered: by this page, or found in the history (another tab, before a reload).
-    if (this.memory.actioned.has(replyTo.messageId) || has(this.ctx.ownActions, target.dialogId, target.sequence)) return;
-    const response = await this.socket.request(
+    if (this.#memory.actioned.has(replyTo.messageId) || has(this.#ctx.ownActions, target.dialogId, target.sequence)) return;
+    const response = await this.#socket.request(
       'ms.PublishEvent',
       publishBody(conversation.dialogId, conversation.id, acceptStatusEvent('ACTION', [target.sequence])),
       [...metadata],
     );
-    if (response.code === 200) this.memory.actioned.add(replyTo.messageId);
+    if (response.code === 200) this.#memory.actioned.add(replyTo.messageId);
   }
 
   async send(text: string, clientId: string, replyTo?: ReplyTo): Promise<SendReceipt> {
-    if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
-    let conversation = await this.ensureConversation();
-    if (this.composing) {
-      this.composing = false;
-      this.publishChatState(conversation, 'ACTIVE');
+    if (this.#ended) throw new GuestChatError('connection-lost', 'The connection is closed');
+    let conversation = await this.#ensureConversation();
+    if (this.#composing) {
+      this.#composing = false;
+      this.#publishChatState(conversation, 'ACTIVE');
     }
     const clickMetadata =
       replyTo !== undefined && Array.isArray(replyTo.metadata) && replyTo.metadata.length > 0 ? replyTo.metadata : undefined;
-    if (replyTo !== undefined && clickMetadata !== undefined) await this.publishAction(conversation, replyTo, clickMetadata);
-    let response = await this.publishText(conversation, text, clientId, clickMetadata);
+    if (replyTo !== undefined && clickMetadata !== undefined) await this.#publishAction(conversation, replyTo, clickMetadata);
+    let response = await this.#publishText(conversation, text, clientId, clickMetadata);
     if (response.code === 400 || response.code === 404) {
       // The conversation may have ended under us (an agent closed it while the visitor typed):
       // check, and if so send into a new one.
-      if (this.ctx.conversation === conversation) {
-        const open = openConversationsOf(await this.subscribeConversations(), this.access.subject);
+      if (this.#ctx.conversation === conversation) {
+        const open = openConversationsOf(await this.#subscribeConversations(), this.#access.subject);
         if (open.some((c) => c.conversationId === conversation.id)) throw responseError(response, 'ms.PublishEvent');
-        if (this.ctx.conversation === conversation) {
-          this.ctx.conversation = undefined;
-          this.reportClosed(conversation.id, 'system');
+        if (this.#ctx.conversation === conversation) {
+          this.#ctx.conversation = undefined;
+          this.#reportClosed(conversation.id, 'system');
         }
       }
-      conversation = await this.ensureConversation();
-      response = await this.publishText(conversation, text, clientId, clickMetadata);
+      conversation = await this.#ensureConversation();
+      response = await this.#publishText(conversation, text, clientId, clickMetadata);
     }
     for (const wait of PUBLISH_RETRY_DELAYS_MS) {
       if (!isRetryablePublish(response.code)) break;
       await new Promise((resolve) => setTimeout(resolve, wait));
-      if (this.ended) throw new GuestChatError('connection-lost', 'The connection closed before the message could be sent again');
-      const storedId = this.memory.stored.get(clientId);
-      if (storedId !== undefined) return { id: storedId, at: this.options.clock.now() };
-      response = await this.publishText(conversation, text, clientId, clickMetadata);
+      if (this.#ended) throw new GuestChatError('connection-lost', 'The connection closed before the message could be sent again');
+      const storedId = this.#memory.stored.get(clientId);
+      if (storedId !== undefined) return { id: storedId, at: this.#options.clock.now() };
+      response = await this.#publishText(conversation, text, clientId, clickMetadata);
     }
     if (response.code !== 200) throw responseError(response, 'ms.PublishEvent');
     const sequence = isObject(response.body) ? response.body['sequence'] : undefined;
     if (typeof sequence !== 'number' || !Number.isInteger(sequence) || sequence < 0) {
       throw new GuestChatError('bad-server-data', 'ms.PublishEvent returned no sequence');
     }
-    addTo(this.ctx.ownMessages, conversation.dialogId, [sequence]);
-    return { id: messageId(conversation.dialogId, sequence), at: this.options.clock.now() };
+    addTo(this.#ctx.ownMessages, conversation.dialogId, [sequence]);
+    return { id: messageId(conversation.dialogId, sequence), at: this.#options.clock.now() };
   }
 
   async endConversation(): Promise<void> {
-    const conversation = this.ctx.conversation;
+    const conversation = this.#ctx.conversation;
     if (conversation === undefined) return;
-    if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
-    const response = await this.socket.request('cm.UpdateConversationField', closeConversationBody(conversation.id));
+    if (this.#ended) throw new GuestChatError('connection-lost', 'The connection is closed');
+    const response = await this.#socket.request('cm.UpdateConversationField', closeConversationBody(conversation.id));
     if (response.code !== 200) throw responseError(response, 'cm.UpdateConversationField');
-    if (this.ctx.conversation === conversation) this.ctx.conversation = undefined;
-    this.reportClosed(conversation.id, 'visitor');
+    if (this.#ctx.conversation === conversation) this.#ctx.conversation = undefined;
+    this.#reportClosed(conversation.id, 'visitor');
   }
 
   /**
@@ -743,30 +756,30 @@ class LpConnection implements Connection {
     if (!Number.isInteger(score) || score < 1 || score > 5) {
       throw new GuestChatError('request-refused', 'A rating is a whole number from 1 to 5');
     }
-    if (this.ended) throw new GuestChatError('connection-lost', 'The connection is closed');
-    const response = await this.socket.request('cm.UpdateConversationField', csatBody(conversationId, score));
+    if (this.#ended) throw new GuestChatError('connection-lost', 'The connection is closed');
+    const response = await this.#socket.request('cm.UpdateConversationField', csatBody(conversationId, score));
     if (response.code !== 200) throw responseError(response, 'cm.UpdateConversationField (CSAT)');
   }
 
   close(): void {
-    if (this.ended) return;
-    this.flushAccepts();
-    this.ended = true;
+    if (this.#ended) return;
+    this.#flushAccepts();
+    this.#ended = true;
     // Our own close: what still waits for a profile is not delivered (the next connection
     // replays it from the session's cursor).
-    if (this.hold !== undefined) clearTimeout(this.hold.timer);
-    this.hold = undefined;
-    this.backlog.length = 0;
-    this.stopTimers();
-    this.snapshotWaiter?.fail(new GuestChatError('connection-lost', 'The connection was closed'));
-    this.socket.close();
+    if (this.#hold !== undefined) clearTimeout(this.#hold.timer);
+    this.#hold = undefined;
+    this.#backlog.length = 0;
+    this.#stopTimers();
+    this.#snapshotWaiter?.fail(new GuestChatError('connection-lost', 'The connection was closed'));
+    this.#socket.close();
   }
 
-  private stopTimers(): void {
-    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
-    if (this.acceptTimer !== undefined) clearTimeout(this.acceptTimer);
-    this.keepAliveTimer = undefined;
-    this.acceptTimer = undefined;
+  #stopTimers(): void {
+    if (this.#keepAliveTimer !== undefined) clearInterval(this.#keepAliveTimer);
+    if (this.#acceptTimer !== undefined) clearTimeout(this.#acceptTimer);
+    this.#keepAliveTimer = undefined;
+    this.#acceptTimer = undefined;
   }
 }
 

@@ -16,72 +16,80 @@ export interface TypingTimings {
 export const TYPING_TIMINGS: TypingTimings = { minIntervalMs: 2_000, idleMs: 5_000, repeatMs: 3_000 };
 
 export class TypingIndicator {
+  readonly #send: (on: boolean) => void;
+  readonly #now: () => number;
+  readonly #timings: TypingTimings;
+
   /** What the visitor is doing. */
-  private wanted = false;
+  #wanted = false;
   /** What the server was last told. */
-  private told = false;
-  private lastRequestAt = Number.NEGATIVE_INFINITY;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  private disposed = false;
+  #told = false;
+  #lastRequestAt = Number.NEGATIVE_INFINITY;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  #disposed = false;
 
   constructor(
-    private readonly send: (on: boolean) => void,
-    private readonly now: () => number = Date.now,
-    private readonly timings: TypingTimings = TYPING_TIMINGS,
-  ) {}
+    send: (on: boolean) => void,
+    now: () => number = Date.now,
+    timings: TypingTimings = TYPING_TIMINGS,
+  ) {
+    this.#send = send;
+    this.#now = now;
+    this.#timings = timings;
+  }
 
   /** A keystroke. */
   keystroke(): void {
-    if (this.disposed) return;
-    this.wanted = true;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.stop(), this.timings.idleMs);
-    if (this.told && this.pumpTimer === undefined && this.now() - this.lastRequestAt >= this.timings.repeatMs) {
-      this.request(true);
+    if (this.#disposed) return;
+    this.#wanted = true;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.stop(), this.#timings.idleMs);
+    if (this.#told && this.#pumpTimer === undefined && this.#now() - this.#lastRequestAt >= this.#timings.repeatMs) {
+      this.#request(true);
       return;
     }
-    this.pump();
+    this.#pump();
   }
 
   /** The visitor stopped (cleared the field, sent, went idle). */
   stop(): void {
-    if (this.disposed) return;
-    this.wanted = false;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    this.pump();
+    if (this.#disposed) return;
+    this.#wanted = false;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#pump();
   }
 
   /** Forget the state without telling the server (the connection is gone). */
   dispose(): void {
-    this.disposed = true;
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.pumpTimer);
-    this.idleTimer = undefined;
-    this.pumpTimer = undefined;
+    this.#disposed = true;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#pumpTimer);
+    this.#idleTimer = undefined;
+    this.#pumpTimer = undefined;
   }
 
-  private pump(): void {
-    if (this.wanted === this.told) {
-      clearTimeout(this.pumpTimer);
-      this.pumpTimer = undefined;
+  #pump(): void {
+    if (this.#wanted === this.#told) {
+      clearTimeout(this.#pumpTimer);
+      this.#pumpTimer = undefined;
       return;
     }
-    const wait = this.lastRequestAt + this.timings.minIntervalMs - this.now();
+    const wait = this.#lastRequestAt + this.#timings.minIntervalMs - this.#now();
     if (wait > 0) {
-      this.pumpTimer ??= setTimeout(() => {
-        this.pumpTimer = undefined;
-        if (!this.disposed) this.pump();
+      this.#pumpTimer ??= setTimeout(() => {
+        this.#pumpTimer = undefined;
+        if (!this.#disposed) this.#pump();
       }, wait);
       return;
     }
-    this.request(this.wanted);
+    this.#request(this.#wanted);
   }
 
-  private request(on: boolean): void {
-    this.told = on;
-    this.lastRequestAt = this.now();
-    this.send(on);
+  #request(on: boolean): void {
+    this.#told = on;
+    this.#lastRequestAt = this.#now();
+    this.#send(on);
   }
 }
