@@ -6,7 +6,7 @@
 import type { DemoConfig } from './config.ts';
 import { h, replaceChildren, setText, uid } from './dom.ts';
 import type { EventLog } from './event-log.ts';
-import type { AgentConversation, SandboxClient } from './sandbox-client.ts';
+import type { AgentConversation, SandboxClient } from './qa-client.ts';
 
 const POLL_MS = 2_000;
 const AUTO = '';

@@ -8,8 +8,8 @@ import { h, replaceChildren, uid } from './dom.ts';
 import { formatDuration } from './format.ts';
 import type { EventLog } from './event-log.ts';
 import { guestChat } from './guestchat.ts';
-import type { FaultRequest, LifetimesRequest, Result, SandboxClient } from './sandbox-client.ts';
-import type { SandboxClockView } from './sandbox-clock.ts';
+import type { FaultRequest, LifetimesRequest, Result, SandboxClient } from './qa-client.ts';
+import type { SandboxClockView } from './qa-clock.ts';
 import { recordOf, type TokenView } from './token-view.ts';
 
 export interface ControlsContext {

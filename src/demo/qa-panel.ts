@@ -7,8 +7,8 @@ import { demoUrl, type DemoAdapter, type DemoConfig, DEFAULT_SANDBOX, parseSandb
 import { createControls, section } from './controls.ts';
 import { h, setText, uid } from './dom.ts';
 import { renderEventLog, type EventLog } from './event-log.ts';
-import { SandboxClient } from './sandbox-client.ts';
-import { SandboxClockView } from './sandbox-clock.ts';
+import { SandboxClient } from './qa-client.ts';
+import { SandboxClockView } from './qa-clock.ts';
 import { createTokenView } from './token-view.ts';
 
 const VENDORS: [DemoAdapter, string][] = [

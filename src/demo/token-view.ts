@@ -8,8 +8,8 @@ import type { DemoConfig } from './config.ts';
 import { h, setText } from './dom.ts';
 import { formatCountdown, formatDuration, formatOffset, formatTime, type Urgency } from './format.ts';
 import { guestChat } from './guestchat.ts';
-import type { SandboxClient } from './sandbox-client.ts';
-import type { SandboxClockView } from './sandbox-clock.ts';
+import type { SandboxClient } from './qa-client.ts';
+import type { SandboxClockView } from './qa-clock.ts';
 import { readTokenRecord, type RecordReading } from './token-record.ts';
 
 export interface TokenView {

@@ -3,7 +3,7 @@
  * extrapolated in between with the page's monotonic clock, so countdowns are right straight
  * after a clock jump (call `refresh()` after one) and tick smoothly.
  */
-import type { SandboxClient } from './sandbox-client.ts';
+import type { SandboxClient } from './qa-client.ts';
 
 const POLL_MS = 3_000;
 
