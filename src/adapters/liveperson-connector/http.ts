@@ -4,17 +4,8 @@
  * a URL), Content-Type with a body. Every answer is told apart by status; the broker's error body
  * `{ error: { code, message } }` gives the code, an empty or foreign body is survived.
  */
+import { isSuccess, isTransient, readJson, readRetryAfter, type FetchLike, type HttpAnswer } from '../http.ts';
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
-export interface HttpAnswer {
-  status: number;
-  /** Parsed JSON body, or undefined when there was none or it was not JSON. */
-  body: unknown;
-  /** Seconds from Retry-After, when the header was present and readable. */
-  retryAfterSec: number | undefined;
-}
 
 export interface BrokerRequest {
   method: 'GET' | 'POST';
@@ -55,25 +46,6 @@ export async function callBroker(fetchFn: FetchLike, url: string, request: Broke
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Retry-After as seconds: delta-seconds or an HTTP date. */
-export function readRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
 
 /** `code` and `message` of the broker's error body, when it has them. */
 export function readBrokerError(body: unknown): { code: string | undefined; message: string | undefined } {
@@ -105,9 +77,4 @@ export function answerError(answer: HttpAnswer, what: string, overrides: Partial
   return new GuestChatError(reason, `${what} answered ${status}${code === undefined ? '' : ` ${code}`}${message === undefined ? '' : `: ${message}`}`, details);
 }
 
-export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
-
-/** Failures worth another attempt with the same request (429 / 5xx / no answer). */
-export function isTransient(error: GuestChatError): boolean {
-  return error.reason === 'network' || error.reason === 'server-error' || error.reason === 'rate-limited';
-}
+export { isSuccess, isTransient, readRetryAfter, type FetchLike, type HttpAnswer };

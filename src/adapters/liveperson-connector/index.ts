@@ -48,7 +48,7 @@ export function createConnectorVendor(config: VendorConfig, clock: Clock, deps: 
   return { auth, transport };
 }
 
-export { retryDelayMs } from './backoff.ts';
+export { retryDelayMs } from '../backoff.ts';
 export type { FetchLike } from './http.ts';
 export type { TransportTimings } from './transport.ts';
 

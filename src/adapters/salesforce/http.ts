@@ -3,17 +3,8 @@
  * the headers of §4, a time limit, and the parts of an answer the callers classify on. Errors are
  * told apart by status only; a body that is empty or not JSON is survived (W12).
  */
+import { isSuccess, isTransient, readJson, readRetryAfter, type FetchLike, type HttpAnswer } from '../http.ts';
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
-export interface HttpAnswer {
-  status: number;
-  /** Parsed JSON body, or undefined when there was none, it was not JSON, or it was not read. */
-  body: unknown;
-  /** Seconds from Retry-After, when the header was present and readable. */
-  retryAfterSec: number | undefined;
-}
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'DELETE';
@@ -63,24 +54,6 @@ export async function callApi(fetchFn: FetchLike, url: string, request: ApiReque
   }
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    const text = await response.text();
-    return text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Retry-After as seconds: delta-seconds or an HTTP date. */
-export function readRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
 
 /** `message` and `code` of an error body (§2.0), when it has them. */
 export function readErrorBody(body: unknown): { message: string | undefined; code: string | undefined } {
@@ -115,9 +88,4 @@ export function answerError(
   return new GuestChatError(reason, `${what} answered ${status}${message === undefined ? '' : `: ${message}`}`, details);
 }
 
-export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
-
-/** Failures worth another attempt with the same request (§2.0: 429 / 5xx / network). */
-export function isTransient(error: GuestChatError): boolean {
-  return error.reason === 'network' || error.reason === 'server-error' || error.reason === 'rate-limited';
-}
+export { isSuccess, isTransient, readRetryAfter, type FetchLike, type HttpAnswer };

@@ -58,7 +58,7 @@ export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps:
   return { auth, transport };
 }
 
-export { retryDelayMs } from './backoff.ts';
+export { retryDelayMs } from '../backoff.ts';
 export { createPageMemory, type PageMemory } from './memory.ts';
 export type { FetchLike } from './http.ts';
 export type { TransportTimings } from './transport.ts';

@@ -7,7 +7,7 @@
  */
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, SendReceipt, Transport, TransportEvent } from '../types.ts';
-import { retryDelayMs } from './backoff.ts';
+import { retryDelayMs } from '../backoff.ts';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   answerError,

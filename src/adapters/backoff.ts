@@ -1,4 +1,4 @@
-/** Reconnect and retry delays towards the broker. */
+/** Reconnect and retry delays for the HTTP-stream vendors (Salesforce §3.6, the broker). */
 const BASE_MS = 1_000;
 const FACTOR = 1.5;
 const CAP_MS = 30_000;
