@@ -33,9 +33,16 @@ import {
   type ConnectorSetup,
 } from './support/broker.ts';
 import { callsSince, type SandboxClient } from './support/sandbox-client.ts';
-import { chatDialog, expect, openChat, sendMessage, test, widgetStatus } from './support/fixtures.ts';
+import {
+  MIN,
+  chatDialog,
+  expect,
+  openChat,
+  sendMessage,
+  test,
+  widgetStatus,
+} from './support/fixtures.ts';
 
-const MIN = 60_000;
 const ROOT = join(import.meta.dirname, '..');
 
 const connectorTest = test.extend<{ brokerMode: BrokerMode; connector: ConnectorSetup }>({

@@ -6,6 +6,9 @@
 import type { Page } from '@playwright/test';
 import { callsSince } from './support/sandbox-client.ts';
 import {
+  ADAPTERS,
+  MIN,
+  HOUR,
   chatDialog,
   databaseNames,
   expect,
@@ -19,9 +22,6 @@ import {
   type AdapterName,
 } from './support/fixtures.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 
 /** Token calls among a diff of call counts. */
 function tokenCalls(adapter: AdapterName, diff: Record<string, number>) {

@@ -21,6 +21,7 @@ import {
   type IndexedDbFault,
 } from './support/storage.ts';
 import {
+  ADAPTERS,
   chatDialog,
   expect,
   launcher,
@@ -33,7 +34,6 @@ import {
   type AdapterName,
 } from './support/fixtures.ts';
 
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 const FIRST_VISITOR = 'Hello, I need help with my order';
 const FIRST_AGENT = 'Hi! Happy to help. What is your order number?';
 const TENANT: Record<AdapterName, string> = {

@@ -13,6 +13,9 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { countDelivery, declareMatrixRow, recordMatrixRow } from './support/matrix.ts';
 import { callsSince, type SandboxClient } from './support/sandbox-client.ts';
 import {
+  ADAPTERS,
+  MIN,
+  HOUR,
   chatDialog,
   expect,
   messageBox,
@@ -24,9 +27,6 @@ import {
   type AdapterName,
 } from './support/fixtures.ts';
 
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 /** What startConversation says on both sides. */
 const FIRST_VISITOR = 'Hello, I need help with my order';
 const FIRST_AGENT = 'Hi! Happy to help. What is your order number?';

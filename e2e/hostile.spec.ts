@@ -7,10 +7,15 @@
  * opened in a new browsing context without an opener.
  */
 import type { Page } from '@playwright/test';
-import { chatDialog, expect, startConversation, test, type AdapterName } from './support/fixtures.ts';
+import {
+  ADAPTERS,
+  chatDialog,
+  expect,
+  startConversation,
+  test,
+} from './support/fixtures.ts';
 import { PAYLOADS } from './support/payloads.ts';
 
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 const GREETING = 'Hi! Happy to help. What is your order number?';
 const BATCH = 30;
 

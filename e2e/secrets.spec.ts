@@ -11,9 +11,17 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { JWT_PATTERN } from './support/payloads.ts';
 import { callsSince } from './support/sandbox-client.ts';
-import { chatDialog, expect, openChat, sendMessage, startConversation, test, type AdapterName } from './support/fixtures.ts';
+import {
+  ADAPTERS,
+  MIN,
+  chatDialog,
+  expect,
+  openChat,
+  sendMessage,
+  startConversation,
+  test,
+} from './support/fixtures.ts';
 
-const MIN = 60_000;
 const DIST = join(import.meta.dirname, '..', 'dist');
 
 interface Observed {
@@ -93,7 +101,6 @@ async function travel(page: Page, sandbox: { advanceClock(ms: number): Promise<v
   await page.clock.setSystemTime(Date.now() + state.offset);
 }
 
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 
 for (const adapter of ADAPTERS) {
   test(`${adapter}: no token in any URL, console line or error event across a conversation with renewal`, async ({ page, sandbox, hostPage, sandboxUrl }) => {

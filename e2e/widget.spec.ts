@@ -6,6 +6,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import {
+  ADAPTERS,
   chatDialog,
   expect,
   launcher,
@@ -14,10 +15,8 @@ import {
   sendMessage,
   startConversation,
   test,
-  type AdapterName,
 } from './support/fixtures.ts';
 
-const ADAPTERS: AdapterName[] = ['liveperson', 'salesforce'];
 
 /** Accessibility violations inside the widget (WCAG 2.2 A and AA rules). */
 async function axeViolations(page: Page) {

@@ -10,6 +10,11 @@ import { SandboxClient, type AgentConversation } from './sandbox-client.ts';
 
 export type AdapterName = 'liveperson' | 'salesforce';
 
+/** The direct vendors every shared spec body runs against. */
+export const ADAPTERS: readonly AdapterName[] = ['liveperson', 'salesforce'];
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+
 /**
  * What differs between vendors, as the contracts say: script-tag attributes, token call names,
  * what a returning visitor costs, and what happens past the access token's expiry (LivePerson
