@@ -1,6 +1,6 @@
 /**
  * Section 1: bytes gzip (level 9) of every built file, and per adapter what a visitor downloads
- * after intent (app.js + the vendor's chunk + every chunk those import statically), against the
+ * after intent (chunks/<adapter>.js — the app and that vendor — plus any chunk it imports statically), against the
  * budgets of issue 6. Read from dist/ as built; figures, not failures.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -73,7 +73,7 @@ export async function measureSizes(adapters: readonly string[]): Promise<SizeRep
   const loader = byName.get('guestchat.js')!;
   const missing: string[] = [];
   const perAdapter = adapters.map((adapter): AdapterSize => {
-    const names = closure(['chunks/app.js', `chunks/${adapter}.js`], byName);
+    const names = closure([`chunks/${adapter}.js`], byName);
     for (const n of names) if (!byName.has(n)) missing.push(n);
     return { adapter, files: names, gzip: names.reduce((sum, n) => sum + (byName.get(n)?.gzip ?? 0), 0) };
   });
@@ -99,7 +99,7 @@ export async function measureSizes(adapters: readonly string[]): Promise<SizeRep
     table(['file', 'raw B', 'gzip B', 'imports statically'], fileRows),
     '',
     table(['adapter', 'loader B', 'budget', 'used', 'app after intent B', 'budget', 'used', 'app = '], adapterRows),
-    note('app after intent = app.js + the vendor chunk + every chunk they import statically (the loader is counted apart).'),
+    note('app after intent = chunks/<adapter>.js (the app and that vendor) + every chunk it imports statically (the loader is counted apart).'),
     ...(missing.length ? [note(`missing imported chunks: ${[...new Set(missing)].join(', ')}`)] : []),
   ].join('\n');
   return { files, loader, adapters: perAdapter, text };

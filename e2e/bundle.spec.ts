@@ -29,7 +29,7 @@ function staticImports(file: string): string[] {
   return [...read(file).matchAll(pattern)].map((m) => join('chunks', m[1]!.slice(2)));
 }
 
-/** What a visitor downloads after intent for one adapter: app.js, the vendor's chunk, and every chunk they import statically. */
+/** What a visitor downloads after intent for one adapter: chunks/<adapter>.js (the app and that vendor) and every chunk it imports statically. */
 function appClosure(adapter: string): string[] {
   const seen: string[] = [];
   const visit = (file: string) => {
@@ -37,7 +37,6 @@ function appClosure(adapter: string): string[] {
     seen.push(file);
     staticImports(file).forEach(visit);
   };
-  visit(join('chunks', 'app.js'));
   visit(join('chunks', `${adapter}.js`));
   return seen;
 }
@@ -78,18 +77,14 @@ test('vendor code lives in its own chunk, loaded only by the loader on intent', 
   const loader = read('guestchat.js');
   // The loader names the vendor's chunk after the configured adapter: chunks/<adapter>.js.
   expect(loader).toMatch(/chunks\/\$\{/);
-  expect(loader).toContain('chunks/app.js');
   expect(loader).not.toContain('anonymous/authorize');
-  // The app chunk does not carry LivePerson's protocol.
-  expect(read('chunks/app.js')).not.toContain('anonymous/authorize');
 
   const salesforce = names.filter((name) => read(join('chunks', name)).includes('unauthenticated/access-token'));
   expect(salesforce).toEqual(['salesforce.js']);
-  expect(read('chunks/app.js')).not.toContain('unauthenticated/access-token');
   expect(read('chunks/salesforce.js')).not.toContain('anonymous/authorize');
   expect(read('chunks/liveperson.js')).not.toContain('unauthenticated/access-token');
 
   const connector = names.filter((name) => read(join('chunks', name)).includes('/v1/visitors'));
   expect(connector).toEqual(['liveperson-connector.js']);
-  for (const other of ['liveperson.js', 'salesforce.js', 'app.js']) expect(read(join('chunks', other))).not.toContain('/v1/visitors');
+  for (const other of ['liveperson.js', 'salesforce.js']) expect(read(join('chunks', other))).not.toContain('/v1/visitors');
 });

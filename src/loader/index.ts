@@ -7,9 +7,8 @@
  *
  * A classic script: it must stay tiny and import nothing the app imports at run time.
  */
-import type { VendorFactory } from '../session/index.ts';
 import type { DataAttributes } from './config.ts';
-import { createWidget, type AppModule, type GuestChatApi, type Queued } from './widget.ts';
+import { createWidget, type AppBundle, type GuestChatApi, type Queued } from './widget.ts';
 
 export type { GuestChatApi, PublicState } from './widget.ts';
 
@@ -35,11 +34,9 @@ function boot(script: HTMLScriptElement | null) {
   const base = script?.src || new URL('/dist/guestchat.js', location.href).href;
   window.GuestChat = createWidget(
     (script?.dataset ?? {}) as DataAttributes,
-    {
-      app: () => importBeside<AppModule>(base, 'chunks/app.js'),
-      // One module per vendor: a page configured for one never downloads the other.
-      vendor: (adapter) => importBeside<{ createVendor: VendorFactory }>(base, `chunks/${adapter}.js`).then((m) => m.createVendor),
-    },
+    // One module per adapter (the app and that vendor's code): a page configured for one
+    // vendor never downloads another's.
+    (adapter) => importBeside<AppBundle>(base, `chunks/${adapter}.js`),
     queued,
   );
 }

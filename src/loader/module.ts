@@ -50,17 +50,17 @@ function toAttributes(options: MountOptions): DataAttributes {
 
 /** Start GuestChat on this page. Call once; it returns the same API as `window.GuestChat`. */
 export function mount(options: MountOptions): GuestChatApi {
-  return createWidget(toAttributes(options), {
-    app: () => import('../ui/index.ts'),
-    vendor: (adapter): Promise<VendorFactory> => {
-      switch (adapter) {
-        case 'liveperson':
-          return import('../adapters/liveperson/index.ts').then((m) => m.createVendor);
-        case 'salesforce':
-          return import('../adapters/salesforce/index.ts').then((m) => m.createVendor);
-        case 'liveperson-connector':
-          return import('../adapters/liveperson-connector/index.ts').then((m) => m.createVendor);
-      }
-    },
-  });
+  const vendor = (adapter: MountOptions['adapter']): Promise<{ createVendor: VendorFactory }> => {
+    switch (adapter) {
+      case 'liveperson':
+        return import('../adapters/liveperson/index.ts');
+      case 'salesforce':
+        return import('../adapters/salesforce/index.ts');
+      case 'liveperson-connector':
+        return import('../adapters/liveperson-connector/index.ts');
+    }
+  };
+  return createWidget(toAttributes(options), (adapter) =>
+    Promise.all([import('../ui/index.ts'), vendor(adapter)]).then(([{ mount }, { createVendor }]) => ({ mount, createVendor })),
+  );
 }

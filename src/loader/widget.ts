@@ -22,17 +22,23 @@ export type Queued = [keyof GuestChatApi, ...unknown[]];
 
 export type AppModule = typeof import('../ui/index.ts');
 
-/** How the app and a vendor's code are fetched: by URL for the script tag, by the bundler for ESM users. */
-export interface ModuleLoaders {
-  app(): Promise<AppModule>;
-  vendor(adapter: VendorConfig['adapter']): Promise<VendorFactory>;
+/** What a visitor needs after intent: the app's `mount` and the configured vendor's factory. */
+export interface AppBundle {
+  mount: AppModule['mount'];
+  createVendor: VendorFactory;
 }
+
+/**
+ * How the app and a vendor's code are fetched: one file per adapter for the script tag
+ * (`chunks/<adapter>.js`), the bundler's chunks for ESM users.
+ */
+export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
 
 /**
  * Start the widget from its attributes: validate, report problems, draw the launcher, answer
  * the API, and load the app on intent. `queued` are API calls made before this ran.
  */
-export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queued: Queued[] = []): GuestChatApi {
+export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
   const parsed = readConfig(data);
   const debug = parsed.ok && parsed.options.debug;
   const bus = createBus(() => debug);
@@ -80,8 +86,8 @@ export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queue
   const { config, tenant, options } = parsed;
   const launcher = drawLauncher(options, 'Open chat');
 
-  let modules: Promise<[AppModule, VendorFactory]> | undefined;
-  const preload = () => (modules ??= Promise.all([loaders.app(), loaders.vendor(config.adapter)]));
+  let modules: Promise<AppBundle> | undefined;
+  const preload = () => (modules ??= load(config.adapter));
 
   /** forget() here or in another tab tore the app down: the launcher starts afresh on the next intent. */
   function forgotten() {
@@ -91,8 +97,8 @@ export function createWidget(data: DataAttributes, loaders: ModuleLoaders, queue
 
   function ensureApp(open: boolean): Promise<WidgetHandle | undefined> {
     loading ??= preload()
-      .then(([ui, createVendor]) =>
-        ui.mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: forgotten }).then((handle) => {
+      .then(({ mount, createVendor }) =>
+        mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: forgotten }).then((handle) => {
           widget = handle;
           bus.emit('ready', { adapter: config.adapter });
           return handle;
