@@ -2,6 +2,7 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
+import type { ButtonHTMLAttributes } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { QuickReply } from '../adapters/types.ts';
 import type { Session, UiMessage } from '../session/index.ts';
@@ -34,13 +35,19 @@ function MessageText({ text }: { text: string }) {
 /** How many messages are rendered at first, and added by each "show earlier". */
 const WINDOW = 50;
 
-const timeFormat = (locale: string) => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+/** Every button of the panel but the composer's submit. */
+const Button = (props: ButtonHTMLAttributes<HTMLButtonElement>) => <button type="button" {...props} />;
 
-function systemText(message: UiMessage, strings: Strings): string {
-  if (message.event?.kind === 'agent-joined') return strings.agentJoined(message.event.name);
-  if (message.event?.kind === 'conversation-ended') return strings.conversationEnded;
-  if (message.event?.kind === 'session-ended') return strings.sessionEnded;
-  return message.text;
+function systemText({ event, text }: UiMessage, strings: Strings): string {
+  switch (event?.kind) {
+    case 'agent-joined':
+      return strings.agentJoined(event.name);
+    case 'conversation-ended':
+      return strings.conversationEnded;
+    case 'session-ended':
+      return strings.sessionEnded;
+  }
+  return text;
 }
 
 /** The agent's picture where the vendor gives one, else their initial. Decorative: the name is text. */
@@ -59,9 +66,9 @@ function QuickReplies({ message, strings, onReply }: { message: UiMessage; strin
   return (
     <div class="chips" role="group" aria-label={strings.suggestedReplies}>
       {message.quickReplies!.map((choice, i) => (
-        <button key={i} type="button" class="chip" onClick={() => onReply(message, choice)}>
+        <Button key={i} class="chip" onClick={() => onReply(message, choice)}>
           {choice.title}
-        </button>
+        </Button>
       ))}
     </div>
   );
@@ -76,9 +83,9 @@ function Survey({ session, strings }: { session: Session; strings: Strings }) {
       <p id="gc-survey">{strings.surveyQuestion}</p>
       <div class="scores">
         {([1, 2, 3, 4, 5] as const).map((score) => (
-          <button key={score} type="button" class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
+          <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
             {score}
-          </button>
+          </Button>
         ))}
       </div>
       {survey.state === 'failed' && <p class="failed">{strings.surveyFailed}</p>}
@@ -106,17 +113,19 @@ function MessageItem({ message, strings, format, onRetry }: { message: UiMessage
       <span class="meta">
         {message.from === 'agent' && <span aria-hidden="true">{who} · </span>}
         <time dateTime={time.toISOString()}>{format.format(time)}</time>
-        {message.state === 'sending' && <> · {strings.sending}</>}
-        {message.state === 'sent' && <> · {strings.sent}</>}
-        {message.state === 'delivered' && <> · {strings.delivered}</>}
-        {message.state === 'read' && <> · {strings.read}</>}
-        {message.state === 'failed' && (
+        {message.state && (
           <>
             {' · '}
-            <span class="failed">{strings.failed}</span>{' '}
-            <button type="button" class="link-btn" onClick={() => message.clientId && onRetry(message.clientId)}>
-              {strings.retrySend}
-            </button>
+            {message.state === 'failed' ? (
+              <>
+                <span class="failed">{strings.failed}</span>{' '}
+                <Button class="link-btn" onClick={() => message.clientId && onRetry(message.clientId)}>
+                  {strings.retrySend}
+                </Button>
+              </>
+            ) : (
+              strings[message.state]
+            )}
           </>
         )}
       </span>
@@ -131,7 +140,8 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const log = useRef<HTMLDivElement>(null);
   const [announcement, setAnnouncement] = useState('');
   const lastAnnounced = useRef<string | undefined>(undefined);
-  const format = useRef(timeFormat(document.documentElement.lang || 'en')).current;
+  // Times in the host page's language (the visitor reads the page in it).
+  const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
   const list = messages.value;
   const open = panelOpen.value;
   // Only the newest messages are rendered (a window that grows on request), so a long history
@@ -140,7 +150,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const first = Math.max(0, list.length - windowSize);
   const visible = first === 0 ? list : list.slice(first);
   const pinnedToBottom = useRef(true);
-  const lastMessage = list[list.length - 1];
+  const lastMessage = list.at(-1);
   const heightBeforeGrow = useRef<number | undefined>(undefined);
 
   // Follow new messages only while the visitor is at the bottom (or just sent one); someone
@@ -151,7 +161,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
     if (heightBeforeGrow.current !== undefined) {
       el.scrollTop += el.scrollHeight - heightBeforeGrow.current;
       heightBeforeGrow.current = undefined;
-    } else if (pinnedToBottom.current || list[list.length - 1]?.from === 'visitor') {
+    } else if (pinnedToBottom.current || lastMessage?.from === 'visitor') {
       el.scrollTop = el.scrollHeight;
     }
   }, [list.length, open, windowSize]);
@@ -181,13 +191,6 @@ export function App({ session, strings, title, onClose }: AppProps) {
     setDraft('');
   };
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      submit();
-    }
-  };
-
   const statusLine =
     status.value === 'connecting' ? strings.statusConnecting : status.value === 'reconnecting' ? strings.statusReconnecting : undefined;
 
@@ -208,20 +211,20 @@ export function App({ session, strings, title, onClose }: AppProps) {
       <header class="header">
         <h2 id="gc-title">{title}</h2>
         {conversationId.value && (
-          <button type="button" class="icon-btn" onClick={() => void session.endConversation()}>
+          <Button class="icon-btn" onClick={() => void session.endConversation()}>
             {strings.endChat}
-          </button>
+          </Button>
         )}
-        <button type="button" class="icon-btn" aria-label={strings.close} onClick={onClose}>
+        <Button class="icon-btn" aria-label={strings.close} onClick={onClose}>
           <span aria-hidden="true">✕</span>
-        </button>
+        </Button>
       </header>
       {status.value === 'error' && (
         <div class="status error" role="alert">
           {strings.statusError}{' '}
-          <button type="button" class="link-btn" onClick={() => session.retry()}>
+          <Button class="link-btn" onClick={() => session.retry()}>
             {strings.retry}
-          </button>
+          </Button>
         </div>
       )}
       {statusLine && (
@@ -232,9 +235,9 @@ export function App({ session, strings, title, onClose }: AppProps) {
       {notice.value === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
-          <button type="button" class="link-btn" onClick={() => session.dismissNotice()}>
+          <Button class="link-btn" onClick={() => session.dismissNotice()}>
             {strings.dismiss}
-          </button>
+          </Button>
         </div>
       )}
       <div
@@ -250,9 +253,9 @@ export function App({ session, strings, title, onClose }: AppProps) {
         }}
       >
         {first > 0 && (
-          <button type="button" class="link-btn earlier" onClick={showEarlier}>
+          <Button class="link-btn earlier" onClick={showEarlier}>
             {strings.showEarlier}
-          </button>
+          </Button>
         )}
         {list.length === 0 ? (
           <p class="empty">{strings.empty}</p>
@@ -292,7 +295,12 @@ export function App({ session, strings, title, onClose }: AppProps) {
             setDraft(value);
             session.setTyping(value.length > 0);
           }}
-          onKeyDown={onKeyDown}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+              event.preventDefault();
+              submit();
+            }
+          }}
         />
         <button type="submit" class="send" aria-disabled={!draft.trim()}>
           {strings.send}

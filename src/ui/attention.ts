@@ -16,33 +16,18 @@ export interface AttentionOptions {
 
 const FLASH_MS = 1_200;
 
-function becomeLeader(tenant: string): { isLeader(): boolean; release(): void } {
-  let leader = false;
-  let release = () => {};
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (!locks) return { isLeader: () => true, release };
-  const held = new Promise<void>((resolve) => (release = resolve));
-  // Waits in line; when the leading tab closes, the next one takes over.
-  void locks
-    .request(`guestchat:${tenant}:attention`, () => {
-      leader = true;
-      return held;
-    })
-    .catch(() => {});
-  return { isLeader: () => leader, release };
-}
-
 function chime() {
   try {
     const audio = new AudioContext();
     const tone = audio.createOscillator();
     const gain = audio.createGain();
+    const end = audio.currentTime + 0.25;
     tone.frequency.value = 880;
     gain.gain.setValueAtTime(0.08, audio.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.25);
+    gain.gain.exponentialRampToValueAtTime(0.0001, end);
     tone.connect(gain).connect(audio.destination);
     tone.start();
-    tone.stop(audio.currentTime + 0.25);
+    tone.stop(end);
     tone.onended = () => void audio.close();
   } catch {
     // No audio (autoplay policy, no device): the title still flashes.
@@ -50,35 +35,42 @@ function chime() {
 }
 
 export function drawAttention({ tenant, unread, sound, flashTitle }: AttentionOptions): () => void {
-  const leadership = becomeLeader(tenant);
-  const mine = () => (document.visibilityState === 'visible' ? true : leadership.isLeader());
-  let original: string | undefined;
+  const { locks } = navigator;
+  // Without Web Locks every tab leads. With them, tabs wait in line: when the leading tab
+  // closes, the next one takes over.
+  let leader = !locks;
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  locks
+    ?.request(`guestchat:${tenant}:attention`, () => {
+      leader = true;
+      return held;
+    })
+    .catch(() => {});
+
+  // The page's own title while it flashes (set exactly while `timer` runs).
+  let title = '';
   let timer: ReturnType<typeof setInterval> | undefined;
   let last = unread.peek();
-
   const stop = () => {
+    if (!timer) return;
     clearInterval(timer);
     timer = undefined;
-    if (original !== undefined) document.title = original;
-    original = undefined;
-  };
-  const start = (count: number) => {
-    if (timer) return;
-    original = document.title;
-    let on = false;
-    timer = setInterval(() => {
-      on = !on;
-      document.title = on ? flashTitle(count) : (original ?? '');
-    }, FLASH_MS);
+    document.title = title;
   };
 
   const stopEffect = effect(() => {
     const count = unread.value;
     if (count === 0) stop();
-    else if (mine()) {
+    else if (document.visibilityState === 'visible' || leader) {
       if (count > last && sound) chime();
       stop();
-      start(count);
+      title = document.title;
+      let on = false;
+      timer = setInterval(() => {
+        on = !on;
+        document.title = on ? flashTitle(count) : title;
+      }, FLASH_MS);
     }
     last = count;
   });
@@ -89,7 +81,7 @@ export function drawAttention({ tenant, unread, sound, flashTitle }: AttentionOp
   return () => {
     stopEffect();
     stop();
-    leadership.release();
+    release();
     document.removeEventListener('visibilitychange', onVisible);
   };
 }

@@ -7,10 +7,10 @@ export type TextPart = { text: string } | { text: string; href: string };
 const CANDIDATE = /\b(?:https?:\/\/[^\s<>"']+|mailto:[^\s<>"']+)/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
 
-export function safeHref(raw: string): string | undefined {
+function safeHref(raw: string): string | undefined {
   try {
     const url = new URL(raw);
-    return url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'mailto:' ? url.href : undefined;
+    return /^(https?|mailto):$/.test(url.protocol) ? url.href : undefined;
   } catch {
     return undefined;
   }

@@ -4,17 +4,16 @@
  * properties (CSSOM, allowed under a strict CSP), read by the narrow-screen rule in styles.ts.
  */
 export function followVisualViewport(target: HTMLElement): () => void {
-  const viewport = typeof window !== 'undefined' ? window.visualViewport : null;
-  if (!viewport) return () => {};
-  const update = () => {
-    target.style.setProperty('--gc-vv-height', `${Math.round(viewport.height)}px`);
-    target.style.setProperty('--gc-vv-top', `${Math.round(viewport.offsetTop)}px`);
-  };
-  update();
-  viewport.addEventListener('resize', update);
-  viewport.addEventListener('scroll', update);
-  return () => {
-    viewport.removeEventListener('resize', update);
-    viewport.removeEventListener('scroll', update);
-  };
+  const viewport = window.visualViewport;
+  const listening = new AbortController();
+  if (viewport) {
+    const update = () => {
+      target.style.setProperty('--gc-vv-height', `${Math.round(viewport.height)}px`);
+      target.style.setProperty('--gc-vv-top', `${Math.round(viewport.offsetTop)}px`);
+    };
+    update();
+    viewport.addEventListener('resize', update, listening);
+    viewport.addEventListener('scroll', update, listening);
+  }
+  return () => listening.abort();
 }
