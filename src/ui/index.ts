@@ -8,7 +8,7 @@ import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
 import { App } from './App.tsx';
 import { drawAttention } from './attention.ts';
-import { stringsFor } from './strings.ts';
+import { loadStrings } from './strings.ts';
 import { PANEL_CSS } from './styles.ts';
 import { followVisualViewport } from './viewport.ts';
 
@@ -57,21 +57,26 @@ export interface WidgetHandle {
 }
 
 export async function mount({ launcher, config, tenant, options, createVendor, emit, onTornDown }: MountOptions): Promise<WidgetHandle> {
-  const strings = stringsFor(options.locale);
   let teardown = () => {};
-  const { session, forget, resumable } = await bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() });
+  // The words (a translation is a chunk of its own to fetch) and the session load side by side.
+  const [strings, { session, forget, resumable }] = await Promise.all([
+    loadStrings(options.locale),
+    bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() }),
+  ]);
+  const { panelOpen, unread } = session;
+  const { root } = launcher;
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
-  launcher.root.adoptedStyleSheets = [...launcher.root.adoptedStyleSheets, sheet];
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   launcher.setLabel(strings.launcher);
   const container = document.createElement('div');
   container.dir = strings.dir;
   container.lang = options.locale;
-  launcher.root.append(container);
+  root.append(container);
 
   const setOpen = (open: boolean) => {
-    if (session.panelOpen.peek() === open) return;
+    if (panelOpen.peek() === open) return;
     session.setPanelOpen(open);
     launcher.setExpanded(open);
     emit(open ? 'open' : 'close', {});
@@ -79,20 +84,20 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     if (!open) launcher.button.focus();
   };
 
-  const stopBadge = effect(() => launcher.setUnread(session.panelOpen.value ? 0 : session.unread.value));
-  const stopViewport = followVisualViewport(container);
-  const stopAttention = drawAttention({ tenant, unread: session.unread, sound: Boolean(options.sound), flashTitle: strings.flashTitle });
+  const stops = [
+    effect(() => launcher.setUnread(panelOpen.value ? 0 : unread.value)),
+    followVisualViewport(container),
+    drawAttention({ tenant, unread, sound: Boolean(options.sound), flashTitle: strings.flashTitle }),
+  ];
   render(h(App, { session, strings, title: options.title ?? strings.title, onClose: () => setOpen(false) }), container);
 
   teardown = () => {
-    stopBadge();
-    stopViewport();
-    stopAttention();
+    stops.forEach((stop) => stop());
     render(null, container);
     container.remove();
     launcher.setUnread(0);
     launcher.setExpanded(false);
-    launcher.root.adoptedStyleSheets = launcher.root.adoptedStyleSheets.filter((s) => s !== sheet);
+    root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet);
     teardown = () => {};
     onTornDown?.();
   };
@@ -104,7 +109,7 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
   return {
     open: () => setOpen(true),
     close: () => setOpen(false),
-    toggle: () => setOpen(!session.panelOpen.peek()),
+    toggle: () => setOpen(!panelOpen.peek()),
     send: (text) => session.send(text),
     endConversation: () => void session.endConversation(),
     async forget() {
@@ -113,9 +118,9 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     },
     state: () => ({
       loaded: true,
-      open: session.panelOpen.peek(),
+      open: panelOpen.peek(),
       status: session.status.peek(),
-      unread: session.unread.peek(),
+      unread: unread.peek(),
       conversationId: session.conversationId.peek() ?? null,
       adapter: config.adapter,
     }),

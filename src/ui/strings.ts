@@ -73,46 +73,19 @@ const en: Strings = {
   flashTitle: (count) => (count === 1 ? '(1) New message' : `(${count}) New messages`),
 };
 
-const he: Partial<Strings> = {
-  dir: 'rtl',
-  launcher: 'פתיחת צ׳אט (chat)',
-  title: 'צ׳אט איתנו',
-  close: 'סגירת הצ׳אט',
-  messageLabel: 'הודעה',
-  placeholder: 'הקלידו הודעה…',
-  send: 'שליחה',
-  you: 'את/ה',
-  agent: 'נציג/ה',
-  agentJoined: (name) => (name ? `${name} הצטרף/ה לשיחה` : 'נציג/ה הצטרף/ה לשיחה'),
-  conversationEnded: 'השיחה הסתיימה. שלחו הודעה כדי להתחיל שיחה חדשה.',
-  sessionEnded: 'הנציג/ה עזב/ה את השיחה. שלחו הודעה כדי להמשיך.',
-  agentTyping: 'הנציג/ה מקליד/ה…',
-  sending: 'נשלחת…',
-  sent: 'נשלחה',
-  delivered: 'נמסרה',
-  read: 'נקראה',
-  failed: 'לא נשלחה',
-  retrySend: 'לשלוח שוב',
-  statusConnecting: 'מתחבר…',
-  statusReconnecting: 'מתחבר מחדש… ההודעות יישלחו כשהחיבור יחזור.',
-  statusError: 'הצ׳אט אינו זמין כרגע.',
-  retry: 'לנסות שוב',
-  identityReplaced: 'לא ניתן היה לחדש את השיחה הקודמת. אפשר להתחיל שיחה חדשה כאן.',
-  endChat: 'סיום השיחה',
-  dismiss: 'סגירה',
-  empty: 'שאלו אותנו כל דבר.',
-  showEarlier: 'הצגת הודעות קודמות',
-  suggestedReplies: 'תשובות מוצעות',
-  surveyQuestion: 'איך הייתה השיחה?',
-  surveyScore: (score) => `${score} מתוך 5`,
-  surveyThanks: 'תודה על המשוב!',
-  surveyFailed: 'לא ניתן היה לשלוח את הדירוג.',
-  flashTitle: (count) => `(${count}) הודעה חדשה`,
-};
+/**
+ * The languages other than English, each a chunk of its own loaded on demand ("iw" is Hebrew's
+ * old code). What a locale does not translate stays English.
+ */
+const hebrew = () => import('./he.ts');
+const LOCALES = new Map([
+  ['he', hebrew],
+  ['iw', hebrew],
+]);
 
-const locales: Record<string, Partial<Strings>> = { en, he, iw: he };
-
-export function stringsFor(locale: string): Strings {
-  const language = locale.toLowerCase().split('-')[0] ?? 'en';
-  return { ...en, ...(locales[language] ?? {}) };
+/** The widget's words for a locale ("he-IL", "en", ...): English unless the language has a translation. */
+export async function loadStrings(locale: string): Promise<Strings> {
+  const load = LOCALES.get(locale.toLowerCase().split('-')[0]!);
+  // A translation that cannot be fetched leaves the panel in English rather than not there at all.
+  return { ...en, ...(load && (await load().catch(() => undefined))?.default) };
 }

@@ -1,0 +1,44 @@
+/**
+ * Hebrew: its own chunk, fetched only when the configured locale asks for it (strings.ts), so a
+ * visitor in another language never downloads these words.
+ */
+import type { Strings } from './strings.ts';
+
+const he: Partial<Strings> = {
+  dir: 'rtl',
+  launcher: 'פתיחת צ׳אט (chat)',
+  title: 'צ׳אט איתנו',
+  close: 'סגירת הצ׳אט',
+  messageLabel: 'הודעה',
+  placeholder: 'הקלידו הודעה…',
+  send: 'שליחה',
+  you: 'את/ה',
+  agent: 'נציג/ה',
+  agentJoined: (name) => (name ? `${name} הצטרף/ה לשיחה` : 'נציג/ה הצטרף/ה לשיחה'),
+  conversationEnded: 'השיחה הסתיימה. שלחו הודעה כדי להתחיל שיחה חדשה.',
+  sessionEnded: 'הנציג/ה עזב/ה את השיחה. שלחו הודעה כדי להמשיך.',
+  agentTyping: 'הנציג/ה מקליד/ה…',
+  sending: 'נשלחת…',
+  sent: 'נשלחה',
+  delivered: 'נמסרה',
+  read: 'נקראה',
+  failed: 'לא נשלחה',
+  retrySend: 'לשלוח שוב',
+  statusConnecting: 'מתחבר…',
+  statusReconnecting: 'מתחבר מחדש… ההודעות יישלחו כשהחיבור יחזור.',
+  statusError: 'הצ׳אט אינו זמין כרגע.',
+  retry: 'לנסות שוב',
+  identityReplaced: 'לא ניתן היה לחדש את השיחה הקודמת. אפשר להתחיל שיחה חדשה כאן.',
+  endChat: 'סיום השיחה',
+  dismiss: 'סגירה',
+  empty: 'שאלו אותנו כל דבר.',
+  showEarlier: 'הצגת הודעות קודמות',
+  suggestedReplies: 'תשובות מוצעות',
+  surveyQuestion: 'איך הייתה השיחה?',
+  surveyScore: (score) => `${score} מתוך 5`,
+  surveyThanks: 'תודה על המשוב!',
+  surveyFailed: 'לא ניתן היה לשלוח את הדירוג.',
+  flashTitle: (count) => `(${count}) הודעה חדשה`,
+};
+
+export default he;
