@@ -16,22 +16,6 @@ export interface AppProps {
   onClose(): void;
 }
 
-function MessageText({ text }: { text: string }) {
-  return (
-    <>
-      {linkify(text).map((part, i) =>
-        'href' in part ? (
-          <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-            {part.text}
-          </a>
-        ) : (
-          part.text
-        ),
-      )}
-    </>
-  );
-}
-
 /** How many messages are rendered at first, and added by each "show earlier". */
 const WINDOW = 50;
 
@@ -108,7 +92,15 @@ function MessageItem({ message, strings, format, onRetry }: { message: UiMessage
       {message.from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
       <span class="sr-only">{who}: </span>
       <p class="bubble">
-        <MessageText text={message.text} />
+        {linkify(message.text).map((part, i) =>
+          'href' in part ? (
+            <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+              {part.text}
+            </a>
+          ) : (
+            part.text
+          ),
+        )}
       </p>
       <span class="meta">
         {message.from === 'agent' && <span aria-hidden="true">{who} · </span>}
@@ -147,8 +139,6 @@ export function App({ session, strings, title, onClose }: AppProps) {
   // Only the newest messages are rendered (a window that grows on request), so a long history
   // costs the same to show as a short one.
   const [windowSize, setWindowSize] = useState(WINDOW);
-  const first = Math.max(0, list.length - windowSize);
-  const visible = first === 0 ? list : list.slice(first);
   const pinnedToBottom = useRef(true);
   const lastMessage = list.at(-1);
   const heightBeforeGrow = useRef<number | undefined>(undefined);
@@ -252,7 +242,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           pinnedToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
-        {first > 0 && (
+        {list.length > windowSize && (
           <Button class="link-btn earlier" onClick={showEarlier}>
             {strings.showEarlier}
           </Button>
@@ -261,7 +251,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           <p class="empty">{strings.empty}</p>
         ) : (
           <ol class="items">
-            {visible.map((message) => (
+            {list.slice(-windowSize).map((message) => (
               <MessageItem key={message.key} message={message} strings={strings} format={format} onRetry={session.retryFailed} />
             ))}
           </ol>

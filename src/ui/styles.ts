@@ -20,11 +20,12 @@ export const PANEL_CSS = `
 .notice{display:flex;gap:8px;align-items:flex-start;padding:10px 14px;font-size:13px;background:#eaf1ff;color:#12307a;border-bottom:1px solid #c9d9ff}
 .notice p{margin:0;flex:1}
 .link-btn{text-decoration:underline;font-weight:600}
-.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;overscroll-behavior:contain}
-.items{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}
+.log,.items,.msg{display:flex;flex-direction:column}
+.log{flex:1;overflow-y:auto;padding:14px;overscroll-behavior:contain}
+.items{list-style:none;margin:0;padding:0;gap:8px}
 .earlier{align-self:center;margin:0 0 10px;font-size:13px;color:#0645ad}
 .empty{margin:auto 0;color:#5a5a66;text-align:center;font-size:14px}
-.msg{max-width:82%;display:flex;flex-direction:column;gap:2px}
+.msg{max-width:82%;gap:2px}
 .msg.visitor{align-self:flex-end;align-items:flex-end}
 .msg.agent{align-self:flex-start;display:grid;grid-template-columns:28px auto;column-gap:8px;align-items:end}
 .msg.system{align-self:center;max-width:95%;text-align:center;color:#4f4f5a;font-size:13px}
