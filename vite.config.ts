@@ -69,6 +69,13 @@ function adapterBuild(adapter: AdapterName) {
       },
     },
     plugins: [
+      // Vite wraps every import() in its module-preload helper (~1.7 KB) even with modulePreload
+      // off; these files have no CSS or chunk dependencies to preload, so a plain import does.
+      {
+        name: 'guestchat:no-preload-helper',
+        enforce: 'pre' as const,
+        load: (id: string) => (id === '\0vite/preload-helper.js' ? 'export const __vitePreload = (load) => load();' : undefined),
+      } satisfies Plugin,
       {
         name: 'guestchat:app-entry',
         resolveId: (id: string) => (id === APP_ENTRY + adapter ? `\0${id}` : undefined),
