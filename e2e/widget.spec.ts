@@ -33,6 +33,9 @@ for (const adapter of ADAPTERS) {
 
       await openChat(page);
       expect(await axeViolations(page), 'open and empty').toEqual([]);
+      // 16 px text in the message field: mobile Safari zooms the page into smaller fields on focus.
+      const fontSize = await chatDialog(page).getByRole('textbox').evaluate((field) => getComputedStyle(field).fontSize);
+      expect(fontSize).toBe('16px');
 
       await sendMessage(page, 'Hello, I need help with my order');
       await expect.poll(async () => (await sandbox.conversations()).length).toBe(1);

@@ -51,7 +51,7 @@ export const PANEL_CSS = `
 .failed{color:#b00020}
 .typing{padding:0 14px 6px;font-size:13px;color:#4f4f5a;min-height:20px}
 .composer{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e4ea;background:#fff}
-.input{flex:1;resize:none;font-family:inherit;color:#1b1b1f;background:#fff;border:1px solid #8a8f9c;border-radius:10px;padding:9px 12px;max-height:120px;min-height:42px}
+.input{flex:1;resize:none;font-family:inherit;font-size:16px;line-height:1.4;color:#1b1b1f;background:#fff;border:1px solid #8a8f9c;border-radius:10px;padding:9px 12px;max-height:120px;min-height:42px}
 .send{padding:0 16px;border-radius:10px;background:var(--gc-accent,#0b5fff);color:var(--gc-on-accent,#fff);font-weight:600}
 .sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 @media (max-width:480px){.panel{inset:var(--gc-vv-top,0) 0 auto 0;width:100%;max-width:none;height:var(--gc-vv-height,100%);max-height:none;border-radius:0}}
