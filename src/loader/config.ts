@@ -45,10 +45,10 @@ const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
  */
 export function parseServiceUrl(value: string): string | undefined {
   try {
-    const { protocol, hostname, username, password, search, hash, origin, pathname } = new URL(value);
-    if (!(username + password + search + hash) && (protocol === 'https:' || (protocol === 'http:' && LOCAL_HOSTS.includes(hostname)))) {
-      return (origin + pathname).replace(/\/+$/, '');
-    }
+    const { href, origin, pathname, protocol, hostname } = new URL(value);
+    const base = origin + pathname;
+    // href === origin + path: no credentials, no query, no fragment.
+    if (href === base && (protocol === 'https:' || (protocol === 'http:' && LOCAL_HOSTS.includes(hostname)))) return base.replace(/\/+$/, '');
   } catch {
     // not a URL
   }
@@ -116,22 +116,21 @@ export function readConfig(data: DataAttributes): ConfigResult {
         message: `data-${name} is ${raw ? 'invalid' : 'required'}: ${expected}`,
       });
     }
-    return value ?? (option ? fallback : undefined);
+    // A bad option falls back to its default (a bad required attribute fails the whole config).
+    return value || fallback;
   };
+  const readAll = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
 
   const adapter = read(['adapter', (v) => (Object.hasOwn(ADAPTERS, v) ? v : undefined), `one of ${Object.keys(ADAPTERS)}`]) as
     | VendorConfig['adapter']
     | undefined;
   if (!adapter) return { ok: false, issues };
   const [rules, tenant] = ADAPTERS[adapter];
-  const values = Object.fromEntries(rules.map((rule) => [rule[0], read(rule)]));
+  const values = readAll(rules);
   if (issues.length) return { ok: false, issues };
   const config = { adapter, ...values } as VendorConfig;
-  const [locale, position, color] = OPTIONS.map((rule) => read(rule, true));
   const options = {
-    locale,
-    position,
-    color,
+    ...readAll(OPTIONS, true),
     title: data.title?.trim().slice(0, 80) || undefined,
     sound: flag(data.sound),
     debug: flag(data.debug),

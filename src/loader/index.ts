@@ -23,7 +23,7 @@ const script = document.currentScript as HTMLScriptElement | null;
 function boot() {
   const earlier = window.GuestChat;
   if (earlier && 'state' in earlier) return; // already installed by another copy of the tag
-  const queued = earlier && 'q' in earlier && Array.isArray(earlier.q) ? earlier.q : [];
+  const queued = (earlier as { q?: unknown } | undefined)?.q;
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
   const base = new URL(script?.src || '/dist/', location.href);
   window.GuestChat = createWidget(
@@ -32,7 +32,7 @@ function boot() {
     // vendor never downloads another's. The specifier is computed, so the bundler leaves it
     // alone: the loader stays a classic script with no module machinery of its own.
     (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, base).href) as Promise<AppBundle>,
-    queued,
+    Array.isArray(queued) ? queued : [],
   );
 }
 

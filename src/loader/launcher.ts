@@ -17,19 +17,16 @@ import type { WidgetOptions } from './config.ts';
 // The button and badge are grid/absolutely positioned children, so they are blockified: no
 // `display:block` needed on the icon.
 const LAUNCHER_CSS = `
-:host{all:initial!important;position:fixed!important;z-index:2147483000!important;bottom:20px!important;right:20px!important;display:block!important}
-:host([data-position=bottom-left]){left:20px!important;right:auto!important}
-.launcher{all:initial;position:relative;display:grid;place-items:center;width:56px;height:56px;border-radius:50%;background:var(--gc-accent,#0b5fff);color:var(--gc-on-accent,#fff);cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+:host{all:initial!important;position:fixed!important;z-index:2147483000!important;bottom:20px!important;display:block!important}
+.launcher{all:initial;display:grid;place-items:center;width:56px;height:56px;border-radius:50%;background:var(--gc-accent,#0b5fff);color:var(--gc-on-accent,#fff);cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .launcher:focus-visible{outline:3px solid var(--gc-focus,#ffbf47);outline-offset:3px}
-.launcher svg{width:28px;height:28px;fill:currentColor}
-.badge{all:initial;position:absolute;top:-4px;right:-4px;min-width:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#c4001a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
-.badge[hidden]{display:none}
+.badge{position:absolute;top:-4px;right:-4px;min-width:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#c4001a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
 @media (prefers-reduced-motion:no-preference){.launcher{transition:transform .15s}.launcher:hover{transform:scale(1.05)}}
 `;
 
 // A constant, never data.
 const MARKUP =
-  '<button type="button" class="launcher" aria-haspopup="dialog" aria-expanded="false"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg><span class="badge" aria-hidden="true" hidden></span></button>';
+  '<button class="launcher" aria-haspopup="dialog" aria-expanded="false"><svg width="28" height="28" fill="currentColor" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg><span class="badge" aria-hidden="true" hidden></span></button>';
 
 export function drawLauncher({ position, color }: WidgetOptions, label: string): LauncherHandle {
   const host = document.createElement('div');
@@ -37,7 +34,8 @@ export function drawLauncher({ position, color }: WidgetOptions, label: string):
   host.dataset.position = position;
   const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
-  sheet.replaceSync(LAUNCHER_CSS + (color ? `:host{--gc-accent:${color}}` : ''));
+  // The corner ('bottom-left' → left; the panel's CSS follows data-position) and the site's accent colour.
+  sheet.replaceSync(`${LAUNCHER_CSS}:host{${position.slice(7)}:20px!important${color ? `;--gc-accent:${color}` : ''}}`);
   root.adoptedStyleSheets = [sheet];
   root.innerHTML = MARKUP;
   const button = root.firstChild as HTMLButtonElement;

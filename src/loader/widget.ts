@@ -49,7 +49,7 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
     close: () => widget?.close(),
     // Also the launcher's click.
     toggle: () => (widget ? widget.toggle() : api.open()),
-    send: (text) => void app().then((w) => w?.send(String(text))),
+    send: (text) => void app().then((w) => w?.send(`${text}`)),
     endConversation: () => widget?.endConversation(),
     forget: async () => {
       const loaded = widget ?? (await loading);
@@ -119,7 +119,7 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
         },
         (error: unknown) => {
           loading = modules = undefined;
-          console.error('[GuestChat] could not load the chat:', error);
+          console.error('[GuestChat] Could not load the chat', error);
           bus.emit('error', { reason: 'network', message: 'Could not load the chat' });
           return undefined;
         },
