@@ -80,7 +80,8 @@ const ADAPTERS: Record<VendorConfig['adapter'], [rules: Rule[], tenant: (values:
   salesforce: [
     [
       ['scrtUrl', parseServiceUrl, URL_EXPECTED],
-      ['orgId', matching(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/), '15 or 18 characters starting with 00D'],
+      // 00D and 12 or 15 letters or digits (a 15- or 18-character id).
+      ['orgId', matching(/^00D([A-Za-z\d]{3}){4,5}$/), '15 or 18 characters starting with 00D'],
       ['deployment', matching(/^[A-Za-z]\w{0,79}$/), 'an API name like GuestChat_Web'],
     ],
     // The 15-character form: an 18-character org id is the same org.
@@ -91,10 +92,10 @@ const ADAPTERS: Record<VendorConfig['adapter'], [rules: Rule[], tenant: (values:
 
 /** Presentation options are forgiving: a bad one is reported and replaced by its default. */
 const OPTIONS: Rule[] = [
-  ['locale', matching(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/), 'a language tag like en or he', 'en'],
+  ['locale', matching(/^[a-z]{2,3}(-[a-z\d]{2,8})*$/i), 'a language tag like en or he', 'en'],
   ['position', matching(/^bottom-(right|left)$/), 'bottom-right or bottom-left', 'bottom-right'],
   // Only plain colour notations: nothing that could close the declaration or load a URL.
-  ['color', matching(/^(#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([0-9.,%\s/]+\)|[a-zA-Z]{3,20})$/), 'a CSS colour like #0b5fff'],
+  ['color', matching(/^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/), 'a CSS colour like #0b5fff'],
 ];
 
 const flag = (value?: string) => value !== undefined && value !== 'false';
