@@ -25,8 +25,7 @@ const request = <T>(req: IDBRequest<T>) =>
  * another version, must not wake the app (which would discard it and mint an identity the
  * visitor never asked for).
  */
-function resumable(value: unknown, tenant: string): boolean {
-  const record = value as Loose;
+function resumable(record: Loose, tenant: string): boolean {
   const identity = record?.identity as Loose;
   return (
     record?.v === RECORD_VERSION &&
@@ -38,8 +37,7 @@ function resumable(value: unknown, tenant: string): boolean {
 }
 
 /** The shape session/outbox.ts keeps (and parses in full). */
-function isOutboxEntry(value: unknown): boolean {
-  const entry = value as Loose;
+function isOutboxEntry(entry: Loose): boolean {
   return typeof entry?.clientId === 'string' && typeof entry.text === 'string' && typeof entry.createdAt === 'number';
 }
 
