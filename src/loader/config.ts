@@ -122,7 +122,7 @@ export function readConfig(data: DataAttributes): ConfigResult {
   };
   const readAll = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
 
-  const adapter = read(['adapter', (v) => (Object.hasOwn(ADAPTERS, v) ? v : undefined), `one of ${Object.keys(ADAPTERS)}`]) as
+  const adapter = read(['adapter', (v) => (Object.hasOwn(ADAPTERS, v) ? v : undefined), `one of ${Object.keys(ADAPTERS).join(', ')}`]) as
     | VendorConfig['adapter']
     | undefined;
   if (!adapter) return { ok: false, issues };
