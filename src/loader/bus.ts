@@ -11,18 +11,20 @@ export interface Bus {
   emit: Emit;
 }
 
-export function createBus(debug: () => boolean): Bus {
-  const listeners = new Map<string, Set<(detail: unknown) => void>>();
+type AnyListener = (detail: unknown) => void;
+
+/** `debug`: log every event with console.debug (`data-debug`). */
+export function createBus(debug: boolean): Bus {
+  const listeners = new Map<string, Set<AnyListener>>();
   return {
     on(name, listener) {
+      // A Set: the same function subscribed twice is called once, and one unsubscribe removes it.
       const set = listeners.get(name) ?? new Set();
-      listeners.set(name, set);
-      const wrapped = listener as (detail: unknown) => void;
-      set.add(wrapped);
-      return () => void set.delete(wrapped);
+      listeners.set(name, set.add(listener as AnyListener));
+      return () => void set.delete(listener as AnyListener);
     },
     emit(name, detail) {
-      if (debug()) console.debug('[GuestChat]', name, detail);
+      if (debug) console.debug('[GuestChat]', name, detail);
       for (const listener of listeners.get(name) ?? []) {
         // A site's listener that throws must not break the widget or the other listeners.
         try {

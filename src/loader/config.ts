@@ -37,100 +37,104 @@ export type ConfigResult =
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
 export type DataAttributes = Record<string, string | undefined>;
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
- * An origin the widget may call: https anywhere, http only on this machine (the sandbox).
- * Returns the origin-plus-path without a trailing slash, or undefined.
+ * An origin the widget may call: https anywhere, http only on this machine (the sandbox), no
+ * credentials, query or fragment. Returns the origin-plus-path without a trailing slash, or undefined.
  */
 export function parseServiceUrl(value: string): string | undefined {
-  let url: URL;
   try {
-    url = new URL(value);
+    const { href, origin, pathname, protocol, hostname } = new URL(value);
+    const base = origin + pathname;
+    // href === origin + path: no credentials, no query, no fragment.
+    if (href === base && (protocol === 'https:' || (protocol === 'http:' && LOCAL_HOSTS.includes(hostname)))) return base.replace(/\/+$/, '');
   } catch {
-    return undefined;
+    // not a URL
   }
-  if (url.username || url.password || url.search || url.hash) return undefined;
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) return undefined;
-  return (url.origin + url.pathname).replace(/\/+$/, '');
+  return undefined;
 }
 
-/** The tenant key: one stored record per adapter + account/org + connector/deployment. */
-export function tenantKey(config: VendorConfig): string {
-  switch (config.adapter) {
-    case 'liveperson':
-      return `liveperson:${config.account}:${config.connectorId}`;
-    case 'salesforce':
-      return `salesforce:${config.orgId.slice(0, 15)}:${config.deployment}`;
-    case 'liveperson-connector':
-      return `liveperson-connector:${config.brokerUrl}`;
-  }
-}
+type Check = (value: string) => string | undefined;
 
-/** A required attribute: its dataset key, the rule it must meet, and what to tell a site owner. */
-type Rule = [key: string, attribute: string, valid: (value: string) => string | undefined, expected: string];
+/** An attribute: its dataset key, its check, what a site owner must put there, and its default. */
+type Rule = [key: string, check: Check, expected: string, fallback?: string];
 
 const matching = (pattern: RegExp) => (value: string) => (pattern.test(value) ? value : undefined);
 
-const RULES: Record<VendorConfig['adapter'], Rule[]> = {
+const URL_EXPECTED = 'an https URL (http only for localhost)';
+
+/**
+ * Per adapter: its required attributes (domainApi has a default, so it can only be malformed)
+ * and its tenant key — one stored record per adapter + account/org + connector/deployment.
+ */
+const ADAPTERS: Record<VendorConfig['adapter'], [rules: Rule[], tenant: (values: Record<string, string | undefined>) => string]> = {
   liveperson: [
-    ['account', 'account', matching(/^\d{1,20}$/), 'your LivePerson account id, digits'],
-    ['connectorId', 'connector-id', matching(/^[\w.-]{1,128}$/), 'the unauthenticated connector id (letters, digits, _ - .)'],
+    [
+      ['account', matching(/^\d{1,20}$/), 'digits'],
+      ['connectorId', matching(/^[\w.-]{1,128}$/), 'letters, digits, _ - .'],
+      ['domainApi', parseServiceUrl, URL_EXPECTED, DEFAULT_DOMAIN_API],
+    ],
+    (c) => `${c.account}:${c.connectorId}`,
   ],
   salesforce: [
-    ['scrtUrl', 'scrt-url', parseServiceUrl, 'your SCRT URL, https (http only for localhost)'],
-    ['orgId', 'org-id', matching(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/), 'your org id, 15 or 18 characters starting with 00D'],
-    ['deployment', 'deployment', matching(/^[A-Za-z]\w{0,79}$/), 'the Embedded Service deployment API name'],
+    [
+      ['scrtUrl', parseServiceUrl, URL_EXPECTED],
+      // 00D and 12 or 15 letters or digits (a 15- or 18-character id).
+      ['orgId', matching(/^00D([A-Za-z\d]{3}){4,5}$/), '15 or 18 characters starting with 00D'],
+      ['deployment', matching(/^[A-Za-z]\w{0,79}$/), 'an API name like GuestChat_Web'],
+    ],
+    // The 15-character form: an 18-character org id is the same org.
+    (c) => `${c.orgId!.slice(0, 15)}:${c.deployment}`,
   ],
-  'liveperson-connector': [['brokerUrl', 'broker-url', parseServiceUrl, "your GuestChat broker's URL, https (http only for localhost)"]],
+  'liveperson-connector': [[['brokerUrl', parseServiceUrl, URL_EXPECTED]], (c) => c.brokerUrl!],
 };
+
+/** Presentation options are forgiving: a bad one is reported and replaced by its default. */
+const OPTIONS: Rule[] = [
+  ['locale', matching(/^[a-z]{2,3}(-[a-z\d]{2,8})*$/i), 'a language tag like en or he', 'en'],
+  ['position', matching(/^bottom-(right|left)$/), 'bottom-right or bottom-left', 'bottom-right'],
+  // Only plain colour notations: nothing that could close the declaration or load a URL.
+  ['color', matching(/^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/), 'a CSS colour like #0b5fff'],
+];
+
+const flag = (value?: string) => value !== undefined && value !== 'false';
 
 export function readConfig(data: DataAttributes): ConfigResult {
   const issues: ConfigIssue[] = [];
-  /** Reason codes follow the attribute: config-missing-<name> / config-bad-<name> (src/errors.ts). */
-  const issue = (missing: boolean, name: string, expected: string) => {
-    issues.push({
-      reason: `config-${missing ? 'missing' : 'bad'}-${name}` as ReasonCode,
-      attribute: `data-${name}`,
-      message: `data-${name} is ${missing ? 'required' : 'invalid'}: ${expected}`,
-    });
+  /**
+   * One attribute's value, or undefined after reporting it. Reason codes follow the attribute:
+   * config-missing-<name> / config-bad-<name>, and config-bad-option for any option (src/errors.ts).
+   */
+  const read = ([key, check, expected, fallback]: Rule, option?: boolean) => {
+    const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const raw = data[key]?.trim();
+    const value = check(raw || fallback || '');
+    if (!value && (raw || !option)) {
+      issues.push({
+        reason: `config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode,
+        attribute: `data-${name}`,
+        message: `data-${name} is ${raw ? 'invalid' : 'required'}: ${expected}`,
+      });
+    }
+    // A bad option falls back to its default (a bad required attribute fails the whole config).
+    return value || fallback;
   };
-  const text = (key: string) => data[key]?.trim() || undefined;
+  const readAll = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
 
-  const adapter = text('adapter');
-  if (adapter !== 'liveperson' && adapter !== 'salesforce' && adapter !== 'liveperson-connector') {
-    issue(!adapter, 'adapter', '"liveperson", "salesforce" or "liveperson-connector"');
-    return { ok: false, issues };
-  }
-  const values: Record<string, string> = {};
-  for (const [key, name, valid, expected] of RULES[adapter]) {
-    const raw = text(key);
-    const value = raw && valid(raw);
-    if (value) values[key] = value;
-    else issue(!raw, name, expected);
-  }
-  if (adapter === 'liveperson') {
-    const domainApi = parseServiceUrl(text('domainApi') ?? DEFAULT_DOMAIN_API);
-    if (domainApi) values.domainApi = domainApi;
-    else issue(false, 'domain-api', 'an https URL (http only for localhost)');
-  }
+  const adapter = read(['adapter', (v) => (Object.hasOwn(ADAPTERS, v) ? v : undefined), `one of ${Object.keys(ADAPTERS).join(', ')}`]) as
+    | VendorConfig['adapter']
+    | undefined;
+  if (!adapter) return { ok: false, issues };
+  const [rules, tenant] = ADAPTERS[adapter];
+  const values = readAll(rules);
   if (issues.length) return { ok: false, issues };
   const config = { adapter, ...values } as VendorConfig;
-
-  // Presentation options are forgiving: a bad one is reported and replaced by its default.
-  const flag = (key: string) => data[key] !== undefined && data[key] !== 'false';
-  const options: WidgetOptions = { locale: 'en', position: 'bottom-right', sound: flag('sound'), debug: flag('debug') };
-  const option = (key: string, pattern: RegExp, expected: string, apply: (value: string) => void) => {
-    const value = text(key);
-    if (!value) return;
-    if (pattern.test(value)) apply(value);
-    else issues.push({ reason: 'config-bad-option', attribute: `data-${key}`, message: `data-${key} is invalid: ${expected}` });
-  };
-  option('locale', /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a language tag such as "en" or "he"', (v) => (options.locale = v));
-  option('position', /^bottom-(right|left)$/, '"bottom-right" or "bottom-left"', (v) => (options.position = v as Position));
-  // Only plain colour notations: nothing that could close the declaration or load a URL.
-  option('color', /^(#[0-9a-fA-F]{3,8}|(rgb|hsl)a?\([0-9.,%\s/]+\)|[a-zA-Z]{3,20})$/, 'a CSS colour such as "#0b5fff"', (v) => (options.color = v));
-  const title = text('title');
-  if (title) options.title = title.slice(0, 80);
-  return { ok: true, config, tenant: tenantKey(config), options, issues };
+  const options = {
+    ...readAll(OPTIONS, true),
+    title: data.title?.trim().slice(0, 80) || undefined,
+    sound: flag(data.sound),
+    debug: flag(data.debug),
+  } as WidgetOptions;
+  return { ok: true, config, tenant: `${adapter}:${tenant(values)}`, options, issues };
 }

@@ -18,33 +18,23 @@ declare global {
   }
 }
 
-/**
- * Import a built module beside this script. The specifier is computed, so the bundler leaves
- * it alone: the loader stays a classic script with no module machinery of its own.
- */
-function importBeside<T>(base: string, file: string): Promise<T> {
-  return import(/* @vite-ignore */ new URL(file, base).href) as Promise<T>;
-}
+const script = document.currentScript as HTMLScriptElement | null;
 
-function boot(script: HTMLScriptElement | null) {
+function boot() {
   const earlier = window.GuestChat;
   if (earlier && 'state' in earlier) return; // already installed by another copy of the tag
-  const queued: Queued[] = (earlier && 'q' in earlier && Array.isArray(earlier.q) ? earlier.q : []).slice();
+  const queued = (earlier as { q?: unknown } | undefined)?.q;
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
-  const base = script?.src || new URL('/dist/guestchat.js', location.href).href;
+  const base = new URL(script?.src || '/dist/', location.href);
   window.GuestChat = createWidget(
     (script?.dataset ?? {}) as DataAttributes,
     // One module per adapter (the app and that vendor's code): a page configured for one
-    // vendor never downloads another's.
-    (adapter) => importBeside<AppBundle>(base, `chunks/${adapter}.js`),
-    queued,
+    // vendor never downloads another's. The specifier is computed, so the bundler leaves it
+    // alone: the loader stays a classic script with no module machinery of its own.
+    (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, base).href) as Promise<AppBundle>,
+    Array.isArray(queued) ? queued : [],
   );
 }
 
-function start() {
-  const script = document.currentScript as HTMLScriptElement | null;
-  if (document.body) boot(script);
-  else document.addEventListener('DOMContentLoaded', () => boot(script), { once: true });
-}
-
-start();
+if (document.body) boot();
+else document.addEventListener('DOMContentLoaded', boot);

@@ -9,7 +9,7 @@ import type { VendorFactory, WidgetEventName } from '../session/index.ts';
 import { createBus, type Listener } from './bus.ts';
 import { readConfig, type DataAttributes } from './config.ts';
 import { drawLauncher } from './launcher.ts';
-import { hasOpenConversation } from './peek.ts';
+import { eraseDatabase, hasOpenConversation } from './peek.ts';
 
 /** `window.GuestChat`: the widget's controls plus event subscription, usable before the app loads. */
 export interface GuestChatApi extends WidgetHandle {
@@ -40,16 +40,16 @@ export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
  */
 export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
   const parsed = readConfig(data);
-  const debug = parsed.ok && parsed.options.debug;
-  const bus = createBus(() => debug);
+  const bus = createBus(parsed.ok && parsed.options.debug);
   let widget: WidgetHandle | undefined;
   let loading: Promise<WidgetHandle | undefined> | undefined;
 
   const api: GuestChatApi = {
-    open: () => void ensureApp(true),
+    open: () => void app().then((w) => w?.open()),
     close: () => widget?.close(),
-    toggle: () => (widget ? widget.toggle() : void ensureApp(true)),
-    send: (text) => void ensureApp(false).then((w) => w?.send(String(text))),
+    // Also the launcher's click.
+    toggle: () => (widget ? widget.toggle() : api.open()),
+    send: (text) => void app().then((w) => w?.send(`${text}`)),
     endConversation: () => widget?.endConversation(),
     forget: async () => {
       const loaded = widget ?? (await loading);
@@ -61,9 +61,9 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
         channel.postMessage({ type: 'forget' });
         channel.close();
       }
-      if (typeof indexedDB !== 'undefined') await eraseDatabase();
+      await eraseDatabase();
     },
-    on: (name, listener) => bus.on(name, listener),
+    on: bus.on,
     state: () =>
       widget?.state() ?? {
         loaded: false,
@@ -75,12 +75,19 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
       },
   };
 
-  for (const issue of parsed.issues) {
-    console.error(`[GuestChat] ${issue.message} (${issue.reason})`);
-  }
+  /** Replays the queued subscriptions (`on`), or the other queued calls. */
+  const replay = (subscriptions: boolean) => {
+    for (const [method, ...args] of queued) {
+      const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
+      if (typeof fn === 'function' && (method === 'on') === subscriptions) fn(...args);
+    }
+  };
   // Let listeners queued before the script loaded see configuration errors too.
-  replay(queued.filter(([method]) => method === 'on'));
-  for (const issue of parsed.issues) bus.emit('error', { reason: issue.reason, message: issue.message });
+  replay(true);
+  for (const { reason, message } of parsed.issues) {
+    console.error(`[GuestChat] ${message} (${reason})`);
+    bus.emit('error', { reason, message });
+  }
   if (!parsed.ok) return api; // misconfigured: no launcher, the page is left exactly as it was
 
   const { config, tenant, options } = parsed;
@@ -89,65 +96,44 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   let modules: Promise<AppBundle> | undefined;
   const preload = () => (modules ??= load(config.adapter));
 
-  /** forget() here or in another tab tore the app down: the launcher starts afresh on the next intent. */
-  function forgotten() {
-    widget = undefined;
-    loading = undefined;
-  }
-
-  function ensureApp(open: boolean): Promise<WidgetHandle | undefined> {
-    loading ??= preload()
+  /** The app, mounted once (again after a failure or a teardown); undefined if it could not load. */
+  function app(): Promise<WidgetHandle | undefined> {
+    return (loading ??= preload()
       .then(({ mount, createVendor }) =>
-        mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: forgotten }).then((handle) => {
+        mount({
+          launcher,
+          config,
+          tenant,
+          options,
+          createVendor,
+          emit: bus.emit,
+          // forget() here or in another tab tore the app down: the launcher starts afresh on the next intent.
+          onTornDown: () => (widget = loading = undefined),
+        }),
+      )
+      .then(
+        (handle) => {
           widget = handle;
           bus.emit('ready', { adapter: config.adapter });
           return handle;
-        }),
-      )
-      .catch((error: unknown) => {
-        loading = undefined;
-        modules = undefined;
-        const message = error instanceof Error ? error.message : String(error);
-        console.error(`[GuestChat] could not load the chat: ${message}`);
-        bus.emit('error', { reason: 'network', message: 'Could not load the chat' });
-        return undefined;
-      });
-    return loading.then((handle) => {
-      if (open) handle?.open();
-      return handle;
-    });
+        },
+        (error: unknown) => {
+          loading = modules = undefined;
+          console.error('[GuestChat] Could not load the chat', error);
+          bus.emit('error', { reason: 'network', message: 'Could not load the chat' });
+          return undefined;
+        },
+      ));
   }
 
-  launcher.button.addEventListener('click', () => {
-    if (widget) widget.toggle();
-    else void ensureApp(true);
-  });
-  launcher.button.addEventListener('pointerenter', () => void preload().catch(() => {}), { once: true });
-  launcher.button.addEventListener('focus', () => void preload().catch(() => {}), { once: true });
-
-  function replay(calls: Queued[]) {
-    for (const [method, ...args] of calls) {
-      const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
-      if (typeof fn === 'function') fn(...args);
-    }
-  }
-  replay(queued.filter(([method]) => method !== 'on'));
+  launcher.button.addEventListener('click', api.toggle);
+  // A hint of intent starts the download.
+  for (const hint of ['pointerenter', 'focus']) launcher.button.addEventListener(hint, () => void preload().catch(() => {}), { once: true });
+  replay(false);
 
   // A returning visitor with an open conversation is reconnected at once (replies show on the badge).
   void hasOpenConversation(tenant).then((open) => {
-    if (open) void ensureApp(false);
+    if (open) void app();
   });
   return api;
-}
-
-/** Delete GuestChat's database, waiting (a little) for tabs that still hold it open to let go. */
-function eraseDatabase(): Promise<void> {
-  return new Promise((resolve) => {
-    const request = indexedDB.deleteDatabase('guestchat');
-    const timer = setTimeout(resolve, 3_000);
-    request.onsuccess = request.onerror = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-  });
 }
