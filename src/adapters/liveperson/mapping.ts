@@ -7,9 +7,11 @@ import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
 import {
   MESSAGING_NOTIFICATION,
+  asArray,
   closedBy,
   contentEventText,
   isConversationNotification,
+  isSequence,
   readChanges,
   readClientId,
   readConversationChange,
@@ -113,41 +115,28 @@ export const messageId = (dialogId: string, sequence: number): string => `${dial
 /** `dialogId:sequence` back into its parts (dialog ids may themselves contain colons). */
 export function parseMessageId(id: string): { dialogId: string; sequence: number } | undefined {
   const at = id.lastIndexOf(':');
-  if (at <= 0) return undefined;
   const sequence = Number(id.slice(at + 1));
-  if (!Number.isInteger(sequence) || sequence < 0) return undefined;
-  return { dialogId: id.slice(0, at), sequence };
+  return at > 0 && isSequence(sequence) ? { dialogId: id.slice(0, at), sequence } : undefined;
 }
 
 function protocolError(message: string): TransportEvent {
   return { type: 'protocol-error', error: new GuestChatError('bad-server-data', message) };
 }
 
-function isOwn(change: MessagingChange, ctx: MappingContext): boolean {
-  return change.originatorId === ctx.consumerId || change.role === 'CONSUMER';
-}
-
-function senderOf(change: MessagingChange, ctx: MappingContext): Sender {
-  if (isOwn(change, ctx)) return 'visitor';
-  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
-  if (change.role === undefined || change.role === 'ASSIGNED_AGENT' || change.role === 'AGENT') return 'agent';
-  return 'system';
-}
-
 function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result: MappingResult): void {
-  const eventType = change.event['type'];
-  const own = isOwn(change, ctx);
-  ctx.dialogConversation.set(change.dialogId, change.conversationId);
+  const { dialogId, sequence, role, event } = change;
+  const eventType = event['type'];
+  const own = change.originatorId === ctx.consumerId || role === 'CONSUMER';
+  ctx.dialogConversation.set(dialogId, change.conversationId);
 
   if (eventType === 'ChatStateEvent') {
     // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
-    if (!own) result.events.push({ type: 'typing', on: change.event['chatState'] === 'COMPOSING' });
+    if (!own) result.events.push({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
     return;
   }
   if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
 
-  const { dialogId, sequence } = change;
-  if (sequence === undefined || sequence < 0) {
+  if (sequence === undefined) {
     result.events.push(protocolError(`${eventType} without a sequence`));
     return;
   }
@@ -158,9 +147,9 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
   const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
 
   if (eventType === 'AcceptStatusEvent') {
-    const status = change.event['status'];
-    const sequences = (Array.isArray(change.event['sequenceList']) ? change.event['sequenceList'] : [change.event['sequenceList']])
-      .filter((s): s is number => typeof s === 'number' && Number.isInteger(s) && s >= 0);
+    const status = event['status'];
+    const sequences = asArray(event['sequenceList']).filter(isSequence);
+    const ids = sequences.map((s) => messageId(dialogId, s));
     if (own) {
       // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
       if (status === 'ACCEPT' || status === 'READ') addTo(ctx.ownAccepted, dialogId, sequences);
@@ -168,17 +157,12 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
       if (status === 'READ') {
         addTo(ctx.ownRead, dialogId, sequences);
         // Read here, in another tab or before a reload: not unread any more.
-        if (sequences.length) result.events.push({ type: 'seen', messageIds: sequences.map((s) => messageId(dialogId, s)) });
+        if (ids.length) result.events.push({ type: 'seen', messageIds: ids });
       }
       return;
     }
-    if (alreadyHeld || sequences.length === 0) return;
-    if (status === 'ACCEPT' || status === 'READ') {
-      result.events.push({
-        type: 'receipt',
-        status: status === 'ACCEPT' ? 'delivered' : 'read',
-        messageIds: sequences.map((s) => messageId(dialogId, s)),
-      });
+    if (!alreadyHeld && ids.length && (status === 'ACCEPT' || status === 'READ')) {
+      result.events.push({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds: ids });
     }
     return;
   }
@@ -187,30 +171,32 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
   if (alreadyHeld) return;
   if (change.audience === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
-  const from = senderOf(change, ctx);
+  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
+  const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
   const message: ChatMessage = {
     id: key,
     from,
-    text: eventType === 'ContentEvent' ? contentEventText(change.event) : richContentText(change.event['content'] ?? change.event['message']),
+    text: eventType === 'ContentEvent' ? contentEventText(event) : richContentText(event['content'] ?? event['message']),
     at: change.serverTimestamp ?? ctx.now(),
   };
   if (from === 'visitor') {
     const clientId = readClientId(change.metadata);
     if (clientId !== undefined) message.clientId = clientId;
   } else {
-    const quickReplies = readQuickReplies(change.event);
+    const quickReplies = readQuickReplies(event);
     if (quickReplies !== undefined) message.quickReplies = quickReplies;
   }
-  const event: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
-  result.events.push(event);
+  const out: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
+  result.events.push(out);
   if (from === 'agent') {
-    if (change.originatorId !== undefined) result.agentOf.set(event, change.originatorId);
+    if (change.originatorId !== undefined) result.agentOf.set(out, change.originatorId);
     result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
   }
 }
 
-function isOurs(change: ConversationChange, ctx: MappingContext): boolean {
-  return change.consumerIds === undefined || change.consumerIds.length === 0 || change.consumerIds.includes(ctx.consumerId);
+/** A conversation of this consumer (or one that does not say whose it is). */
+export function isOurs(change: ConversationChange, consumerId: string): boolean {
+  return !change.consumerIds?.length || change.consumerIds.includes(consumerId);
 }
 
 /**
@@ -254,7 +240,7 @@ function mapConversationChange(change: ConversationChange, ctx: MappingContext, 
     result.events.push(...announceAgents(change, ctx, false, result.agentOf));
     return;
   }
-  if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx)) return;
+  if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx.consumerId)) return;
   result.openConversations.push(change);
 }
 
