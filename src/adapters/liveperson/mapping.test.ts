@@ -64,7 +64,7 @@ describe('ms.MessagingEventNotification mapping', () => {
     expect(result.events).toEqual([
       { type: 'message', message: { id: 'conv-1:3', from: 'agent', text: 'Hello', at: 1003 }, cursor: '3' },
     ]);
-    expect(result.accept).toEqual([{ dialogId: CONV, conversationId: CONV, sequence: 3 }]);
+    expect(result.accept).toEqual([{ dialogId: CONV, sequence: 3 }]);
   });
 
   it('recognises our own echo and its clientId; never ACCEPTs it', () => {

@@ -9,17 +9,19 @@ import {
   MESSAGING_NOTIFICATION,
   asArray,
   closedBy,
-  contentEventText,
+  eventText,
   isConversationNotification,
   isSequence,
   readChanges,
+  field,
+  finite,
+  firstStr,
+  isObject,
   readClientId,
   readConversationChange,
-  readMessagingChange,
   readQuickReplies,
-  richContentText,
+  str,
   type ConversationChange,
-  type MessagingChange,
   type NotificationFrame,
 } from './protocol.ts';
 
@@ -82,7 +84,6 @@ export function createMappingContext(
 
 export interface AcceptTarget {
   dialogId: string;
-  conversationId: string;
   sequence: number;
 }
 
@@ -123,11 +124,22 @@ function protocolError(message: string): TransportEvent {
   return { type: 'protocol-error', error: new GuestChatError('bad-server-data', message) };
 }
 
-function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result: MappingResult): void {
-  const { dialogId, sequence, role, event } = change;
+/** One change of an `ms.MessagingEventNotification`, read leniently. */
+function mapMessagingChange(change: unknown, ctx: MappingContext, result: MappingResult): void {
+  const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
+  if (!isObject(change) || !isObject(change['event']) || dialogId === undefined) {
+    result.events.push(protocolError('Unreadable messaging change'));
+    return;
+  }
+  const { event, sequence } = change;
+  // Older examples lack conversationId: the MAIN dialog id is the conversation id.
+  const conversationId = str(change['conversationId']) ?? dialogId;
+  const originator = change['originatorMetadata'];
+  const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
+  const role = str(field(originator, 'role'));
   const eventType = event['type'];
-  const own = change.originatorId === ctx.consumerId || role === 'CONSUMER';
-  ctx.dialogConversation.set(dialogId, change.conversationId);
+  const own = originatorId === ctx.consumerId || role === 'CONSUMER';
+  ctx.dialogConversation.set(dialogId, conversationId);
 
   if (eventType === 'ChatStateEvent') {
     // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
@@ -136,7 +148,7 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
   }
   if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
 
-  if (sequence === undefined) {
+  if (!isSequence(sequence)) {
     result.events.push(protocolError(`${eventType} without a sequence`));
     return;
   }
@@ -169,18 +181,18 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
 
   if (own) addTo(ctx.ownMessages, dialogId, [sequence]);
   if (alreadyHeld) return;
-  if (change.audience === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
+  if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
   // Older payloads carry no originatorMetadata: anyone but us is then an agent.
   const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
   const message: ChatMessage = {
     id: key,
     from,
-    text: eventType === 'ContentEvent' ? contentEventText(event) : richContentText(event['content'] ?? event['message']),
-    at: change.serverTimestamp ?? ctx.now(),
+    text: eventText(event),
+    at: finite(change['serverTimestamp']) ?? ctx.now(),
   };
   if (from === 'visitor') {
-    const clientId = readClientId(change.metadata);
+    const clientId = readClientId(change['metadata']);
     if (clientId !== undefined) message.clientId = clientId;
   } else {
     const quickReplies = readQuickReplies(event);
@@ -189,8 +201,8 @@ function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result
   const out: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
   result.events.push(out);
   if (from === 'agent') {
-    if (change.originatorId !== undefined) result.agentOf.set(out, change.originatorId);
-    result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
+    if (originatorId !== undefined) result.agentOf.set(out, originatorId);
+    result.accept.push({ dialogId, sequence });
   }
 }
 
@@ -260,11 +272,8 @@ export function mapNotification(frame: NotificationFrame, ctx: MappingContext): 
     return result;
   }
   for (const raw of changes) {
-    if (messaging) {
-      const change = readMessagingChange(raw);
-      if (change === undefined) result.events.push(protocolError('Unreadable messaging change'));
-      else mapMessagingChange(change, ctx, result);
-    } else {
+    if (messaging) mapMessagingChange(raw, ctx, result);
+    else {
       const change = readConversationChange(raw);
       if (change !== undefined) mapConversationChange(change, ctx, result);
     }

@@ -39,8 +39,11 @@ export function asArray(value: unknown): unknown[] {
 export const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
 
+/** A finite number, else undefined. */
+export const finite = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
+
 /** The first of these fields of `value` that is a non-empty string. */
-function firstStr(value: JsonObject, ...keys: string[]): string | undefined {
+export function firstStr(value: JsonObject, ...keys: string[]): string | undefined {
   for (const key of keys) {
     const found = str(value[key]);
     if (found !== undefined) return found;
@@ -231,15 +234,15 @@ export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
   return replies.length > 0 ? replies : undefined;
 }
 
-/** Text of a ContentEvent: text/plain as is, other types a plain fallback. */
-export function contentEventText(event: JsonObject): string {
+/** Text of a ContentEvent (text/plain as is), or undefined when it has none to show. */
+function contentEventText(event: JsonObject): string | undefined {
   const contentType = str(event['contentType']) ?? 'text/plain';
   const message = event['message'];
   if (typeof message === 'string') {
-    if (contentType === 'text/html') return stripTags(message).trim() || UNSUPPORTED_CONTENT_TEXT;
+    if (contentType === 'text/html') return stripTags(message).trim() || undefined;
     if (contentType.startsWith('text/')) return message;
   }
-  return (isObject(message) && firstStr(message, 'caption', 'text')) || UNSUPPORTED_CONTENT_TEXT;
+  return isObject(message) ? firstStr(message, 'caption', 'text') : undefined;
 }
 
 /** The fields that carry the text of each structured-content element type, in preference order. */
@@ -250,7 +253,7 @@ const RICH_TEXT_FIELDS = new Map([
 ]);
 
 /** Text elements, button titles and image captions of structured content, in order. */
-export function richContentText(content: unknown): string {
+function richContentText(content: unknown): string | undefined {
   const parts: string[] = [];
   const visit = (node: unknown, depth: number): void => {
     if (depth > 32) return;
@@ -265,40 +268,18 @@ export function richContentText(content: unknown): string {
     if ('replies' in node) visit(node['replies'], depth + 1);
   };
   visit(content, 0);
-  return parts.join('\n') || (isObject(content) && str(content['alt'])) || UNSUPPORTED_CONTENT_TEXT;
+  return parts.join('\n') || (isObject(content) ? str(content['alt']) : undefined);
 }
 
-/** One change of an `ms.MessagingEventNotification`, read leniently. */
-export interface MessagingChange {
-  dialogId: string;
-  conversationId: string;
-  sequence: number | undefined;
-  originatorId: string | undefined;
-  role: string | undefined;
-  serverTimestamp: number | undefined;
-  audience: string | undefined;
-  event: JsonObject;
-  metadata: unknown;
-}
-
-export function readMessagingChange(change: unknown): MessagingChange | undefined {
-  if (!isObject(change) || !isObject(change['event'])) return undefined;
-  const dialogId = firstStr(change, 'dialogId', 'conversationId');
-  if (dialogId === undefined) return undefined;
-  const originator = field(change, 'originatorMetadata');
-  const { sequence, serverTimestamp } = change;
-  return {
-    dialogId,
-    // Older examples lack conversationId: the MAIN dialog id is the conversation id.
-    conversationId: str(change['conversationId']) ?? dialogId,
-    sequence: isSequence(sequence) ? sequence : undefined,
-    originatorId: str(change['originatorId']) ?? str(field(originator, 'id')),
-    role: str(field(originator, 'role')),
-    serverTimestamp: Number.isFinite(serverTimestamp) ? (serverTimestamp as number) : undefined,
-    audience: str(change['messageAudience']),
-    event: change['event'],
-    metadata: change['metadata'],
-  };
+/**
+ * The text of a ContentEvent or RichContentEvent; content the widget cannot render gets a plain
+ * fallback (§5.12 [GC]).
+ */
+export function eventText(event: JsonObject): string {
+  return (
+    (event['type'] === 'ContentEvent' ? contentEventText(event) : richContentText(event['content'] ?? event['message'])) ??
+    UNSUPPORTED_CONTENT_TEXT
+  );
 }
 
 /** One change of an ExConversationChangeNotification, reduced to what the widget needs. */
