@@ -39,7 +39,7 @@ export function schemesFor(domainApi: string): Schemes {
     // reported below
   }
   if (url?.protocol === 'https:') return { http: 'https://', ws: 'wss://' };
-  if (url !== undefined && isLocalHttp(url)) return { http: 'http://', ws: 'ws://' };
+  if (url && isLocalHttp(url)) return { http: 'http://', ws: 'ws://' };
   throw new GuestChatError('config-bad-domain-api', 'The Domain API must be an https URL (http only for localhost)');
 }
 
@@ -116,9 +116,9 @@ export function createDomainResolver(config: LivePersonConfig, options: DomainRe
   return {
     resolve() {
       const cached = lastGood.get(key);
-      if (cached !== undefined && now() - cached.fetchedAt < freshForMs) return Promise.resolve(cached.hosts);
+      if (cached && now() - cached.fetchedAt < freshForMs) return Promise.resolve(cached.hosts);
       let lookup = inFlight.get(key);
-      if (lookup === undefined) {
+      if (!lookup) {
         lookup = lookUp()
           .then(
             (hosts) => {
@@ -127,7 +127,7 @@ export function createDomainResolver(config: LivePersonConfig, options: DomainRe
             },
             (error: unknown) => {
               const previous = lastGood.get(key);
-              if (previous === undefined || (error instanceof GuestChatError && error.reason === 'config-bad-domain-api')) throw error;
+              if (!previous || (error instanceof GuestChatError && error.reason === 'config-bad-domain-api')) throw error;
               return previous.hosts;
             },
           )
@@ -138,7 +138,7 @@ export function createDomainResolver(config: LivePersonConfig, options: DomainRe
     },
     markStale() {
       const cached = lastGood.get(key);
-      if (cached !== undefined) cached.fetchedAt = Number.NEGATIVE_INFINITY;
+      if (cached) cached.fetchedAt = Number.NEGATIVE_INFINITY;
     },
   };
 }

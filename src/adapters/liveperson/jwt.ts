@@ -4,7 +4,7 @@
  * same way). The signature is the server's business.
  */
 import { GuestChatError } from '../../errors.ts';
-import { isObject, type JsonObject } from './protocol.ts';
+import { finite, isObject, type JsonObject } from './protocol.ts';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -43,8 +43,9 @@ export interface ConsumerClaims {
 /** The claims GuestChat relies on; anything else in the token is ignored. */
 export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
-  if (typeof sub !== 'string' || sub === '' || !Number.isFinite(exp)) {
+  const expiry = finite(exp);
+  if (typeof sub !== 'string' || !sub || expiry === undefined) {
     throw new GuestChatError('bad-server-data', 'The consumer token has no readable sub and exp');
   }
-  return { sub, exp: exp as number, iat: Number.isFinite(iat) ? (iat as number) : undefined };
+  return { sub, exp: expiry, iat: finite(iat) };
 }

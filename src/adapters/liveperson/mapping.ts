@@ -100,7 +100,7 @@ export interface MappingResult {
 
 export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
   let set = map.get(key);
-  if (set === undefined) {
+  if (!set) {
     set = new Set();
     map.set(key, set);
   }
@@ -127,7 +127,7 @@ function protocolError(message: string): TransportEvent {
 /** One change of an `ms.MessagingEventNotification`, read leniently. */
 function mapMessagingChange(change: unknown, ctx: MappingContext, result: MappingResult): void {
   const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
-  if (!isObject(change) || !isObject(change['event']) || dialogId === undefined) {
+  if (!isObject(change) || !isObject(change['event']) || !dialogId) {
     result.events.push(protocolError('Unreadable messaging change'));
     return;
   }
@@ -193,15 +193,15 @@ function mapMessagingChange(change: unknown, ctx: MappingContext, result: Mappin
   };
   if (from === 'visitor') {
     const clientId = readClientId(change['metadata']);
-    if (clientId !== undefined) message.clientId = clientId;
+    if (clientId) message.clientId = clientId;
   } else {
     const quickReplies = readQuickReplies(event);
-    if (quickReplies !== undefined) message.quickReplies = quickReplies;
+    if (quickReplies) message.quickReplies = quickReplies;
   }
   const out: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
   result.events.push(out);
   if (from === 'agent') {
-    if (originatorId !== undefined) result.agentOf.set(out, originatorId);
+    if (originatorId) result.agentOf.set(out, originatorId);
     result.accept.push({ dialogId, sequence });
   }
 }
@@ -236,7 +236,7 @@ export function announceAgents(
 
 function mapConversationChange(change: ConversationChange, ctx: MappingContext, result: MappingResult): void {
   const attached = ctx.conversation;
-  if (attached !== undefined && change.conversationId === attached.id) {
+  if (attached && change.conversationId === attached.id) {
     if (change.type === 'DELETE' || change.over) {
       ctx.conversation = undefined;
       if (!ctx.closed.has(change.conversationId)) {
@@ -275,7 +275,7 @@ export function mapNotification(frame: NotificationFrame, ctx: MappingContext): 
     if (messaging) mapMessagingChange(raw, ctx, result);
     else {
       const change = readConversationChange(raw);
-      if (change !== undefined) mapConversationChange(change, ctx, result);
+      if (change) mapConversationChange(change, ctx, result);
     }
   }
   // History may hold our ACCEPT after the message it covers: subtract coverage at the end.

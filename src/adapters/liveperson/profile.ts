@@ -59,10 +59,10 @@ function parseUrl(value: string): URL | undefined {
  */
 export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: readonly string[] = []): string | undefined {
   const url = typeof value === 'string' && value.length <= MAX_URL_LENGTH ? parseUrl(value) : undefined;
-  if (url === undefined || url.username !== '' || url.password !== '') return undefined;
+  if (!url || url.username || url.password) return undefined;
   if (url.protocol === 'https:') return url.href;
   const api = url.protocol === 'http:' ? parseUrl(domainApi) : undefined;
-  return api !== undefined && isLocalHttp(api) && [api.origin, ...localOrigins].includes(url.origin) ? url.href : undefined;
+  return api && isLocalHttp(api) && [api.origin, ...localOrigins].includes(url.origin) ? url.href : undefined;
 }
 
 /** The parts of a profile body the widget shows. */
@@ -72,7 +72,7 @@ export function readAgentProfile(body: unknown, domainApi: string, localOrigins:
   const nickname = typeof body['nickname'] === 'string' ? body['nickname'].trim() : '';
   if (nickname.length > 0) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
   const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
-  if (avatar !== undefined) profile.avatar = avatar;
+  if (avatar) profile.avatar = avatar;
   return profile;
 }
 
@@ -107,7 +107,7 @@ export function createAgentProfiles(
   /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
   function entry(agentId: string): Entry {
     const found = entries.get(agentId);
-    if (found !== undefined && !(found.failedAt !== undefined && now() - found.failedAt >= retryFailedAfterMs)) return found;
+    if (found && !(found.failedAt !== undefined && now() - found.failedAt >= retryFailedAfterMs)) return found;
     const started: Entry = {
       settled: fetchProfile(agentId).then(
         (profile) => {

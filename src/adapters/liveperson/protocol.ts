@@ -46,7 +46,7 @@ export const finite = (value: unknown): number | undefined => (Number.isFinite(v
 export function firstStr(value: JsonObject, ...keys: string[]): string | undefined {
   for (const key of keys) {
     const found = str(value[key]);
-    if (found !== undefined) return found;
+    if (found) return found;
   }
   return undefined;
 }
@@ -169,12 +169,12 @@ export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | u
   if (kind === 'resp') {
     const reqId = typeof value['reqId'] === 'number' ? String(value['reqId']) : str(value['reqId']);
     const code = Number(value['code']);
-    if (reqId === undefined || !Number.isFinite(code)) throw badData('Response frame without reqId or code');
+    if (!reqId || !Number.isFinite(code)) throw badData('Response frame without reqId or code');
     return { kind, reqId, code, body };
   }
   if (kind === 'notification') {
     const type = str(value['type']);
-    if (type === undefined) throw badData('Notification frame without type');
+    if (!type) throw badData('Notification frame without type');
     return { kind, type, body };
   }
   return undefined;
@@ -189,7 +189,7 @@ export const isConversationNotification = (type: string): boolean => type.endsWi
 export function readClientId(metadata: unknown): string | undefined {
   for (const item of asArray(metadata)) {
     const id = field(item, 'type') === 'ExternalId' ? str(field(item, 'id')) : undefined;
-    if (id !== undefined && id.startsWith(EXTERNAL_ID_PREFIX) && id.length > EXTERNAL_ID_PREFIX.length) {
+    if (id?.startsWith(EXTERNAL_ID_PREFIX) && id.length > EXTERNAL_ID_PREFIX.length) {
       return id.slice(EXTERNAL_ID_PREFIX.length);
     }
   }
@@ -231,7 +231,7 @@ export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
     if (metadata != null) reply.metadata = asArray(metadata);
     if (replies.push(reply) === MAX_QUICK_REPLIES) break;
   }
-  return replies.length > 0 ? replies : undefined;
+  return replies.length ? replies : undefined;
 }
 
 /** Text of a ContentEvent (text/plain as is), or undefined when it has none to show. */
@@ -263,7 +263,7 @@ function richContentText(content: unknown): string | undefined {
     }
     if (!isObject(node)) return;
     const text = firstStr(node, ...(RICH_TEXT_FIELDS.get(node['type'] as string) ?? []));
-    if (text !== undefined) parts.push(text);
+    if (text) parts.push(text);
     if ('elements' in node) visit(node['elements'], depth + 1);
     if ('replies' in node) visit(node['replies'], depth + 1);
   };
@@ -298,7 +298,7 @@ export interface ConversationChange {
   startTs: number | undefined;
 }
 
-const strings = (values: unknown[]): string[] => values.filter((id): id is string => str(id) !== undefined);
+const strings = (values: unknown[]): string[] => values.filter((id): id is string => !!str(id));
 
 function participantsByRole(details: JsonObject, role: string): string[] | undefined {
   const list = asArray(details['participants']);
@@ -313,7 +313,7 @@ export function readConversationChange(change: unknown): ConversationChange | un
   const result = field(change, 'result');
   if (!isObject(result)) return undefined;
   const conversationId = firstStr(result, 'convId', 'conversationId');
-  if (conversationId === undefined) return undefined;
+  if (!conversationId) return undefined;
   const details = isObject(result['conversationDetails']) ? result['conversationDetails'] : {};
   const stage = str(details['stage']);
   const mainDialog = asArray(details['dialogs']).find((d) => field(d, 'dialogType') === 'MAIN');

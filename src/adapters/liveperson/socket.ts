@@ -153,9 +153,9 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         return;
       }
       if (frame?.kind === 'notification') on.notification(frame);
-      else if (frame !== undefined) {
+      else if (frame) {
         const waiting = pending.get(frame.reqId);
-        if (waiting === undefined) return; // not ours, or too late
+        if (!waiting) return; // not ours, or too late
         pending.delete(frame.reqId);
         clearTimeout(waiting.timer);
         waiting.resolve(frame);

@@ -19,6 +19,7 @@ import {
   closeReason,
   csatBody,
   field,
+  finite,
   initConnectionHeaders,
   isConversationNotification,
   isSequence,
@@ -190,11 +191,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       void syncClock();
 
       const target = pickConversation(await openConversations(), resume?.conversationId);
-      if (resume !== undefined && target?.conversationId !== resume.conversationId) {
+      if (resume && target?.conversationId !== resume.conversationId) {
         // The conversation the session remembers has ended while nobody listened.
         reportClosed(resume.conversationId);
       }
-      if (target !== undefined) {
+      if (target) {
         const { conversationId } = target;
         const cursor = conversationId === resume?.conversationId ? Number(resume.cursor) : undefined;
         const held = isSequence(cursor) ? cursor : undefined;
@@ -229,7 +230,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       };
       const waiter = {
         offer(frame: NotificationFrame) {
-          if (early !== undefined) early.push(frame);
+          if (early) early.push(frame);
           else if (matches(frame)) resolve(frame);
         },
         fail,
@@ -252,7 +253,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         // The snapshot may already be among the early frames.
         const frame = early.find(matches);
         early = undefined;
-        if (frame !== undefined) resolve(frame);
+        if (frame) resolve(frame);
         return readChanges((await snapshotFrame).body).flatMap((raw) => {
           const change = readConversationChange(raw);
           return change?.type === 'UPSERT' && !change.over && isOurs(change, access.subject) ? [change] : [];
@@ -282,7 +283,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       attachedBefore.add(conversationId);
       // Announce before subscribing: history may arrive before the subscribe response.
       emit({ type: 'conversation-open', conversationId });
-      if (details !== undefined) {
+      if (details) {
         const agentOf = new Map<TransportEvent, string>();
         for (const event of announceAgents(details, ctx, agentsKnown, agentOf)) emit(event, agentOf.get(event));
       }
@@ -315,19 +316,19 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       if (isConversationNotification(frame.type)) snapshot?.offer(frame);
       const result = mapNotification(frame, ctx);
       for (const event of result.events) {
-        if (event.type === 'message' && event.message.clientId !== undefined) stored.set(event.message.clientId, event.message.id);
+        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
         emit(event, result.agentOf.get(event));
       }
-      if (historyArrived !== undefined && frame.type.endsWith('MessagingEventNotification')) {
+      if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         queue(historyArrived);
         historyArrived = undefined;
       }
       for (const { dialogId, sequence } of result.accept) addTo(pendingAccept, dialogId, [sequence]);
-      if (pendingAccept.size > 0 && acceptTimer === undefined) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
+      if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
       // A conversation opened elsewhere (another tab of this visitor): follow it.
       const other = pickConversation(result.openConversations);
-      if (ready && creating === undefined && ctx.conversation === undefined && other !== undefined) {
+      if (ready && !creating && !ctx.conversation && other) {
         attach(other.conversationId, other.mainDialogId, undefined, other).catch((error: unknown) => {
           // A lost socket is reported by the socket; a gone conversation was reported closed.
           if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
@@ -367,8 +368,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function deliverNow(event: TransportEvent, agentId: string | undefined): void {
       if (ended) return;
-      const profile = agentId === undefined ? undefined : profiles?.peek(agentId);
-      if (profile !== undefined) {
+      const profile = agentId && profiles?.peek(agentId);
+      if (profile) {
         if (event.type === 'agent-joined') Object.assign(event, profile);
         else if (event.type === 'message' && event.message.from === 'agent') {
           if (profile.name !== undefined) event.message.senderName = profile.name;
@@ -382,11 +383,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       if (draining) return; // a listener emitted while we deliver: the loop below takes it
       draining = true;
       try {
-        while (hold === undefined && backlog.length > 0) {
+        while (!hold && backlog.length) {
           const next = backlog[0] as Outgoing;
           const agent = next.agent;
           // An agent whose profile is unknown and has not been waited for yet (peek starts its lookup).
-          if (profiles !== undefined && agent !== undefined && !waited.has(agent) && profiles.peek(agent) === undefined) {
+          if (profiles && agent && !waited.has(agent) && !profiles.peek(agent)) {
             holdFor(profiles, agent);
             break;
           }
@@ -429,7 +430,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
       const event: TransportEvent = { type: 'conversation-closed', conversationId };
-      if (by !== undefined) event.by = by;
+      if (by) event.by = by;
       emit(event);
     }
 
@@ -437,10 +438,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const sentAt = localNow();
       try {
         const response = await socket.request('.GetClock');
-        const currentTime = field(response.body, 'currentTime');
-        if (response.code === 200 && typeof currentTime === 'number' && Number.isFinite(currentTime)) {
-          clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
-        }
+        const currentTime = finite(field(response.body, 'currentTime'));
+        if (response.code === 200 && currentTime !== undefined) clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
       } catch {
         // A silent socket is detected (and reported) by the socket itself.
       }
@@ -454,7 +453,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       acceptTimer = undefined;
       for (const [dialogId, batch] of pendingAccept) {
         const sequences = [...batch].filter((s) => !has(ownAccepted, dialogId, s)).sort(byNumber);
-        if (sequences.length > 0) publishAccept('ACCEPT', dialogId, sequences);
+        if (sequences.length) publishAccept('ACCEPT', dialogId, sequences);
       }
       pendingAccept.clear();
     }
@@ -479,7 +478,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const byDialog = new Map<string, Set<number>>();
       for (const id of messageIds) {
         const parsed = parseMessageId(id);
-        if (parsed === undefined) continue;
+        if (!parsed) continue;
         const { dialogId, sequence } = parsed;
         if (!has(ownRead, dialogId, sequence) && !has(ownMessages, dialogId, sequence)) addTo(byDialog, dialogId, [sequence]);
       }
@@ -505,7 +504,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function typing(on: boolean): void {
       const conversation = ctx.conversation;
-      if (ended || conversation === undefined) return;
+      if (ended || !conversation) return;
       if (!on) return stopComposing(conversation);
       const now = localNow();
       if (now - lastComposingAt < composingThrottleMs) return;
@@ -515,7 +514,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function ensureConversation(): Promise<AttachedConversation> {
-      if (ctx.conversation !== undefined) return Promise.resolve(ctx.conversation);
+      if (ctx.conversation) return Promise.resolve(ctx.conversation);
       return (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
@@ -523,17 +522,17 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     async function createConversation(): Promise<AttachedConversation> {
       const response = await socket.request(REQUEST_CONVERSATION, requestConversationBody(account));
-      if (ctx.conversation !== undefined) return ctx.conversation;
+      if (ctx.conversation) return ctx.conversation;
       if (response.code === 200) {
         const id = str(field(response.body, 'conversationId'));
-        if (id === undefined) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
+        if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
         // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
         return attach(id, id);
       }
       // LivePerson refuses a second open conversation (another tab may have opened one): follow
       // the one that is open (§5.3 [GC]).
       const open = pickConversation(await openConversations());
-      if (open === undefined) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
+      if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
       return ctx.conversation ?? attach(open.conversationId, open.mainDialogId, undefined, open);
     }
 
@@ -545,7 +544,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      */
     async function publishAction(conversation: AttachedConversation, replyTo: string, metadata: unknown[]): Promise<void> {
       const target = parseMessageId(replyTo);
-      if (target === undefined || target.dialogId !== conversation.dialogId) return;
+      if (!target || target.dialogId !== conversation.dialogId) return;
       // Already answered: by this page, or found in the history (another tab, before a reload).
       if (actioned.has(replyTo) || has(ownActions, target.dialogId, target.sequence)) return;
       const response = await publish(conversation, acceptStatusEvent('ACTION', [target.sequence]), [...metadata]);
@@ -563,7 +562,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         stopComposing(conversation);
         const click = replyTo?.metadata;
         const metadata = Array.isArray(click) && click.length > 0 ? click : undefined;
-        if (replyTo !== undefined && metadata !== undefined) await publishAction(conversation, replyTo.messageId, metadata);
+        if (replyTo && metadata) await publishAction(conversation, replyTo.messageId, metadata);
         const publishText = (): Promise<ResponseFrame> =>
           publish(conversation, { type: 'ContentEvent', contentType: 'text/plain', message: text }, publishMetadata(clientId, metadata));
         let response = await publishText();
@@ -587,7 +586,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           await new Promise((resolve) => setTimeout(resolve, wait));
           if (ended) throw closedError();
           const storedId = stored.get(clientId);
-          if (storedId !== undefined) return { id: storedId, at: clock.now() };
+          if (storedId) return { id: storedId, at: clock.now() };
           response = await publishText();
         }
         if (response.code !== 200) throw responseError(response, PUBLISH);
@@ -602,7 +601,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
       async endConversation() {
         const conversation = ctx.conversation;
-        if (conversation === undefined) return;
+        if (!conversation) return;
         await update(closeConversationBody(conversation.id));
         if (ctx.conversation === conversation) ctx.conversation = undefined;
         reportClosed(conversation.id, 'visitor');
