@@ -40,7 +40,7 @@ export function schemesFor(domainApi: string): Schemes {
   }
   if (url?.protocol === 'https:') return { http: 'https://', ws: 'wss://' };
   if (url && isLocalHttp(url)) return { http: 'http://', ws: 'ws://' };
-  throw new GuestChatError('config-bad-domain-api', 'The Domain API must be an https URL (http only for localhost)');
+  throw new GuestChatError('config-bad-domain-api', 'Domain API must be https (http on localhost only)');
 }
 
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';

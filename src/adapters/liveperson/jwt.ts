@@ -45,7 +45,7 @@ export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
   const expiry = finite(exp);
   if (typeof sub !== 'string' || !sub || expiry === undefined) {
-    throw new GuestChatError('bad-server-data', 'The consumer token has no readable sub and exp');
+    throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
   }
   return { sub, exp: expiry, iat: finite(iat) };
 }

@@ -169,12 +169,12 @@ export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | u
   if (kind === 'resp') {
     const reqId = typeof value['reqId'] === 'number' ? String(value['reqId']) : str(value['reqId']);
     const code = Number(value['code']);
-    if (!reqId || !Number.isFinite(code)) throw badData('Response frame without reqId or code');
+    if (!reqId || !Number.isFinite(code)) throw badData('Bad response frame');
     return { kind, reqId, code, body };
   }
   if (kind === 'notification') {
     const type = str(value['type']);
-    if (!type) throw badData('Notification frame without type');
+    if (!type) throw badData('Bad notification frame');
     return { kind, type, body };
   }
   return undefined;
@@ -332,7 +332,7 @@ export function readConversationChange(change: unknown): ConversationChange | un
 
 /** The changes of a notification body; throws `bad-server-data` when the body is not an object. */
 export function readChanges(body: unknown): unknown[] {
-  if (!isObject(body)) throw badData('Notification without a body');
+  if (!isObject(body)) throw badData('Notification without body');
   return asArray(body['changes']);
 }
 

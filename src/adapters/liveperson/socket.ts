@@ -60,7 +60,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
     try {
       ws = createSocket(url);
     } catch (cause) {
-      reject(new GuestChatError('network', 'Could not open the messaging socket', { cause }));
+      reject(new GuestChatError('network', 'Socket creation failed', { cause }));
       return;
     }
     const pending = new Map<string, Pending>();
@@ -94,7 +94,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
       },
       request(type, body, metadata, headers) {
         const id = String(nextId++);
-        if (!open) return Promise.reject(lost('The messaging socket is closed'));
+        if (!open) return Promise.reject(lost('Socket closed'));
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => {
             pending.delete(id);
@@ -111,20 +111,20 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
           } catch (cause) {
             clearTimeout(timer);
             pending.delete(id);
-            reject(lost('The messaging socket refused a frame', cause));
+            reject(lost('Socket send failed', cause));
           }
         });
       },
       close() {
         if (!open) return;
-        shutDown(lost('The messaging socket was closed'));
+        shutDown(lost('Socket closed'));
         closeWs();
       },
     };
 
     const timer = setTimeout(() => {
       closeWs();
-      reject(new GuestChatError('network', 'The messaging socket did not open in time'));
+      reject(new GuestChatError('network', 'Socket open timed out'));
     }, timeoutMs);
     ws.onerror = () => {}; // a close event always follows an error
     ws.onopen = () => {
@@ -136,9 +136,9 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
       if (!opened) {
         clearTimeout(timer);
         open = false;
-        reject(new GuestChatError('network', 'The messaging socket could not be opened', { status: code }));
+        reject(new GuestChatError('network', 'Socket did not open', { status: code }));
       } else if (open) {
-        shutDown(new GuestChatError(closeReason(code), `The messaging socket closed (${code})`, { status: code }));
+        shutDown(new GuestChatError(closeReason(code), `Socket closed (${code})`, { status: code }));
         detach();
         on.closed({ code, reason: reason || undefined });
       }

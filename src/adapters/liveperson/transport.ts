@@ -76,7 +76,7 @@ const SUBSCRIBE_CONVERSATIONS = 'cqm.SubscribeExConversations';
 
 const noop = (): void => {};
 const byNumber = (a: number, b: number): number => a - b;
-const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'The connection is closed');
+const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'Connection closed');
 const isReason = (error: unknown, ...reasons: ReasonCode[]): error is GuestChatError =>
   error instanceof GuestChatError && reasons.includes(error.reason);
 
@@ -237,7 +237,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       };
       snapshot = waiter;
       const timer = setTimeout(() => {
-        fail(new GuestChatError('connection-lost', 'No conversation snapshot in time'));
+        fail(new GuestChatError('connection-lost', 'No snapshot in time'));
         socket.close();
         handleClosed({ code: undefined, reason: 'no-response' });
       }, requestTimeoutMs);
@@ -347,7 +347,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       ended = true;
       stopTimers();
       const auth = closeReason(code);
-      snapshot?.fail(new GuestChatError(auth, 'The messaging socket closed', { status: code }));
+      snapshot?.fail(new GuestChatError(auth, 'Socket closed', { status: code }));
       if (!ready) return; // connect() rejects instead
       deliver(auth === 'auth-rejected' ? { type: 'auth-expired', code } : { type: 'disconnected', code, reason });
     }
@@ -614,7 +614,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
        */
       async rate(conversationId, score) {
         if (!Number.isInteger(score) || score < 1 || score > 5) {
-          throw new GuestChatError('request-refused', 'A rating is a whole number from 1 to 5');
+          throw new GuestChatError('request-refused', 'Rating must be 1-5');
         }
         await update(csatBody(conversationId, score));
       },
