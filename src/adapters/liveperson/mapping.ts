@@ -152,19 +152,21 @@ function mapMessagingChange(change: unknown, ctx: MappingContext, result: Mappin
     result.events.push(protocolError(`${eventType} without a sequence`));
     return;
   }
+  const { seen, highest } = ctx;
   const key = messageId(dialogId, sequence);
-  if (ctx.seen.has(key)) return;
-  ctx.seen.add(key);
-  ctx.highest.set(dialogId, Math.max(ctx.highest.get(dialogId) ?? -1, sequence));
+  if (seen.has(key)) return;
+  seen.add(key);
+  highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
   const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
 
   if (eventType === 'AcceptStatusEvent') {
     const status = event['status'];
     const sequences = asArray(event['sequenceList']).filter(isSequence);
     const ids = sequences.map((s) => messageId(dialogId, s));
+    const delivery = status === 'ACCEPT' || status === 'READ';
     if (own) {
       // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-      if (status === 'ACCEPT' || status === 'READ') addTo(ctx.ownAccepted, dialogId, sequences);
+      if (delivery) addTo(ctx.ownAccepted, dialogId, sequences);
       if (status === 'ACTION') addTo(ctx.ownActions, dialogId, sequences);
       if (status === 'READ') {
         addTo(ctx.ownRead, dialogId, sequences);
@@ -173,7 +175,7 @@ function mapMessagingChange(change: unknown, ctx: MappingContext, result: Mappin
       }
       return;
     }
-    if (!alreadyHeld && ids.length && (status === 'ACCEPT' || status === 'READ')) {
+    if (!alreadyHeld && ids.length && delivery) {
       result.events.push({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds: ids });
     }
     return;
@@ -198,7 +200,7 @@ function mapMessagingChange(change: unknown, ctx: MappingContext, result: Mappin
     const quickReplies = readQuickReplies(event);
     if (quickReplies) message.quickReplies = quickReplies;
   }
-  const out: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
+  const out: TransportEvent = { type: 'message', message, cursor: String(highest.get(dialogId)) };
   result.events.push(out);
   if (from === 'agent') {
     if (originatorId) result.agentOf.set(out, originatorId);
@@ -235,25 +237,26 @@ export function announceAgents(
 }
 
 function mapConversationChange(change: ConversationChange, ctx: MappingContext, result: MappingResult): void {
-  const attached = ctx.conversation;
-  if (attached && change.conversationId === attached.id) {
-    if (change.type === 'DELETE' || change.over) {
-      ctx.conversation = undefined;
-      if (!ctx.closed.has(change.conversationId)) {
-        ctx.closed.add(change.conversationId);
-        result.events.push({
-          type: 'conversation-closed',
-          conversationId: change.conversationId,
-          by: change.type === 'DELETE' ? 'system' : closedBy(change.closeReason),
-        });
-      }
+  const { conversationId, type } = change;
+  const { closed } = ctx;
+  const over = type === 'DELETE' || change.over;
+  if (conversationId === ctx.conversation?.id) {
+    if (!over) {
+      result.events.push(...announceAgents(change, ctx, false, result.agentOf));
       return;
     }
-    result.events.push(...announceAgents(change, ctx, false, result.agentOf));
-    return;
+    ctx.conversation = undefined;
+    if (!closed.has(conversationId)) {
+      closed.add(conversationId);
+      result.events.push({
+        type: 'conversation-closed',
+        conversationId,
+        by: type === 'DELETE' ? 'system' : closedBy(change.closeReason),
+      });
+    }
+  } else if (!over && !closed.has(conversationId) && isOurs(change, ctx.consumerId)) {
+    result.openConversations.push(change);
   }
-  if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx.consumerId)) return;
-  result.openConversations.push(change);
 }
 
 /**
