@@ -8,6 +8,7 @@
 import { GuestChatError } from '../../errors.ts';
 import type { LivePersonConfig } from '../types.ts';
 import { requestJson, type FetchLike } from './http.ts';
+import { field } from './protocol.ts';
 
 export interface LivePersonHosts {
   /** `https://host[:port]` of the IdP (http:// only against a local sandbox). */
@@ -21,7 +22,9 @@ export interface Schemes {
   ws: 'wss://' | 'ws://';
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
+/** Plain http on a local sandbox (http://localhost or http://127.0.0.1). */
+export const isLocalHttp = (url: URL): boolean =>
+  url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
 
 /**
  * Discovered hosts carry no scheme: they inherit the Domain API's. Plain http is allowed only
@@ -29,15 +32,15 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
  * downgrade to cleartext must never be silent).
  */
 export function schemesFor(domainApi: string): Schemes {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(domainApi);
   } catch {
-    throw new GuestChatError('config-bad-domain-api', 'The Domain API address is not a URL');
+    // reported below
   }
-  if (url.protocol === 'https:') return { http: 'https://', ws: 'wss://' };
-  if (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname)) return { http: 'http://', ws: 'ws://' };
-  throw new GuestChatError('config-bad-domain-api', 'The Domain API must use https (http only for localhost)');
+  if (url?.protocol === 'https:') return { http: 'https://', ws: 'wss://' };
+  if (url && isLocalHttp(url)) return { http: 'http://', ws: 'ws://' };
+  throw new GuestChatError('config-bad-domain-api', 'Domain API must be https (http on localhost only)');
 }
 
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
@@ -45,14 +48,9 @@ const BARE_HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])
 
 /** A bare `host[:port]`: no scheme, path, query, credentials or whitespace. */
 export function isBareHost(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 253 + 6) return false;
-  const match = BARE_HOST.exec(value);
-  if (match === null) return false;
-  const port = match[1];
-  return port === undefined || (Number(port) > 0 && Number(port) <= 65535);
+  const port = typeof value === 'string' && value.length <= 253 + 6 ? BARE_HOST.exec(value) : null;
+  return port !== null && (port[1] === undefined || (Number(port[1]) > 0 && Number(port[1]) <= 65535));
 }
-
-export const DOMAIN_SERVICES = { idp: 'idp', messaging: 'asyncMessagingEnt', cdn: 'acCdnDomain' } as const;
 
 export interface DomainResolverOptions {
   fetch: FetchLike;
@@ -70,14 +68,8 @@ export interface DomainResolver {
   markStale(): void;
 }
 
-interface CacheEntry {
-  hosts: LivePersonHosts;
-  fetchedAt: number;
-  stale: boolean;
-}
-
 /** Page-lifetime memory, shared by every resolver of the same Domain API + account. */
-const lastGood = new Map<string, CacheEntry>();
+const lastGood = new Map<string, { hosts: LivePersonHosts; fetchedAt: number }>();
 const inFlight = new Map<string, Promise<LivePersonHosts>>();
 
 /** Forget every cached answer (tests). */
@@ -86,36 +78,25 @@ export function clearDomainCache(): void {
   inFlight.clear();
 }
 
-export async function lookUpService(
+/** The origin of one service (`idp`, `asyncMessagingEnt`, `acCdnDomain`), with the Domain API's scheme. */
+export async function discover(
   fetchFn: FetchLike,
-  domainApi: string,
-  account: string,
+  { domainApi, account }: Pick<LivePersonConfig, 'domainApi' | 'account'>,
   service: string,
   timeoutMs: number,
+  scheme: keyof Schemes = 'http',
 ): Promise<string> {
+  const origin = schemesFor(domainApi)[scheme];
+  const failed = (what: string, details?: { cause?: unknown; status?: number; retryAfterSec?: number | undefined }) =>
+    new GuestChatError('domain-lookup-failed', `Domain API lookup of ${service} ${what}`, details);
   const url = `${domainApi}/api/account/${encodeURIComponent(account)}/service/${encodeURIComponent(service)}/baseURI.json?version=1.0`;
-  let answer;
-  try {
-    answer = await requestJson(fetchFn, url, { method: 'GET', timeoutMs });
-  } catch (cause) {
-    throw new GuestChatError('domain-lookup-failed', `Service discovery for ${service} failed`, { cause });
-  }
-  if (answer.status !== 200) {
-    throw new GuestChatError('domain-lookup-failed', `Service discovery for ${service} answered ${answer.status}`, {
-      status: answer.status,
-      retryAfterSec: answer.retryAfterSec,
-    });
-  }
-  const baseURI =
-    typeof answer.body === 'object' && answer.body !== null
-      ? (answer.body as Record<string, unknown>)['baseURI']
-      : undefined;
-  if (!isBareHost(baseURI)) {
-    throw new GuestChatError('domain-lookup-failed', `Service discovery for ${service} returned no usable host`, {
-      status: answer.status,
-    });
-  }
-  return baseURI;
+  const { status, body, retryAfterSec } = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
+    throw failed('failed', { cause });
+  });
+  if (status !== 200) throw failed(`answered ${status}`, { status, retryAfterSec });
+  const baseURI = field(body, 'baseURI');
+  if (!isBareHost(baseURI)) throw failed('returned no usable host', { status });
+  return origin + baseURI;
 }
 
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
@@ -125,41 +106,39 @@ export function createDomainResolver(config: LivePersonConfig, options: DomainRe
   const key = `${config.domainApi}|${config.account}`;
 
   async function lookUp(): Promise<LivePersonHosts> {
-    const schemes = schemesFor(config.domainApi);
     const [idp, messaging] = await Promise.all([
-      lookUpService(options.fetch, config.domainApi, config.account, DOMAIN_SERVICES.idp, timeoutMs),
-      lookUpService(options.fetch, config.domainApi, config.account, DOMAIN_SERVICES.messaging, timeoutMs),
+      discover(options.fetch, config, 'idp', timeoutMs),
+      discover(options.fetch, config, 'asyncMessagingEnt', timeoutMs, 'ws'),
     ]);
-    return { idp: schemes.http + idp, messaging: schemes.ws + messaging };
+    return { idp, messaging };
   }
 
   return {
     resolve() {
       const cached = lastGood.get(key);
-      if (cached !== undefined && !cached.stale && now() - cached.fetchedAt < freshForMs) {
-        return Promise.resolve(cached.hosts);
+      if (cached && now() - cached.fetchedAt < freshForMs) return Promise.resolve(cached.hosts);
+      let lookup = inFlight.get(key);
+      if (!lookup) {
+        lookup = lookUp()
+          .then(
+            (hosts) => {
+              lastGood.set(key, { hosts, fetchedAt: now() });
+              return hosts;
+            },
+            (error: unknown) => {
+              const previous = lastGood.get(key);
+              if (!previous || (error instanceof GuestChatError && error.reason === 'config-bad-domain-api')) throw error;
+              return previous.hosts;
+            },
+          )
+          .finally(() => inFlight.delete(key));
+        inFlight.set(key, lookup);
       }
-      const running = inFlight.get(key);
-      if (running !== undefined) return running;
-      const lookup = lookUp()
-        .then((hosts) => {
-          lastGood.set(key, { hosts, fetchedAt: now(), stale: false });
-          return hosts;
-        })
-        .catch((error: unknown) => {
-          const previous = lastGood.get(key);
-          if (previous !== undefined && !(error instanceof GuestChatError && error.reason === 'config-bad-domain-api')) {
-            return previous.hosts;
-          }
-          throw error;
-        })
-        .finally(() => inFlight.delete(key));
-      inFlight.set(key, lookup);
       return lookup;
     },
     markStale() {
       const cached = lastGood.get(key);
-      if (cached !== undefined) cached.stale = true;
+      if (cached) cached.fetchedAt = Number.NEGATIVE_INFINITY;
     },
   };
 }

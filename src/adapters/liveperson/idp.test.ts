@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReasonCode } from '../../errors.ts';
-import { readRetryAfter } from './http.ts';
+import { readRetryAfter } from '../http.ts';
 import { classifyIdpFailure, createIdpClient, type IdpCall } from './idp.ts';
 import { fakeFetch, json, makeJwt } from './test-helpers.ts';
 

@@ -8,14 +8,9 @@
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
 import { requestJson, readServerCode, type FetchLike, type HttpAnswer } from './http.ts';
 import { looksLikeJwt } from './jwt.ts';
+import { field } from './protocol.ts';
 
 export type IdpCall = 'issue' | 'refresh' | 'authenticate';
-
-const CALL_NAMES: Record<IdpCall, string> = {
-  issue: 'Anonymous token issue',
-  refresh: 'Anonymous token refresh',
-  authenticate: 'Token exchange',
-};
 
 /**
  * Contract §3.4, on HTTP status only (LivePerson's code table is not public):
@@ -28,30 +23,24 @@ const CALL_NAMES: Record<IdpCall, string> = {
  *   → `request-refused`: a refreshed token would not help; no retry.
  * - 5xx without `internalErrorCode` (and anything else unexpected) → `server-error`: retry later.
  */
-export function classifyIdpFailure(call: IdpCall, answer: HttpAnswer): GuestChatError {
-  const { status } = answer;
-  const serverCode = readServerCode(answer.body);
-  const details = { status, serverCode, retryAfterSec: answer.retryAfterSec };
+export function classifyIdpFailure(call: IdpCall, { status, body, retryAfterSec }: HttpAnswer): GuestChatError {
+  const serverCode = readServerCode(body);
   const is4xx = status >= 400 && status < 500;
-  const is5xx = status >= 500 && status < 600;
-  let reason: ReasonCode;
-  if (status === 429) reason = 'rate-limited';
-  else if (call === 'issue' && is4xx) reason = 'token-issue-refused';
-  else if (call === 'refresh' && (is4xx || (is5xx && serverCode !== undefined))) reason = 'token-refresh-refused';
-  else if (call === 'authenticate' && (status === 401 || (is5xx && serverCode !== undefined))) reason = 'token-exchange-refused';
-  else if (call === 'authenticate' && is4xx) reason = 'request-refused';
-  else reason = 'server-error';
+  const refused5xx = status >= 500 && status < 600 && serverCode !== undefined;
+  const reason: ReasonCode =
+    status === 429
+      ? 'rate-limited'
+      : call === 'issue' && is4xx
+        ? 'token-issue-refused'
+        : call === 'refresh' && (is4xx || refused5xx)
+          ? 'token-refresh-refused'
+          : call === 'authenticate' && (status === 401 || refused5xx)
+            ? 'token-exchange-refused'
+            : call === 'authenticate' && is4xx
+              ? 'request-refused'
+              : 'server-error';
   const codeText = serverCode === undefined ? '' : ` (code ${serverCode})`;
-  return new GuestChatError(reason, `${CALL_NAMES[call]} answered ${status}${codeText}`, details);
-}
-
-/** The `token` of a 200 body, which must look like a JWT. */
-export function readTokenBody(call: IdpCall, body: unknown): string {
-  const token = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['token'] : undefined;
-  if (!looksLikeJwt(token)) {
-    throw new GuestChatError('bad-server-data', `${CALL_NAMES[call]} returned no usable token`, { status: 200 });
-  }
-  return token;
+  return new GuestChatError(reason, `IdP ${call} answered ${status}${codeText}`, { status, serverCode, retryAfterSec });
 }
 
 export interface IdpClientOptions {
@@ -76,21 +65,19 @@ export function createIdpClient(options: IdpClientOptions): IdpClient {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const account = encodeURIComponent(options.account);
 
-  async function call(kind: IdpCall, path: string, json: unknown): Promise<string> {
-    const origin = await options.idpOrigin();
-    const answer = await requestJson(options.fetch, `${origin}/api/account/${account}${path}`, {
-      method: 'POST',
-      json,
-      timeoutMs,
-    });
+  /** POST and return the `token` of the 200 body, which must look like a JWT. */
+  async function call(kind: IdpCall, path: string, idToken?: string): Promise<string> {
+    const url = `${await options.idpOrigin()}/api/account/${account}${path}`;
+    const answer = await requestJson(options.fetch, url, timeoutMs, 'POST', idToken === undefined ? undefined : { id_token: idToken });
     if (answer.status !== 200) throw classifyIdpFailure(kind, answer);
-    return readTokenBody(kind, answer.body);
+    const token = field(answer.body, 'token');
+    if (!looksLikeJwt(token)) throw new GuestChatError('bad-server-data', `IdP ${kind} returned no usable token`, { status: 200 });
+    return token;
   }
 
   return {
-    issue: () => call('issue', '/anonymous/authorize', undefined),
-    refresh: (previous) => call('refresh', '/anonymous/authorize', { id_token: previous }),
-    authenticate: (external) =>
-      call('authenticate', `/app/${encodeURIComponent(options.connectorId)}/authenticate?v=3.0`, { id_token: external }),
+    issue: () => call('issue', '/anonymous/authorize'),
+    refresh: (previous) => call('refresh', '/anonymous/authorize', previous),
+    authenticate: (external) => call('authenticate', `/app/${encodeURIComponent(options.connectorId)}/authenticate?v=3.0`, external),
   };
 }

@@ -25,7 +25,7 @@ export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, d
 export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
 export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
   if (config.adapter !== 'liveperson') {
-    throw new GuestChatError('config-bad-adapter', 'The LivePerson adapter was given another vendor\'s configuration');
+    throw new GuestChatError('config-bad-adapter', 'Not a LivePerson configuration');
   }
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));

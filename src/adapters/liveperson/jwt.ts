@@ -4,6 +4,7 @@
  * same way). The signature is the server's business.
  */
 import { GuestChatError } from '../../errors.ts';
+import { finite, isObject, type JsonObject } from './protocol.ts';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -21,15 +22,10 @@ function base64UrlToText(segment: string): string {
 }
 
 /** The payload of a JWT as an object, or undefined when it is not one. */
-export function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
-  if (!looksLikeJwt(token)) return undefined;
-  const segment = token.split('.')[1];
-  if (segment === undefined) return undefined;
+export function decodeJwtPayload(token: string): JsonObject | undefined {
   try {
-    const payload: unknown = JSON.parse(base64UrlToText(segment));
-    return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
-      ? (payload as Record<string, unknown>)
-      : undefined;
+    const payload: unknown = looksLikeJwt(token) ? JSON.parse(base64UrlToText(token.split('.')[1] as string)) : undefined;
+    return isObject(payload) ? payload : undefined;
   } catch {
     return undefined;
   }
@@ -46,16 +42,10 @@ export interface ConsumerClaims {
 
 /** The claims GuestChat relies on; anything else in the token is ignored. */
 export function readConsumerClaims(token: string): ConsumerClaims {
-  const payload = decodeJwtPayload(token);
-  if (payload === undefined) {
-    throw new GuestChatError('bad-server-data', 'The consumer token is not a readable JWT');
+  const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
+  const expiry = finite(exp);
+  if (typeof sub !== 'string' || !sub || expiry === undefined) {
+    throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
   }
-  const { sub, iat, exp } = payload;
-  if (typeof sub !== 'string' || sub.length === 0) {
-    throw new GuestChatError('bad-server-data', 'The consumer token has no subject');
-  }
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
-    throw new GuestChatError('bad-server-data', 'The consumer token has no expiry');
-  }
-  return { sub, exp, iat: typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined };
+  return { sub, exp: expiry, iat: finite(iat) };
 }

@@ -7,17 +7,21 @@ import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
 import {
   MESSAGING_NOTIFICATION,
+  asArray,
   closedBy,
-  contentEventText,
+  eventText,
   isConversationNotification,
+  isSequence,
   readChanges,
+  field,
+  finite,
+  firstStr,
+  isObject,
   readClientId,
   readConversationChange,
-  readMessagingChange,
   readQuickReplies,
-  richContentText,
+  str,
   type ConversationChange,
-  type MessagingChange,
   type NotificationFrame,
 } from './protocol.ts';
 
@@ -80,7 +84,6 @@ export function createMappingContext(
 
 export interface AcceptTarget {
   dialogId: string;
-  conversationId: string;
   sequence: number;
 }
 
@@ -97,7 +100,7 @@ export interface MappingResult {
 
 export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
   let set = map.get(key);
-  if (set === undefined) {
+  if (!set) {
     set = new Set();
     map.set(key, set);
   }
@@ -113,104 +116,101 @@ export const messageId = (dialogId: string, sequence: number): string => `${dial
 /** `dialogId:sequence` back into its parts (dialog ids may themselves contain colons). */
 export function parseMessageId(id: string): { dialogId: string; sequence: number } | undefined {
   const at = id.lastIndexOf(':');
-  if (at <= 0) return undefined;
   const sequence = Number(id.slice(at + 1));
-  if (!Number.isInteger(sequence) || sequence < 0) return undefined;
-  return { dialogId: id.slice(0, at), sequence };
+  return at > 0 && isSequence(sequence) ? { dialogId: id.slice(0, at), sequence } : undefined;
 }
 
 function protocolError(message: string): TransportEvent {
   return { type: 'protocol-error', error: new GuestChatError('bad-server-data', message) };
 }
 
-function isOwn(change: MessagingChange, ctx: MappingContext): boolean {
-  return change.originatorId === ctx.consumerId || change.role === 'CONSUMER';
-}
-
-function senderOf(change: MessagingChange, ctx: MappingContext): Sender {
-  if (isOwn(change, ctx)) return 'visitor';
-  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
-  if (change.role === undefined || change.role === 'ASSIGNED_AGENT' || change.role === 'AGENT') return 'agent';
-  return 'system';
-}
-
-function mapMessagingChange(change: MessagingChange, ctx: MappingContext, result: MappingResult): void {
-  const eventType = change.event['type'];
-  const own = isOwn(change, ctx);
-  ctx.dialogConversation.set(change.dialogId, change.conversationId);
+/** One change of an `ms.MessagingEventNotification`, read leniently. */
+function mapMessagingChange(change: unknown, ctx: MappingContext, result: MappingResult): void {
+  const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
+  if (!isObject(change) || !isObject(change['event']) || !dialogId) {
+    result.events.push(protocolError('Unreadable messaging change'));
+    return;
+  }
+  const { event, sequence } = change;
+  // Older examples lack conversationId: the MAIN dialog id is the conversation id.
+  const conversationId = str(change['conversationId']) ?? dialogId;
+  const originator = change['originatorMetadata'];
+  const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
+  const role = str(field(originator, 'role'));
+  const eventType = event['type'];
+  const own = originatorId === ctx.consumerId || role === 'CONSUMER';
+  ctx.dialogConversation.set(dialogId, conversationId);
 
   if (eventType === 'ChatStateEvent') {
     // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
-    if (!own) result.events.push({ type: 'typing', on: change.event['chatState'] === 'COMPOSING' });
+    if (!own) result.events.push({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
     return;
   }
   if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
 
-  const { dialogId, sequence } = change;
-  if (sequence === undefined || sequence < 0) {
+  if (!isSequence(sequence)) {
     result.events.push(protocolError(`${eventType} without a sequence`));
     return;
   }
+  const { seen, highest } = ctx;
   const key = messageId(dialogId, sequence);
-  if (ctx.seen.has(key)) return;
-  ctx.seen.add(key);
-  ctx.highest.set(dialogId, Math.max(ctx.highest.get(dialogId) ?? -1, sequence));
+  if (seen.has(key)) return;
+  seen.add(key);
+  highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
   const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
 
   if (eventType === 'AcceptStatusEvent') {
-    const status = change.event['status'];
-    const sequences = (Array.isArray(change.event['sequenceList']) ? change.event['sequenceList'] : [change.event['sequenceList']])
-      .filter((s): s is number => typeof s === 'number' && Number.isInteger(s) && s >= 0);
+    const status = event['status'];
+    const sequences = asArray(event['sequenceList']).filter(isSequence);
+    const ids = sequences.map((s) => messageId(dialogId, s));
+    const delivery = status === 'ACCEPT' || status === 'READ';
     if (own) {
       // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-      if (status === 'ACCEPT' || status === 'READ') addTo(ctx.ownAccepted, dialogId, sequences);
+      if (delivery) addTo(ctx.ownAccepted, dialogId, sequences);
       if (status === 'ACTION') addTo(ctx.ownActions, dialogId, sequences);
       if (status === 'READ') {
         addTo(ctx.ownRead, dialogId, sequences);
         // Read here, in another tab or before a reload: not unread any more.
-        if (sequences.length) result.events.push({ type: 'seen', messageIds: sequences.map((s) => messageId(dialogId, s)) });
+        if (ids.length) result.events.push({ type: 'seen', messageIds: ids });
       }
       return;
     }
-    if (alreadyHeld || sequences.length === 0) return;
-    if (status === 'ACCEPT' || status === 'READ') {
-      result.events.push({
-        type: 'receipt',
-        status: status === 'ACCEPT' ? 'delivered' : 'read',
-        messageIds: sequences.map((s) => messageId(dialogId, s)),
-      });
+    if (!alreadyHeld && ids.length && delivery) {
+      result.events.push({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds: ids });
     }
     return;
   }
 
   if (own) addTo(ctx.ownMessages, dialogId, [sequence]);
   if (alreadyHeld) return;
-  if (change.audience === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
+  if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
-  const from = senderOf(change, ctx);
+  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
+  const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
   const message: ChatMessage = {
     id: key,
     from,
-    text: eventType === 'ContentEvent' ? contentEventText(change.event) : richContentText(change.event['content'] ?? change.event['message']),
-    at: change.serverTimestamp ?? ctx.now(),
+    text: eventText(event),
+    at: finite(change['serverTimestamp']) ?? ctx.now(),
   };
   if (from === 'visitor') {
-    const clientId = readClientId(change.metadata);
-    if (clientId !== undefined) message.clientId = clientId;
+    const clientId = readClientId(change['metadata']);
+    if (clientId) message.clientId = clientId;
   } else {
-    const quickReplies = readQuickReplies(change.event);
-    if (quickReplies !== undefined) message.quickReplies = quickReplies;
+    const quickReplies = readQuickReplies(event);
+    if (quickReplies) message.quickReplies = quickReplies;
   }
-  const event: TransportEvent = { type: 'message', message, cursor: String(ctx.highest.get(dialogId)) };
-  result.events.push(event);
+  const out: TransportEvent = { type: 'message', message, cursor: String(highest.get(dialogId)) };
+  result.events.push(out);
   if (from === 'agent') {
-    if (change.originatorId !== undefined) result.agentOf.set(event, change.originatorId);
-    result.accept.push({ dialogId, conversationId: change.conversationId, sequence });
+    if (originatorId) result.agentOf.set(out, originatorId);
+    result.accept.push({ dialogId, sequence });
   }
 }
 
-function isOurs(change: ConversationChange, ctx: MappingContext): boolean {
-  return change.consumerIds === undefined || change.consumerIds.length === 0 || change.consumerIds.includes(ctx.consumerId);
+/** A conversation of this consumer (or one that does not say whose it is). */
+export function isOurs(change: ConversationChange, consumerId: string): boolean {
+  return !change.consumerIds?.length || change.consumerIds.includes(consumerId);
 }
 
 /**
@@ -237,25 +237,26 @@ export function announceAgents(
 }
 
 function mapConversationChange(change: ConversationChange, ctx: MappingContext, result: MappingResult): void {
-  const attached = ctx.conversation;
-  if (attached !== undefined && change.conversationId === attached.id) {
-    if (change.type === 'DELETE' || change.over) {
-      ctx.conversation = undefined;
-      if (!ctx.closed.has(change.conversationId)) {
-        ctx.closed.add(change.conversationId);
-        result.events.push({
-          type: 'conversation-closed',
-          conversationId: change.conversationId,
-          by: change.type === 'DELETE' ? 'system' : closedBy(change.closeReason),
-        });
-      }
+  const { conversationId, type } = change;
+  const { closed } = ctx;
+  const over = type === 'DELETE' || change.over;
+  if (conversationId === ctx.conversation?.id) {
+    if (!over) {
+      result.events.push(...announceAgents(change, ctx, false, result.agentOf));
       return;
     }
-    result.events.push(...announceAgents(change, ctx, false, result.agentOf));
-    return;
+    ctx.conversation = undefined;
+    if (!closed.has(conversationId)) {
+      closed.add(conversationId);
+      result.events.push({
+        type: 'conversation-closed',
+        conversationId,
+        by: type === 'DELETE' ? 'system' : closedBy(change.closeReason),
+      });
+    }
+  } else if (!over && !closed.has(conversationId) && isOurs(change, ctx.consumerId)) {
+    result.openConversations.push(change);
   }
-  if (change.type === 'DELETE' || change.over || ctx.closed.has(change.conversationId) || !isOurs(change, ctx)) return;
-  result.openConversations.push(change);
 }
 
 /**
@@ -274,13 +275,10 @@ export function mapNotification(frame: NotificationFrame, ctx: MappingContext): 
     return result;
   }
   for (const raw of changes) {
-    if (messaging) {
-      const change = readMessagingChange(raw);
-      if (change === undefined) result.events.push(protocolError('Unreadable messaging change'));
-      else mapMessagingChange(change, ctx, result);
-    } else {
+    if (messaging) mapMessagingChange(raw, ctx, result);
+    else {
       const change = readConversationChange(raw);
-      if (change !== undefined) mapConversationChange(change, ctx, result);
+      if (change) mapConversationChange(change, ctx, result);
     }
   }
   // History may hold our ACCEPT after the message it covers: subtract coverage at the end.

@@ -10,7 +10,7 @@
  * agent is needed again (a network blip at join time should not hide the name for the whole page).
  */
 import type { LivePersonConfig } from '../types.ts';
-import { DOMAIN_SERVICES, lookUpService, schemesFor } from './domain.ts';
+import { discover, isLocalHttp } from './domain.ts';
 import { requestJson, type FetchLike } from './http.ts';
 import { agentProfileUrl, isObject } from './protocol.ts';
 
@@ -40,9 +40,16 @@ export interface AgentProfileOptions {
   now?: () => number;
 }
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
 const MAX_URL_LENGTH = 2048;
 const MAX_NAME_LENGTH = 128;
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `pictureUrl` if the widget may load it: https, or — only when the configured Domain API is a
@@ -51,41 +58,30 @@ const MAX_NAME_LENGTH = 128;
  * the URL; anything else (data:, javascript:, other http hosts) is dropped.
  */
 export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: readonly string[] = []): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if (url.username !== '' || url.password !== '') return undefined;
+  const url = typeof value === 'string' && value.length <= MAX_URL_LENGTH ? parseUrl(value) : undefined;
+  if (!url || url.username || url.password) return undefined;
   if (url.protocol === 'https:') return url.href;
-  if (url.protocol !== 'http:') return undefined;
-  let api: URL;
-  try {
-    api = new URL(domainApi);
-  } catch {
-    return undefined;
-  }
-  if (api.protocol !== 'http:' || !LOCAL_HOSTS.has(api.hostname)) return undefined;
-  return [api.origin, ...localOrigins].includes(url.origin) ? url.href : undefined;
+  const api = url.protocol === 'http:' ? parseUrl(domainApi) : undefined;
+  return api && isLocalHttp(api) && [api.origin, ...localOrigins].includes(url.origin) ? url.href : undefined;
 }
 
 /** The parts of a profile body the widget shows. */
 export function readAgentProfile(body: unknown, domainApi: string, localOrigins: readonly string[] = []): AgentProfile {
-  if (!isObject(body)) return {};
   const profile: AgentProfile = {};
+  if (!isObject(body)) return profile;
   const nickname = typeof body['nickname'] === 'string' ? body['nickname'].trim() : '';
   if (nickname.length > 0) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
   const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
-  if (avatar !== undefined) profile.avatar = avatar;
+  if (avatar) profile.avatar = avatar;
   return profile;
 }
 
-type Entry =
-  | { state: 'pending'; settled: Promise<void> }
-  | { state: 'done'; profile: AgentProfile }
-  | { state: 'failed'; at: number };
+/** One agent's lookup: running (neither set), answered (`profile`) or failed (`failedAt`). */
+interface Entry {
+  settled: Promise<void>;
+  profile?: AgentProfile;
+  failedAt?: number;
+}
 
 export function createAgentProfiles(
   config: Pick<LivePersonConfig, 'domainApi' | 'account'>,
@@ -95,67 +91,42 @@ export function createAgentProfiles(
   const retryFailedAfterMs = options.retryFailedAfterMs ?? 60_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  /** `http(s)://host` of acCdnDomain; a failed discovery is asked again next time. */
   let cdn: Promise<string> | undefined;
 
-  /** `http(s)://host` of acCdnDomain; a failed discovery is asked again next time. */
-  function cdnOrigin(): Promise<string> {
-    if (cdn === undefined) {
-      const lookup = (async () => {
-        const schemes = schemesFor(config.domainApi);
-        const host = await lookUpService(options.fetch, config.domainApi, config.account, DOMAIN_SERVICES.cdn, timeoutMs);
-        return schemes.http + host;
-      })();
-      cdn = lookup;
-      lookup.catch(() => {
-        if (cdn === lookup) cdn = undefined;
-      });
-    }
-    return cdn;
-  }
-
   async function fetchProfile(agentId: string): Promise<AgentProfile> {
-    const origin = await cdnOrigin();
-    const answer = await requestJson(options.fetch, agentProfileUrl(origin, config.account, agentId), { method: 'GET', timeoutMs });
+    const origin = await (cdn ??= discover(options.fetch, config, 'acCdnDomain', timeoutMs).catch((error: unknown) => {
+      cdn = undefined;
+      throw error;
+    }));
+    const answer = await requestJson(options.fetch, agentProfileUrl(origin, config.account, agentId), timeoutMs);
     if (answer.status !== 200) throw new Error(`Agent profile answered ${answer.status}`);
     return readAgentProfile(answer.body, config.domainApi, [origin]);
   }
 
-  function start(agentId: string): Promise<void> {
-    const settled = fetchProfile(agentId).then(
-      (profile) => {
-        entries.set(agentId, { state: 'done', profile });
-      },
-      () => {
-        entries.set(agentId, { state: 'failed', at: now() });
-      },
-    );
-    entries.set(agentId, { state: 'pending', settled });
-    return settled;
+  /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
+  function entry(agentId: string): Entry {
+    const found = entries.get(agentId);
+    if (found && !(found.failedAt !== undefined && now() - found.failedAt >= retryFailedAfterMs)) return found;
+    const started: Entry = {
+      settled: fetchProfile(agentId).then(
+        (profile) => {
+          started.profile = profile;
+        },
+        () => {
+          started.failedAt = now();
+        },
+      ),
+    };
+    entries.set(agentId, started);
+    return started;
   }
 
   return {
     peek(agentId) {
-      const entry = entries.get(agentId);
-      if (entry === undefined) {
-        void start(agentId);
-        return undefined;
-      }
-      if (entry.state === 'done') return entry.profile;
-      if (entry.state === 'failed') {
-        if (now() - entry.at >= retryFailedAfterMs) {
-          void start(agentId);
-          return undefined;
-        }
-        return {};
-      }
-      return undefined;
+      const { profile, failedAt } = entry(agentId);
+      return profile ?? (failedAt === undefined ? undefined : {});
     },
-    load(agentId) {
-      const entry = entries.get(agentId);
-      if (entry === undefined) return start(agentId);
-      if (entry.state === 'pending') return entry.settled;
-      if (entry.state === 'failed' && now() - entry.at >= retryFailedAfterMs) return start(agentId);
-      return Promise.resolve();
-    },
+    load: (agentId) => entry(agentId).settled,
   };
 }
