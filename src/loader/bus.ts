@@ -13,8 +13,8 @@ export interface Bus {
 
 type AnyListener = (detail: unknown) => void;
 
-/** `debug`: log every event with console.debug (`data-debug`). */
-export function createBus(debug: boolean): Bus {
+/** (`data-debug` logging is the app's: it wraps `emit`, see src/ui/index.ts.) */
+export function createBus(): Bus {
   const listeners = new Map<string, Set<AnyListener>>();
   return {
     on(name, listener) {
@@ -24,7 +24,6 @@ export function createBus(debug: boolean): Bus {
       return () => void set.delete(listener as AnyListener);
     },
     emit(name, detail) {
-      if (debug) console.debug('[GuestChat]', name, detail);
       for (const listener of listeners.get(name) ?? []) {
         // A site's listener that throws must not break the widget or the other listeners.
         try {

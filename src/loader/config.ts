@@ -13,20 +13,24 @@ export const DEFAULT_DOMAIN_API = 'https://api.liveperson.net';
 
 export type Position = 'bottom-right' | 'bottom-left';
 
+/**
+ * What the launcher needs, checked here (position, colour) and the language; the other
+ * presentation attributes go to the app as written (`data-title`, `data-sound`, `data-debug`:
+ * free text and flags the app reads — see src/ui/index.ts), so the loader carries no code for them.
+ */
 export interface WidgetOptions {
   locale: string;
   position: Position;
   /** Accent colour (CSS colour), or undefined for the default. */
   color?: string;
   title?: string;
-  /** Play a short tone for unread replies (`data-sound`). */
-  sound: boolean;
-  debug: boolean;
+  sound?: string;
+  debug?: string;
 }
 
+/** A problem with one attribute: its reason code and a message naming the attribute. */
 export interface ConfigIssue {
   reason: ReasonCode;
-  attribute: string;
   message: string;
 }
 
@@ -37,104 +41,78 @@ export type ConfigResult =
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
 export type DataAttributes = Record<string, string | undefined>;
 
-const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+/** A check with a regular expression's shape, so every rule is tested the same way. */
+type Check = { test(value: string): boolean };
 
 /**
- * An origin the widget may call: https anywhere, http only on this machine (the sandbox), no
- * credentials, query or fragment. Returns the origin-plus-path without a trailing slash, or undefined.
+ * An attribute: its dataset key, its check (none: a service URL, see serviceUrl), and its
+ * default. What each must hold is in the README's data-* table; the console names the attribute
+ * and the reason code, so a site owner knows which line to read (the loader every visitor
+ * downloads carries no prose about formats).
  */
-export function parseServiceUrl(value: string): string | undefined {
-  try {
-    const { href, origin, pathname, protocol, hostname } = new URL(value);
-    const base = origin + pathname;
-    // href === origin + path: no credentials, no query, no fragment.
-    if (href === base && (protocol === 'https:' || (protocol === 'http:' && LOCAL_HOSTS.includes(hostname)))) return base.replace(/\/+$/, '');
-  } catch {
-    // not a URL
-  }
-  return undefined;
-}
-
-type Check = (value: string) => string | undefined;
-
-/** An attribute: its dataset key, its check, what a site owner must put there, and its default. */
-type Rule = [key: string, check: Check, expected: string, fallback?: string];
-
-const matching = (pattern: RegExp) => (value: string) => (pattern.test(value) ? value : undefined);
-
-const URL_EXPECTED = 'an https URL (http only for localhost)';
+type Rule = [key: string, check?: Check, fallback?: string];
 
 /**
- * Per adapter: its required attributes (domainApi has a default, so it can only be malformed)
- * and its tenant key — one stored record per adapter + account/org + connector/deployment.
+ * A service origin the widget may call: https anywhere, http only on this machine (the sandbox);
+ * no credentials, query or fragment (the adapters parse it in full when they use it). Returns it
+ * without a trailing slash.
  */
-const ADAPTERS: Record<VendorConfig['adapter'], [rules: Rule[], tenant: (values: Record<string, string | undefined>) => string]> = {
-  liveperson: [
-    [
-      ['account', matching(/^\d{1,20}$/), 'digits'],
-      ['connectorId', matching(/^[\w.-]{1,128}$/), 'letters, digits, _ - .'],
-      ['domainApi', parseServiceUrl, URL_EXPECTED, DEFAULT_DOMAIN_API],
-    ],
-    (c) => `${c.account}:${c.connectorId}`,
-  ],
-  salesforce: [
-    [
-      ['scrtUrl', parseServiceUrl, URL_EXPECTED],
-      // 00D and 12 or 15 letters or digits (a 15- or 18-character id).
-      ['orgId', matching(/^00D([A-Za-z\d]{3}){4,5}$/), '15 or 18 characters starting with 00D'],
-      ['deployment', matching(/^[A-Za-z]\w{0,79}$/), 'an API name like GuestChat_Web'],
-    ],
-    // The 15-character form: an 18-character org id is the same org.
-    (c) => `${c.orgId!.slice(0, 15)}:${c.deployment}`,
-  ],
-  'liveperson-connector': [[['brokerUrl', parseServiceUrl, URL_EXPECTED]], (c) => c.brokerUrl!],
+const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\]))(:\d+)?(\/[\w.~%/-]*)?$/;
+
+/**
+ * Per adapter, its required attributes (domainApi has a default, so it can only be malformed).
+ * The tenant key — one stored record per adapter + account/org + connector/deployment — is the
+ * adapter and the values of its checked attributes (the broker mode has only its URL).
+ */
+const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
+  liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', undefined, DEFAULT_DOMAIN_API]],
+  // An org id is 00D and 12 or 15 letters or digits; the 15-character form is used throughout
+  // (an 18-character id is the same org).
+  salesforce: [['scrtUrl'], ['orgId', /^00D([A-Za-z\d]{3}){4,5}$/], ['deployment', /^[A-Za-z]\w{0,79}$/]],
+  'liveperson-connector': [['brokerUrl']],
 };
 
 /** Presentation options are forgiving: a bad one is reported and replaced by its default. */
 const OPTIONS: Rule[] = [
-  ['locale', matching(/^[a-z]{2,3}(-[a-z\d]{2,8})*$/i), 'a language tag like en or he', 'en'],
-  ['position', matching(/^bottom-(right|left)$/), 'bottom-right or bottom-left', 'bottom-right'],
-  // Only plain colour notations: nothing that could close the declaration or load a URL.
-  ['color', matching(/^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/), 'a CSS colour like #0b5fff'],
+  ['locale', /^[a-z]{2,3}(-[a-z\d]{2,8})*$/i, 'en'],
+  ['position', /^bottom-(right|left)$/, 'bottom-right'],
+  // Any CSS <color> the browser knows, and nothing else: a colour cannot close the declaration
+  // it is written into, nor load a URL. var(--brand) counts: the page's own custom property.
+  ['color', { test: (value) => CSS.supports('color', value) }],
 ];
-
-const flag = (value?: string) => value !== undefined && value !== 'false';
 
 export function readConfig(data: DataAttributes): ConfigResult {
   const issues: ConfigIssue[] = [];
   /**
-   * One attribute's value, or undefined after reporting it. Reason codes follow the attribute:
-   * config-missing-<name> / config-bad-<name>, and config-bad-option for any option (src/errors.ts).
+   * One attribute's value, or its default after reporting it. Reason codes follow the
+   * attribute: config-missing-<name> / config-bad-<name>, and config-bad-option for any option
+   * (src/errors.ts).
    */
-  const read = ([key, check, expected, fallback]: Rule, option?: boolean) => {
+  const read = ([key, check, fallback]: Rule, option?: boolean) => {
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    const raw = data[key]?.trim();
-    const value = check(raw || fallback || '');
+    const raw = data[key]?.trim() || fallback;
+    const value = raw && (check ?? SERVICE_URL).test(raw) && (check ? (key === 'orgId' ? raw.slice(0, 15) : raw) : raw.replace(/\/+$/, ''));
     if (!value && (raw || !option)) {
       issues.push({
         reason: `config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode,
-        attribute: `data-${name}`,
-        message: `data-${name} is ${raw ? 'invalid' : 'required'}: ${expected}`,
+        message: `data-${name} is ${raw ? 'invalid' : 'required'}`,
       });
     }
-    // A bad option falls back to its default (a bad required attribute fails the whole config).
     return value || fallback;
   };
-  const readAll = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
+  const values = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
 
-  const adapter = read(['adapter', (v) => (Object.hasOwn(ADAPTERS, v) ? v : undefined), `one of ${Object.keys(ADAPTERS).join(', ')}`]) as
-    | VendorConfig['adapter']
-    | undefined;
-  if (!adapter) return { ok: false, issues };
-  const [rules, tenant] = ADAPTERS[adapter];
-  const values = readAll(rules);
-  if (issues.length) return { ok: false, issues };
-  const config = { adapter, ...values } as VendorConfig;
-  const options = {
-    ...readAll(OPTIONS, true),
-    title: data.title?.trim().slice(0, 80) || undefined,
-    sound: flag(data.sound),
-    debug: flag(data.debug),
-  } as WidgetOptions;
-  return { ok: true, config, tenant: `${adapter}:${tenant(values)}`, options, issues };
+  const adapter = read(['adapter', { test: (v) => Object.hasOwn(ADAPTERS, v) }]) as VendorConfig['adapter'] | undefined;
+  const rules = adapter && ADAPTERS[adapter];
+  const required = rules && values(rules);
+  if (!required || issues.length) return { ok: false, issues };
+  const keyed = rules.filter((rule) => rule[1]);
+  const options = { ...values(OPTIONS, true), title: data.title, sound: data.sound, debug: data.debug } as WidgetOptions;
+  return {
+    ok: true,
+    config: { adapter, ...required } as VendorConfig,
+    tenant: [adapter, ...(keyed.length ? keyed : rules).map(([key]) => required[key])].join(':'),
+    options,
+    issues,
+  };
 }

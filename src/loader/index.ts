@@ -18,20 +18,20 @@ declare global {
   }
 }
 
-const script = document.currentScript as HTMLScriptElement | null;
+// Always set while a classic script's top level runs (captured now: boot may run later).
+const script = document.currentScript as HTMLScriptElement;
 
 function boot() {
   const earlier = window.GuestChat;
   if (earlier && 'state' in earlier) return; // already installed by another copy of the tag
   const queued = (earlier as { q?: unknown } | undefined)?.q;
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
-  const base = new URL(script?.src || '/dist/', location.href);
   window.GuestChat = createWidget(
-    (script?.dataset ?? {}) as DataAttributes,
+    script.dataset as DataAttributes,
     // One module per adapter (the app and that vendor's code): a page configured for one
     // vendor never downloads another's. The specifier is computed, so the bundler leaves it
     // alone: the loader stays a classic script with no module machinery of its own.
-    (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, base).href) as Promise<AppBundle>,
+    (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, script.src).href) as Promise<AppBundle>,
     Array.isArray(queued) ? queued : [],
   );
 }

@@ -8,27 +8,25 @@ import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
 import { App } from './App.tsx';
 import { drawAttention } from './attention.ts';
+import { takeOverLauncher } from './launcher.ts';
 import { loadStrings } from './strings.ts';
 import { PANEL_CSS } from './styles.ts';
 import { followVisualViewport } from './viewport.ts';
 
-/** The static launcher the loader drew; the app takes it over (badge, expanded state, label). */
-export interface LauncherHandle {
+/** The static launcher the loader drew: a host element, its open shadow root and the button. */
+export interface LauncherElements {
   readonly host: HTMLElement;
   readonly root: ShadowRoot;
   readonly button: HTMLButtonElement;
-  setUnread(count: number): void;
-  setExpanded(open: boolean): void;
-  /** Accessible name (localized by the app once it has its strings). */
-  setLabel(label: string): void;
 }
 
 /** What the loader hands over: its launcher (it keeps drawing it) and the validated config. */
 export interface MountOptions {
-  launcher: LauncherHandle;
+  launcher: LauncherElements;
   config: VendorConfig;
   tenant: string;
-  options: { locale: string; title?: string; sound?: boolean };
+  /** The tag's presentation attributes: the language (checked by the loader), and title, sound and debug as written. */
+  options: { locale: string; title?: string; sound?: string; debug?: string };
   createVendor: VendorFactory;
   emit: Emit;
   /** The app removed itself (forget() here or in another tab); a new mount may follow. */
@@ -56,7 +54,17 @@ export interface WidgetHandle {
   state(): WidgetState;
 }
 
-export async function mount({ launcher, config, tenant, options, createVendor, emit, onTornDown }: MountOptions): Promise<WidgetHandle> {
+/** A flag attribute: present and not "false" (`data-sound`, `data-sound="true"`). */
+const flag = (value?: string) => value !== undefined && value !== 'false';
+
+export async function mount({ launcher: elements, config, tenant, options, createVendor, emit: publish, onTornDown }: MountOptions): Promise<WidgetHandle> {
+  // data-debug: every event the widget publishes is also logged.
+  const emit: Emit = flag(options.debug)
+    ? (name, detail) => {
+        console.debug('[GuestChat]', name, detail);
+        publish(name, detail);
+      }
+    : publish;
   let teardown = () => {};
   // The words (a translation is a chunk of its own to fetch) and the session load side by side.
   const [strings, { session, forget, resumable }] = await Promise.all([
@@ -64,12 +72,12 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() }),
   ]);
   const { panelOpen, unread } = session;
-  const { root } = launcher;
+  const { root, button } = elements;
 
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  launcher.setLabel(strings.launcher);
+  const launcher = takeOverLauncher(elements, strings.launcher);
   const container = document.createElement('div');
   container.dir = strings.dir;
   container.lang = options.locale;
@@ -81,22 +89,21 @@ export async function mount({ launcher, config, tenant, options, createVendor, e
     launcher.setExpanded(open);
     emit(open ? 'open' : 'close', {});
     // Focus returns to the launcher on close (the panel focuses its input on open).
-    if (!open) launcher.button.focus();
+    if (!open) button.focus();
   };
 
   const stops = [
     effect(() => launcher.setUnread(panelOpen.value ? 0 : unread.value)),
     followVisualViewport(container),
-    drawAttention({ tenant, unread, sound: Boolean(options.sound), flashTitle: strings.flashTitle }),
+    drawAttention({ tenant, unread, sound: flag(options.sound), flashTitle: strings.flashTitle }),
   ];
-  render(h(App, { session, strings, title: options.title ?? strings.title, onClose: () => setOpen(false) }), container);
+  render(h(App, { session, strings, title: options.title?.trim().slice(0, 80) || strings.title, onClose: () => setOpen(false) }), container);
 
   teardown = () => {
     stops.forEach((stop) => stop());
     render(null, container);
     container.remove();
-    launcher.setUnread(0);
-    launcher.setExpanded(false);
+    launcher.release();
     root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet);
     teardown = () => {};
     onTornDown?.();

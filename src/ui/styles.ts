@@ -4,6 +4,7 @@
  * site owners theme through CSS custom properties (--gc-accent, --gc-on-accent, --gc-font).
  */
 export const PANEL_CSS = `
+.badge{position:absolute;top:-4px;right:-4px;min-width:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#c4001a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
 .panel{all:initial;box-sizing:border-box;position:fixed;bottom:88px;right:20px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);display:flex;flex-direction:column;background:#fff;color:#1b1b1f;border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.28);overflow:hidden;font:15px/1.45 var(--gc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);text-align:start}
 :host([data-position=bottom-left]) .panel{right:auto;left:20px}
 .panel *{box-sizing:border-box}
