@@ -29,7 +29,7 @@ export function createBus(): Bus {
         try {
           listener(detail);
         } catch (error) {
-          console.error('[GuestChat] an event listener threw', error);
+          console.error('[GuestChat]', error);
         }
       }
     },

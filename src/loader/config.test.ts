@@ -1,10 +1,11 @@
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DOMAIN_API, readConfig } from './config.ts';
 
 const lp = { adapter: 'liveperson', account: '12345678', connectorId: 'guestchat-unauth', domainApi: 'http://127.0.0.1:8787' };
 const sf = { adapter: 'salesforce', scrtUrl: 'http://127.0.0.1:8787', orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' };
 
-const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map((i) => `${i.reason} ${i.attribute}`);
+const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map((i) => `${i.reason} ${i.message.split(' ')[0]}`);
 
 describe('readConfig()', () => {
   it('accepts a LivePerson tag and derives the tenant key', () => {
@@ -13,7 +14,7 @@ describe('readConfig()', () => {
     if (!result.ok) return;
     expect(result.config).toEqual(lp);
     expect(result.tenant).toBe('liveperson:12345678:guestchat-unauth');
-    expect(result.options).toEqual({ locale: 'en', position: 'bottom-right', sound: false, debug: false });
+    expect(result.options).toEqual({ locale: 'en', position: 'bottom-right' });
   });
 
   it('defaults the Domain API to LivePerson production and strips a trailing slash', () => {
@@ -67,6 +68,6 @@ describe('readConfig()', () => {
     expect(result.options.position).toBe('bottom-right');
     expect(result.options.color).toBeUndefined();
     expect(result.options.locale).toBe('he');
-    expect(result.issues.map((i) => i.attribute)).toEqual(['data-position', 'data-color']);
+    expect(result.issues.map((i) => i.message)).toEqual(['data-position is invalid', 'data-color is invalid']);
   });
 });

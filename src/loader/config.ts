@@ -76,9 +76,8 @@ const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
 const OPTIONS: Rule[] = [
   ['locale', /^[a-z]{2,3}(-[a-z\d]{2,8})*$/i, 'en'],
   ['position', /^bottom-(right|left)$/, 'bottom-right'],
-  // Any CSS <color> the browser knows, and nothing else: a colour cannot close the declaration
-  // it is written into, nor load a URL. var(--brand) counts: the page's own custom property.
-  ['color', { test: (value) => CSS.supports('color', value) }],
+  // Only plain colour notations: nothing that could close the declaration or load a URL.
+  ['color', /^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/],
 ];
 
 export function readConfig(data: DataAttributes): ConfigResult {
