@@ -7,7 +7,11 @@
  * intent (a visitor who never chatted gets no database). It is a hint, not the truth: the app
  * sets it from the session's state and clears it when nothing is left to resume; a stale mark
  * costs one early download, after which the app clears it. forget() removes it.
+ *
+ * The loader imports this module too: it must stay a leaf (type imports only).
  */
+import type { LocalStore } from '../auth/index.ts';
+
 export const wakeKey = (tenant: string) => `guestchat:${tenant}`;
 
 export function wakeOnLoad(tenant: string): boolean {
@@ -25,4 +29,46 @@ export function setWakeOnLoad(tenant: string, wake: boolean): void {
   } catch {
     // Storage blocked or full: the loader then waits for intent, as for a first visit.
   }
+}
+
+/**
+ * The local store as the session uses it, keeping the mark in step with what it writes: the
+ * token record (under the tenant key) with or without a conversation, and the outbox (under
+ * `<tenant>#outbox`) with or without entries. `known` seeds what was found on load, so a stale
+ * mark (storage cleared, memory-only storage) is corrected as soon as the app runs.
+ */
+export function markingWake(store: LocalStore, tenant: string): { store: LocalStore; known(conversation: boolean, outbox: boolean): void } {
+  const outboxKey = `${tenant}#outbox`;
+  let conversation = false;
+  let outbox = false;
+  const update = () => setWakeOnLoad(tenant, conversation || outbox);
+  const track = (key: string, present: boolean) => {
+    if (key === tenant) conversation = present;
+    else if (key === outboxKey) outbox = present;
+    else return;
+    update();
+  };
+  return {
+    store: {
+      read: (key) => store.read(key),
+      async write(key, value) {
+        await store.write(key, value);
+        track(key, key === tenant ? Boolean((value as { conversation?: unknown } | undefined)?.conversation) : Array.isArray(value) && value.length > 0);
+      },
+      async remove(key) {
+        await store.remove(key);
+        track(key, false);
+      },
+      async forgetAll() {
+        conversation = outbox = false;
+        setWakeOnLoad(tenant, false);
+        await store.forgetAll();
+      },
+    },
+    known(hasConversation, hasOutbox) {
+      conversation = hasConversation;
+      outbox = hasOutbox;
+      update();
+    },
+  };
 }
