@@ -21,7 +21,7 @@ export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 const HELD_PER_CONVERSATION = 500;
 const HELD_CONVERSATIONS = 20;
 
-/** One SSE message as eventsource-parser gives it. */
+/** One SSE message as adapters/sse.ts dispatches it. */
 export interface StreamMessage {
   id?: string | undefined;
   event?: string | undefined;

@@ -2,7 +2,10 @@
  * The wire shapes of Salesforce's Messaging for In-App and Web v2 API (contract §2, §3): URLs,
  * request bodies, and readers for the answers the widget uses. Pure; no I/O.
  */
+import { isObject, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
+
+export { isObject, readNumber, readString };
 
 /** What every request of one deployment needs (W16: any base URL works). */
 export interface Deployment {
@@ -88,20 +91,8 @@ export function acknowledgeBody(kind: 'Delivery' | 'Read', entryIds: readonly st
 // ------------------------------------------------------------------------------------------
 // Answers
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export const readString = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : undefined;
-
-export const readNumber = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-
 /** `lastEventId` is an opaque string (§2.1); a number is taken as its decimal string. */
-function readEventId(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return readString(value);
-}
+const readEventId = (value: unknown): string | undefined => readString(value) ?? readNumber(value)?.toString();
 
 export interface TokenAnswer {
   accessToken: string;
