@@ -294,7 +294,7 @@ export function attachConversation(state: MappingState, conversationId: string):
 export function closeConversation(
   state: MappingState,
   conversationId: string,
-  by: 'visitor' | 'agent' | 'system' | undefined,
+  by?: 'visitor' | 'agent' | 'system',
   result: Outcome = outcome(),
 ): Outcome {
   if (state.attached === conversationId) state.attached = undefined;
