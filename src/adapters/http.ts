@@ -55,6 +55,9 @@ export function isTransient(error: GuestChatError): boolean {
   return error.reason === 'network' || error.reason === 'server-error' || error.reason === 'rate-limited';
 }
 
+/** The client errors (400, 401, 403, 404) of a call that obtains a token, all read as `reason`. */
+export const refusedAs = (reason: ReasonCode): Partial<Record<number, ReasonCode>> => ({ 400: reason, 401: reason, 403: reason, 404: reason });
+
 export interface JsonRequest {
   method: 'GET' | 'POST' | 'DELETE';
   /** Bearer token; absent only for the calls that obtain one. */

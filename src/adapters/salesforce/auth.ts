@@ -5,6 +5,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
+import { refusedAs } from '../http.ts';
 import { answerError, callApi, isSuccess, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
 import { guestTokenBody, newId, readTokenAnswer, urls, type Deployment } from './protocol.ts';
@@ -36,12 +37,7 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         readBody: true,
       });
       if (!isSuccess(answer.status)) {
-        throw answerError(answer, 'The guest token request', {
-          400: 'token-issue-refused',
-          401: 'token-issue-refused',
-          403: 'token-issue-refused',
-          404: 'token-issue-refused',
-        });
+        throw answerError(answer, 'The guest token request', refusedAs('token-issue-refused'));
       }
       const token = readTokenAnswer(answer.body);
       if (token === undefined) throw new GuestChatError('bad-server-data', 'The guest token answer has no accessToken');

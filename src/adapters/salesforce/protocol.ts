@@ -26,19 +26,20 @@ export function deploymentOf(config: SalesforceConfig): Deployment {
 
 const api = (d: Deployment): string => `${d.scrt}/iamessage/api/v2`;
 const enc = encodeURIComponent;
+/** `{api}/conversation/{id}{rest}`. */
+const conversation = (d: Deployment, id: string, rest: string): string => `${api(d)}/conversation/${enc(id)}${rest}`;
 
 export const urls = {
   guestToken: (d: Deployment) => `${api(d)}/authorization/unauthenticated/access-token`,
   continuation: (d: Deployment) => `${api(d)}/authorization/continuation-access-token`,
   conversations: (d: Deployment) => `${api(d)}/conversation/list?inclClosedConvs=false&limit=20`,
   createConversation: (d: Deployment) => `${api(d)}/conversation`,
-  closeConversation: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}?esDeveloperName=${enc(d.esDeveloperName)}`,
+  closeConversation: (d: Deployment, id: string) => conversation(d, id, `?esDeveloperName=${enc(d.esDeveloperName)}`),
   entries: (d: Deployment, id: string, limit: number, endTimestamp: number | undefined) =>
-    `${api(d)}/conversation/${enc(id)}/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message` +
-    (endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`),
-  message: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/message`,
-  entry: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/entry`,
-  acknowledge: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/acknowledge-entries`,
+    conversation(d, id, `/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message${endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`}`),
+  message: (d: Deployment, id: string) => conversation(d, id, '/message'),
+  entry: (d: Deployment, id: string) => conversation(d, id, '/entry'),
+  acknowledge: (d: Deployment, id: string) => conversation(d, id, '/acknowledge-entries'),
   // The sample adds a cache-busting query; the server ignores any query string (§3.1).
   stream: (d: Deployment, nowMs: number) => `${d.scrt}/eventrouter/v1/sse?_ts=${nowMs}`,
 };
@@ -105,8 +106,7 @@ export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
   if (!isObject(body)) return undefined;
   const accessToken = readString(body['accessToken']);
   if (accessToken === undefined) return undefined;
-  const context = body['context'];
-  const configuration = isObject(context) ? context['configuration'] : undefined;
+  const configuration = isObject(body['context']) ? body['context']['configuration'] : undefined;
   const service = isObject(configuration) ? configuration['embeddedServiceConfig'] : undefined;
   return {
     accessToken,
