@@ -28,6 +28,15 @@ export const str = (value: unknown): string | undefined => (typeof value === 'st
 /** A finite number, else undefined. */
 export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
+/** `value[key]` when value is an object. */
+export const get = (value: unknown, key: string): unknown => (isObject(value) ? value[key] : undefined);
+
+/** `value[key]` when it is a non-empty string. */
+export const field = (value: unknown, key: string): string | undefined => str(get(value, key));
+
+/** The value when it is an array, else an empty one. */
+export const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
 /** Retry-After as seconds: delta-seconds or an HTTP date. */
 export function readRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
   if (value === null) return undefined;

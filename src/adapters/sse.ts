@@ -59,8 +59,11 @@ export function createSseParser(onEvent: (event: EventSourceMessage) => void): (
 export interface SseRequest {
   url: string;
   headers: Record<string, string>;
-  /** Aborting ends the stream (one live stream per tab: the old one is aborted first). */
-  signal: AbortSignal;
+  /**
+   * Aborting ends the stream (one live stream per tab: the old one is aborted first). It is also
+   * aborted when the response headers do not come in time: the fetch, headers and body, has this one signal.
+   */
+  abort: AbortController;
   /** Time allowed for the response headers. */
   openTimeoutMs: number;
 }
@@ -77,67 +80,50 @@ export interface OpenStream {
   read(handlers: StreamHandlers): Promise<void>;
 }
 
-const closed = (): GuestChatError => new GuestChatError('connection-lost', 'The event stream was closed');
-
 /**
  * Open the stream; resolves once the response headers say 200 (the stream counts as open then).
  * A non-200 answer rejects with `refusal(answer)`; no answer rejects with `network`.
  */
 export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: (answer: HttpAnswer) => GuestChatError): Promise<OpenStream> {
-  const { signal } = request;
-  // One signal for the whole fetch (headers and body): the caller's, or our time limit on the headers.
-  const controller = new AbortController();
-  const forward = (): void => controller.abort();
-  const unforward = (): void => signal.removeEventListener('abort', forward);
-  if (signal.aborted) forward();
-  signal.addEventListener('abort', forward, { once: true });
+  const { abort } = request;
+  const { signal } = abort;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    forward();
+    abort.abort();
   }, request.openTimeoutMs);
   let response: Response;
   try {
-    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal: controller.signal });
+    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal });
   } catch (cause) {
-    unforward();
     throw new GuestChatError('network', `The event stream ${timedOut ? 'did not answer in time' : 'could not be opened'}`, { cause });
   } finally {
     clearTimeout(timer);
   }
 
   const { status, body: source } = response;
-  if (status !== 200) {
-    unforward();
-    throw refusal({ status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
-  }
+  if (status !== 200) throw refusal({ status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
   if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status });
 
   return {
     async read(handlers) {
       const feed = createSseParser(handlers.onEvent);
       const reader = source.pipeThrough(new TextDecoderStream()).getReader();
+      // An abort ends a pending read (done): the read then rejects, as for an abort before it.
       const cancel = (): void => void reader.cancel().catch(() => {});
       signal.addEventListener('abort', cancel, { once: true });
       try {
         for (;;) {
-          if (signal.aborted) throw closed();
+          if (signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
           const { value, done } = await reader.read();
-          if (done) {
-            if (signal.aborted) throw closed();
-            return;
+          if (done && !signal.aborted) return;
+          if (value !== undefined) {
+            handlers.onBytes();
+            feed(value);
           }
-          handlers.onBytes();
-          feed(value);
         }
       } finally {
         signal.removeEventListener('abort', cancel);
-        unforward();
-        try {
-          reader.releaseLock();
-        } catch {
-          // Nothing to release.
-        }
       }
     },
   };

@@ -411,7 +411,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       // From the last event this page handled; a page that has handled none replays all the
       // broker retains (the open conversation's history; closed ones are filtered out).
       const lastEventId = lastEventIds.get(subject) ?? (target === resume?.conversationId ? resume?.cursor : undefined) ?? '0';
-      const stream = await openEventStream(fetchFn, { url: urls.events(broker), token, lastEventId, signal: abort.signal, openTimeoutMs: timeoutMs });
+      const stream = await openEventStream(fetchFn, { url: urls.events(broker), token, lastEventId, abort, openTimeoutMs: timeoutMs });
       if (target !== undefined) emitAll(attachConversation(state, target));
       watch = watchStream(stream, abort, timings.stallMs, handleStreamEvent, (reason) => finish({ type: 'disconnected', reason }));
       watch.live();

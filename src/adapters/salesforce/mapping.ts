@@ -7,7 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, QuickReply, Sender, TransportEvent } from '../types.ts';
-import { isObject, readNumber, readString } from './protocol.ts';
+import { field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 export const ROUTING_FAILED_TEXT = 'We could not connect you to an agent.';
@@ -38,12 +38,6 @@ const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
 
 const AGENT_ROLES: ReadonlySet<string> = new Set(['Agent', 'Chatbot', 'Supervisor']);
 
-/** `value[key]` when value is an object. */
-const get = (value: unknown, key: string): unknown => (isObject(value) ? value[key] : undefined);
-/** `value[key]` when it is a non-empty string. */
-const field = (value: unknown, key: string): string | undefined => readString(get(value, key));
-/** The value when it is an array, else none. */
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 /** The parts there are, one per line; undefined when there are none. */
 function lines(parts: Array<string | undefined>): string | undefined {
   const kept = parts.filter((part) => part !== undefined);
@@ -259,15 +253,14 @@ export interface StreamEvent {
 }
 
 export type ParsedStreamEvent =
-  | { kind: 'ping' }
   | { kind: 'ignored' }
   | { kind: 'invalid'; error: GuestChatError }
   | { kind: 'entry'; conversationId: string; entryType: string; entry: Entry | undefined };
 
 /** Parse twice (W5): the `data` envelope, then a string `entryPayload`. */
 export function parseStreamEvent(sse: StreamEvent): ParsedStreamEvent {
-  if (sse.event === 'ping') return { kind: 'ping' };
   const entryType = EVENT_ENTRY_TYPES.get(sse.event ?? '');
+  // `ping` (a keep-alive: liveness only) and event types this version does not know (W6).
   if (entryType === undefined) return { kind: 'ignored' };
   const invalid = (why: string): ParsedStreamEvent => ({
     kind: 'invalid',
@@ -310,14 +303,12 @@ export interface StreamOutcome {
   events: TransportEvent[];
   /** An agent or bot message that arrived: acknowledge its delivery (W14). */
   delivered?: { conversationId: string; entryId: string };
-  /** Set when the event was a keep-alive or had no effect (liveness only). */
-  quiet?: boolean;
 }
 
 /** Map one stream event; `cursor` is the stream's last `id:` including this event's. */
 export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingState, now: number): StreamOutcome {
   const parsed = parseStreamEvent(sse);
-  if (parsed.kind === 'ping' || parsed.kind === 'ignored') return { events: [], quiet: true };
+  if (parsed.kind === 'ignored') return { events: [] };
   if (parsed.kind === 'invalid') return { events: [{ type: 'protocol-error', error: parsed.error }] };
 
   const { conversationId, entryType, entry } = parsed;
@@ -330,13 +321,13 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
       state.conversationId === undefined &&
       (conversationId === state.creatingId ||
         (state.creatingId === undefined && OPENING_TYPES.has(entryType) && !state.closed.has(conversationId)));
-    if (!follow) return { events: [], quiet: true };
+    if (!follow) return { events: [] };
     state.conversationId = conversationId;
     events.push({ type: 'conversation-open', conversationId });
   }
 
   if (entry?.identifier !== undefined) {
-    if (state.seen.has(entry.identifier)) return { events, quiet: events.length === 0 };
+    if (state.seen.has(entry.identifier)) return { events };
     state.seen.add(entry.identifier);
   }
 

@@ -2,10 +2,8 @@
  * The wire shapes of Salesforce's Messaging for In-App and Web v2 API (contract §2, §3): URLs,
  * request bodies, and readers for the answers the widget uses. Pure; no I/O.
  */
-import { isObject, num as readNumber, str as readString } from '../http.ts';
+import { field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
-
-export { isObject, readNumber, readString };
 
 /** What every request of one deployment needs (W16: any base URL works). */
 export interface Deployment {
@@ -103,15 +101,12 @@ export interface TokenAnswer {
 }
 
 export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
-  if (!isObject(body)) return undefined;
-  const accessToken = readString(body['accessToken']);
+  const accessToken = field(body, 'accessToken');
   if (accessToken === undefined) return undefined;
-  const configuration = isObject(body['context']) ? body['context']['configuration'] : undefined;
-  const service = isObject(configuration) ? configuration['embeddedServiceConfig'] : undefined;
   return {
     accessToken,
-    lastEventId: readEventId(body['lastEventId']),
-    deploymentType: isObject(service) ? readString(service['deploymentType']) : undefined,
+    lastEventId: readEventId(get(body, 'lastEventId')),
+    deploymentType: field(get(get(get(body, 'context'), 'configuration'), 'embeddedServiceConfig'), 'deploymentType'),
   };
 }
 
@@ -122,32 +117,23 @@ export interface ListedConversation {
 }
 
 export function readConversationList(body: unknown): ListedConversation[] | undefined {
-  if (!isObject(body) || !Array.isArray(body['conversations'])) return undefined;
-  const out: ListedConversation[] = [];
-  for (const raw of body['conversations']) {
-    if (!isObject(raw)) continue;
-    const conversationId = readString(raw['conversationId']);
-    if (conversationId === undefined) continue;
+  const conversations = get(body, 'conversations');
+  if (!Array.isArray(conversations)) return undefined;
+  return conversations.flatMap((raw) => {
+    const conversationId = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
-    out.push({
-      conversationId,
-      startTimestamp: readNumber(raw['startTimestamp']) ?? 0,
-      open: raw['endTimestamp'] === undefined || raw['endTimestamp'] === null,
-    });
-  }
-  return out;
+    return conversationId === undefined
+      ? []
+      : [{ conversationId, startTimestamp: readNumber(get(raw, 'startTimestamp')) ?? 0, open: (get(raw, 'endTimestamp') ?? null) === null }];
+  });
 }
 
 /** The resumed conversation if it is open, else the open one started last (§1.2). */
 export function pickConversation(list: readonly ListedConversation[], preferred: string | undefined): string | undefined {
   const open = list.filter((c) => c.open);
   if (preferred !== undefined && open.some((c) => c.conversationId === preferred)) return preferred;
-  return [...open].sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
+  return open.sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
 }
 
 /** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */
-export function readSendTimestamp(body: unknown): number | undefined {
-  if (!isObject(body) || !Array.isArray(body['conversationEntries'])) return undefined;
-  const first: unknown = body['conversationEntries'][0];
-  return isObject(first) ? readNumber(first['clientTimestamp']) : undefined;
-}
+export const readSendTimestamp = (body: unknown): number | undefined => readNumber(get(list(get(body, 'conversationEntries'))[0], 'clientTimestamp'));

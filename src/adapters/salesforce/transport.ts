@@ -8,6 +8,7 @@
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
+import { get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
@@ -16,7 +17,6 @@ import {
   acknowledgeBody,
   createConversationBody,
   isLowercaseUuid,
-  isObject,
   newId,
   pickConversation,
   readConversationList,
@@ -270,17 +270,13 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         const answer = await api('GET', urls.entries(d, conversationId, ENTRIES_PAGE, end), undefined, true);
         if (answer.status === 404) return undefined;
         if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
-        const page = isObject(answer.body) ? answer.body['conversationEntries'] : undefined;
+        const page = get(answer.body, 'conversationEntries');
         if (!Array.isArray(page)) throw new GuestChatError('bad-server-data', 'The entries answer has no conversationEntries');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
-        let oldest: number | undefined;
-        for (const entry of page) {
-          const at = isObject(entry) ? entry['transcriptedTimestamp'] : undefined;
-          if (typeof at === 'number' && (oldest === undefined || at < oldest)) oldest = at;
-        }
+        const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
         // Bounds are inclusive: the next page repeats the oldest millisecond (de-duplicated later).
-        if (oldest === undefined || oldest === end) break;
+        if (oldest === Infinity || oldest === end) break;
         end = oldest;
       }
       return all;
@@ -417,7 +413,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         token: tab.token,
         orgId15: d.orgId15,
         lastEventId: cursor || undefined,
-        signal: abort.signal,
+        abort,
         openTimeoutMs: timeoutMs,
       });
       watch = watchStream(stream, abort, timings.stallMs, handleStreamEvent, (reason) => finish({ type: 'disconnected', reason }));
