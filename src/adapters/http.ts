@@ -37,6 +37,9 @@ export const field = (value: unknown, key: string): string | undefined => str(ge
 /** The value when it is an array, else an empty one. */
 export const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
+/** The server's data is not what its API promises (`bad-server-data`). */
+export const badData = (message: string): GuestChatError => new GuestChatError('bad-server-data', message);
+
 /** Retry-After as seconds: delta-seconds or an HTTP date. */
 export function readRetryAfter(value: string | null, nowMs: number = Date.now()): number | undefined {
   if (value === null) return undefined;
@@ -60,9 +63,7 @@ export async function readJson(response: Response): Promise<unknown> {
 export const isSuccess = (status: number): boolean => status >= 200 && status < 300;
 
 /** Failures worth another attempt with the same request (429 / 5xx / no answer). */
-export function isTransient(error: GuestChatError): boolean {
-  return error.reason === 'network' || error.reason === 'server-error' || error.reason === 'rate-limited';
-}
+export const isTransient = (error: GuestChatError): boolean => ['network', 'server-error', 'rate-limited'].includes(error.reason);
 
 /** The client errors (400, 401, 403, 404) of a call that obtains a token, all read as `reason`. */
 export const refusedAs = (reason: ReasonCode): Partial<Record<number, ReasonCode>> => ({ 400: reason, 401: reason, 403: reason, 404: reason });

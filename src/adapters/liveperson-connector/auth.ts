@@ -7,7 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
-import { refusedAs } from '../http.ts';
+import { badData, refusedAs } from '../http.ts';
 import { answerError, callBroker, isSuccess, type FetchLike } from './http.ts';
 import { readIdentity, urls } from './protocol.ts';
 
@@ -33,7 +33,7 @@ export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter 
         throw answerError(answer, 'The broker\'s visitor request', refusedAs('token-issue-refused'));
       }
       const identity = readIdentity(answer.body);
-      if (identity === undefined) throw new GuestChatError('bad-server-data', 'The broker\'s visitor answer is not an identity');
+      if (identity === undefined) throw badData('The broker\'s visitor answer is not an identity');
       // A new identity's issuedAt is the broker's clock at the answer: our skew reading.
       const receivedAt = localNow();
       clock.observeServerTime(identity.issuedAt, sentAt + (receivedAt - sentAt) / 2);
@@ -51,9 +51,9 @@ export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter 
         throw answerError(answer, 'The broker\'s visitor refresh', refusedAs('token-refresh-refused'));
       }
       const next = readIdentity(answer.body);
-      if (next === undefined) throw new GuestChatError('bad-server-data', 'The broker\'s refresh answer is not an identity');
+      if (next === undefined) throw badData('The broker\'s refresh answer is not an identity');
       if (identity.subject !== undefined && next.subject !== identity.subject) {
-        throw new GuestChatError('bad-server-data', 'The broker\'s refresh answer names another visitor');
+        throw badData('The broker\'s refresh answer names another visitor');
       }
       return next;
     },

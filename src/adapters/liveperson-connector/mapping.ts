@@ -12,7 +12,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
-import { isObject, num, str } from '../http.ts';
+import { badData, isObject, num, str } from '../http.ts';
 import { parseMessageId, type Json } from './protocol.ts';
 
 /** What a message that cannot be rendered as text shows. */
@@ -57,7 +57,7 @@ export type BrokerEvent =
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
 const invalid = (kind: string, why: string): BrokerEvent => ({
   kind: 'invalid',
-  error: new GuestChatError('bad-server-data', `The broker sent a "${kind}" event ${why}`),
+  error: badData(`The broker sent a "${kind}" event ${why}`),
 });
 
 /** Who sends a message, and who closes a conversation. */

@@ -11,7 +11,7 @@
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { isObject } from '../http.ts';
+import { badData, isObject } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, brokerError, callBroker, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import {
@@ -161,7 +161,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       const answer = await call('GET', urls.openConversation(broker));
       if (!isSuccess(answer.status)) throw answerError(answer, 'The open conversation request');
       const id = readOpenConversation(answer.body);
-      if (id === undefined) throw new GuestChatError('bad-server-data', 'The open conversation answer has no conversationId');
+      if (id === undefined) throw badData('The open conversation answer has no conversationId');
       return id ?? undefined;
     }
 
@@ -311,7 +311,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       const answer = await write('Creating the conversation', urls.conversations(broker), {}, (a) => a.status === 409);
       if (!isSuccess(answer.status)) throw answerError(answer, 'Creating the conversation', { 409: 'conversation-unavailable' });
       const id = readCreatedConversation(answer.body);
-      if (id === undefined) throw new GuestChatError('bad-server-data', 'The create answer has no conversationId');
+      if (id === undefined) throw badData('The create answer has no conversationId');
       if (state.closed.has(id)) throw new GuestChatError('conversation-unavailable', 'The broker answered a closed conversation');
       // Its first events may have arrived already: they are replayed now, after conversation-open.
       if (state.attached !== id) {
@@ -343,7 +343,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           );
           if (isSuccess(answer.status)) {
             const result = readSendResult(answer.body);
-            if (result === undefined) throw new GuestChatError('bad-server-data', 'The send answer has no message id');
+            if (result === undefined) throw badData('The send answer has no message id');
             state.own.add(result.id);
             return { id: result.id, at: result.at ?? clock.now() };
           }

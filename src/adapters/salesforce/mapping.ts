@@ -7,7 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, QuickReply, Sender, TransportEvent } from '../types.ts';
-import { field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
+import { badData, field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 export const ROUTING_FAILED_TEXT = 'We could not connect you to an agent.';
@@ -194,7 +194,7 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
   switch (entryType) {
     case 'Message': {
       const id = messageIdOf(entry);
-      if (id === undefined) return new GuestChatError('bad-server-data', 'A message entry has no identifier');
+      if (id === undefined) return badData('A message entry has no identifier');
       const from = senderOf(entry.role);
       const message: ChatMessage = { id, from, text: messageText(entry.payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
@@ -252,37 +252,6 @@ export interface StreamEvent {
   data: string;
 }
 
-export type ParsedStreamEvent =
-  | { kind: 'ignored' }
-  | { kind: 'invalid'; error: GuestChatError }
-  | { kind: 'entry'; conversationId: string; entryType: string; entry: Entry | undefined };
-
-/** Parse twice (W5): the `data` envelope, then a string `entryPayload`. */
-export function parseStreamEvent(sse: StreamEvent): ParsedStreamEvent {
-  const entryType = EVENT_ENTRY_TYPES.get(sse.event ?? '');
-  // `ping` (a keep-alive: liveness only) and event types this version does not know (W6).
-  if (entryType === undefined) return { kind: 'ignored' };
-  const invalid = (why: string): ParsedStreamEvent => ({
-    kind: 'invalid',
-    error: new GuestChatError('bad-server-data', `Unreadable ${sse.event} event: ${why}`),
-  });
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(sse.data);
-  } catch {
-    return invalid('data is not JSON');
-  }
-  if (!isObject(envelope)) return invalid('data is not an object');
-  const conversationId = readString(envelope['conversationId']);
-  if (conversationId === undefined) return invalid('no conversationId');
-  const raw = envelope['conversationEntry'];
-  // The close event is read for its conversationId only (§3.4).
-  if (entryType === 'CloseConversation' && raw === undefined) return { kind: 'entry', conversationId, entryType, entry: undefined };
-  const entry = readEntry(raw);
-  if (typeof entry === 'string') return invalid(entry);
-  return { kind: 'entry', conversationId, entryType, entry };
-}
-
 /** What the transport keeps between events (one connection) and between connections (one page). */
 export interface MappingState {
   /** The conversation this connection is attached to. */
@@ -305,13 +274,29 @@ export interface StreamOutcome {
   delivered?: { conversationId: string; entryId: string };
 }
 
-/** Map one stream event; `cursor` is the stream's last `id:` including this event's. */
+/**
+ * Map one stream event; `cursor` is the stream's last `id:` including this event's. Its data is
+ * parsed twice (W5): the envelope, then a string `entryPayload`.
+ */
 export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingState, now: number): StreamOutcome {
-  const parsed = parseStreamEvent(sse);
-  if (parsed.kind === 'ignored') return { events: [] };
-  if (parsed.kind === 'invalid') return { events: [{ type: 'protocol-error', error: parsed.error }] };
+  const entryType = EVENT_ENTRY_TYPES.get(sse.event ?? '');
+  // `ping` (a keep-alive: liveness only) and event types this version does not know (W6).
+  if (entryType === undefined) return { events: [] };
+  const invalid = (why: string): StreamOutcome => ({ events: [{ type: 'protocol-error', error: badData(`Unreadable ${sse.event} event: ${why}`) }] });
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(sse.data);
+  } catch {
+    return invalid('data is not JSON');
+  }
+  if (!isObject(envelope)) return invalid('data is not an object');
+  const conversationId = readString(envelope['conversationId']);
+  if (conversationId === undefined) return invalid('no conversationId');
+  const raw = envelope['conversationEntry'];
+  // The close event is read for its conversationId only (§3.4).
+  const entry = readEntry(entryType === 'CloseConversation' && raw === undefined ? {} : raw);
+  if (typeof entry === 'string') return invalid(entry);
 
-  const { conversationId, entryType, entry } = parsed;
   const events: TransportEvent[] = [];
   if (conversationId !== state.conversationId) {
     // The stream carries all of this identity's conversations (§3.3). With none attached, the
@@ -326,12 +311,12 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
     events.push({ type: 'conversation-open', conversationId });
   }
 
-  if (entry?.identifier !== undefined) {
+  if (entry.identifier !== undefined) {
     if (state.seen.has(entry.identifier)) return { events };
     state.seen.add(entry.identifier);
   }
 
-  const mapped = mapEntry(entry ?? (readEntry({}) as Entry), entryType, conversationId, now);
+  const mapped = mapEntry(entry, entryType, conversationId, now);
   if (mapped instanceof GuestChatError) return { events: [...events, { type: 'protocol-error', error: mapped }] };
   const outcome: StreamOutcome = { events };
   if (mapped.message !== undefined) {
@@ -369,7 +354,7 @@ export function mapHistory(entries: readonly unknown[], conversationId: string, 
   for (const raw of [...entries].reverse()) {
     const entry = readEntry(raw);
     if (typeof entry === 'string') {
-      errors.push(new GuestChatError('bad-server-data', `Unreadable stored entry: ${entry}`));
+      errors.push(badData(`Unreadable stored entry: ${entry}`));
       continue;
     }
     const type = entry.entryType;

@@ -8,7 +8,7 @@
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { get, num } from '../http.ts';
+import { badData, get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
@@ -107,7 +107,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     const answer = await callApi(fetchFn, urls.continuation(d), { method: 'GET', token: storedToken, timeoutMs, readBody: true });
     if (!isSuccess(answer.status)) throw answerError(answer, 'The continuation token request');
     const token = readTokenAnswer(answer.body);
-    if (token === undefined) throw new GuestChatError('bad-server-data', 'The continuation answer has no accessToken');
+    if (token === undefined) throw badData('The continuation answer has no accessToken');
     return { token: token.accessToken, lastEventId: token.lastEventId };
   }
 
@@ -271,7 +271,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (answer.status === 404) return undefined;
         if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
         const page = get(answer.body, 'conversationEntries');
-        if (!Array.isArray(page)) throw new GuestChatError('bad-server-data', 'The entries answer has no conversationEntries');
+        if (!Array.isArray(page)) throw badData('The entries answer has no conversationEntries');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
@@ -401,7 +401,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       const listAnswer = await api('GET', urls.conversations(d), undefined, true);
       if (!isSuccess(listAnswer.status)) throw answerError(listAnswer, 'The conversation list');
       const list = readConversationList(listAnswer.body);
-      if (list === undefined) throw new GuestChatError('bad-server-data', 'The conversation list answer has no conversations');
+      if (list === undefined) throw badData('The conversation list answer has no conversations');
       const target = pickConversation(list, resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
