@@ -77,13 +77,11 @@ export function richContentText(content: unknown): string {
     }
     if (!isObject(node)) return;
     const type = node['type'];
-    if (type === 'text' && str(node['text'])) parts.push(node['text'] as string);
-    else if (type === 'button' && str(node['title'])) parts.push(node['title'] as string);
-    else if (type === 'image') {
-      const caption = str(node['caption']) ?? str(node['alt']);
-      if (caption !== undefined) parts.push(caption);
-    }
-    for (const key of ['elements', 'content']) if (node[key] !== undefined) visit(node[key], depth + 1);
+    const text =
+      type === 'text' ? str(node['text']) : type === 'button' ? str(node['title']) : type === 'image' ? (str(node['caption']) ?? str(node['alt'])) : undefined;
+    if (text !== undefined) parts.push(text);
+    visit(node['elements'], depth + 1);
+    visit(node['content'], depth + 1);
   };
   visit(content, 0);
   return parts.length > 0 ? parts.join('\n') : UNSUPPORTED_CONTENT_TEXT;

@@ -11,7 +11,7 @@
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { badData, isObject } from '../http.ts';
+import { badData, field } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, brokerError, callBroker, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import {
@@ -68,10 +68,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'The connection is closed');
 
 /** The code of the broker's error body, when it has one. */
-const codeOf = (answer: HttpAnswer): unknown => {
-  const error = brokerError(answer);
-  return isObject(error) ? error['code'] : undefined;
-};
+const codeOf = (answer: HttpAnswer): string | undefined => field(brokerError(answer), 'code');
 
 /** Any failure of connect(), as a reason the session acts on. */
 function connectFailure(error: unknown): GuestChatError {
