@@ -55,37 +55,34 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
     return store;
   };
 
+  /** Run an IndexedDB step unless storage already failed; its failure turns memory-only on. */
+  const idbStep = async (step: (store: UseStore) => Promise<unknown>) => {
+    if (!failed) {
+      try {
+        await step(db());
+      } catch (cause) {
+        fail(cause);
+      }
+    }
+  };
+
   return {
     async read(key) {
-      if (!failed) {
-        try {
-          const value: unknown = await get(key, db());
-          if (value === undefined) memory.delete(key);
-          else memory.set(key, value);
-          return value;
-        } catch (cause) {
-          fail(cause);
-        }
-      }
+      await idbStep(async (store) => {
+        const value: unknown = await get(key, store);
+        if (value === undefined) memory.delete(key);
+        else memory.set(key, value);
+      });
+      // What IndexedDB answered is mirrored in memory, which is all there is once storage failed.
       return memory.get(key);
     },
     async write(key, value) {
       memory.set(key, value);
-      if (failed) return;
-      try {
-        await set(key, value, db());
-      } catch (cause) {
-        fail(cause);
-      }
+      await idbStep((store) => set(key, value, store));
     },
     async remove(key) {
       memory.delete(key);
-      if (failed) return;
-      try {
-        await del(key, db());
-      } catch (cause) {
-        fail(cause);
-      }
+      await idbStep((store) => del(key, store));
     },
     async forgetAll() {
       memory.clear();

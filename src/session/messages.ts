@@ -109,7 +109,3 @@ export function applyReceipt(list: readonly UiMessage[], ids: readonly string[],
   });
   return changed ? next : (list as UiMessage[]);
 }
-
-export function systemLine(key: string, event: SystemEvent, at: number): UiMessage {
-  return { key, from: 'system', text: '', at, event };
-}
