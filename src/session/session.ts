@@ -14,7 +14,7 @@ import { RETRIED_TOKEN_FAILURES } from '../auth/lifecycle.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
 import { MAX_SEND_ATTEMPTS, type Outbox, type OutboxEntry } from './outbox.ts';
-import type { TabChannel, TabMessage } from './tabs.ts';
+import { NO_TABS, type TabChannel, type TabMessage } from './tabs.ts';
 import { applyReceipt, confirmSend, markFailed, mergeServerMessages, pendingMessage, type SystemEvent, type UiMessage } from './messages.ts';
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
@@ -53,8 +53,6 @@ function known<T extends object>(value: T): T {
   for (const key in value) if (value[key] === undefined) delete value[key];
   return value;
 }
-
-const NO_TABS: TabChannel = { post() {}, close() {} };
 
 export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = NO_TABS, newId = () => crypto.randomUUID() }: SessionOptions) {
   const status = signal<WidgetStatus>('idle');
@@ -486,7 +484,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       if (missing.length) {
         messages.value = [
           ...currentMessages(),
-          ...missing.map((entry) => ({ ...pendingMessage(entry.clientId, entry.text, entry.createdAt), ...(entry.failed && { state: 'failed' as const }) })),
+          ...missing.map((entry) => pendingMessage(entry.clientId, entry.text, entry.createdAt, entry.failed ? 'failed' : 'sending')),
         ];
       }
     });
