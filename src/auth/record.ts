@@ -40,11 +40,13 @@ export interface TokenRecord {
 }
 
 /** A field check: the value when it is acceptable, else undefined. */
-type Parse = (v: unknown) => unknown;
+export type Parse = (v: unknown) => unknown;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const finite: Parse = (v) => (Number.isFinite(v) ? v : undefined);
 const time: Parse = (v) => (Number.isFinite(v) && (v as number) >= 0 ? v : undefined);
 const text: Parse = (v) => (typeof v === 'string' && v.length > 0 && v.length <= 8192 ? v : undefined);
+export const string: Parse = (v) => (typeof v === 'string' ? v : undefined);
 const oneOf =
   (...allowed: unknown[]): Parse =>
   (v) =>
@@ -55,7 +57,7 @@ const oneOf =
  * `optional` one may be missing but not malformed, and a malformed `lenient` one is left out
  * (a damaged optional part costs only that part). Undefined when `v` does not qualify.
  */
-function fields<T>(v: unknown, required: Record<string, Parse>, optional: Record<string, Parse> = {}, lenient: Record<string, Parse> = {}): T | undefined {
+export function fields<T>(v: unknown, required: Record<string, Parse>, optional: Record<string, Parse> = {}, lenient: Record<string, Parse> = {}): T | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, parse] of Object.entries(required)) if ((out[key] = parse(v[key])) === undefined) return undefined;
@@ -77,7 +79,7 @@ export const parseRecord = (value: unknown, tenant: string): TokenRecord | undef
     {},
     {
       access: (v) => fields<StoredAccess>(v, { token: text, subject: text, issuedAt: time, expiresAt: time }),
-      conversation: (v) => fields<StoredConversation>(v, { id: text }, { cursor: (c) => (typeof c === 'string' ? c : undefined) }),
-      skewMs: (v) => (Number.isFinite(v) ? v : undefined),
+      conversation: (v) => fields<StoredConversation>(v, { id: text }, { cursor: string }),
+      skewMs: finite,
     },
   );

@@ -12,6 +12,7 @@
 import type { ReplyTo } from '../adapters/types.ts';
 import type { LocalStore } from '../auth/index.ts';
 import { withTenantLock } from '../auth/index.ts';
+import { fields, finite, string, type Parse } from '../auth/record.ts';
 
 export interface OutboxEntry {
   clientId: string;
@@ -29,18 +30,21 @@ export interface OutboxEntry {
 export const MAX_SEND_ATTEMPTS = 3;
 const MAX_ENTRIES = 200;
 
+const filled: Parse = (v) => (typeof v === 'string' && v ? v : undefined);
+
 const parseEntries = (value: unknown): OutboxEntry[] =>
-  (Array.isArray(value) ? value.slice(0, MAX_ENTRIES) : []).flatMap((item: Partial<Record<keyof OutboxEntry, unknown>> | null) => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { clientId, text, createdAt, attempts, replyTo } = item;
-    if (typeof clientId !== 'string' || !clientId || typeof text !== 'string' || !text || !Number.isFinite(createdAt)) return [];
-    const entry: OutboxEntry = { clientId, text, createdAt: createdAt as number, attempts: typeof attempts === 'number' && attempts >= 0 ? attempts : 0 };
-    if (item.failed === true) entry.failed = true;
-    if (typeof replyTo === 'object' && replyTo !== null && typeof (replyTo as ReplyTo).messageId === 'string') {
-      const { messageId, metadata } = replyTo as ReplyTo;
-      entry.replyTo = Array.isArray(metadata) ? { messageId, metadata } : { messageId };
-    }
-    return [entry];
+  (Array.isArray(value) ? value.slice(0, MAX_ENTRIES) : []).flatMap((item: unknown) => {
+    const entry = fields<OutboxEntry>(
+      item,
+      { clientId: filled, text: filled, createdAt: finite },
+      {},
+      {
+        attempts: (v) => (typeof v === 'number' && v >= 0 ? v : 0),
+        failed: (v) => v === true || undefined,
+        replyTo: (v) => fields<ReplyTo>(v, { messageId: string }, {}, { metadata: (m) => (Array.isArray(m) ? m : undefined) }),
+      },
+    );
+    return entry ? [entry] : [];
   });
 
 export type Outbox = ReturnType<typeof createOutbox>;
