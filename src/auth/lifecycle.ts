@@ -50,8 +50,6 @@ export const RETRIED_TOKEN_FAILURES: readonly string[] = ['network', 'server-err
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const reasonOf = (error: unknown) => toGuestChatError(error).reason;
-
 export type TokenLifecycle = ReturnType<typeof createLifecycle>;
 /**
  * The lifecycle for callers that construct it with `new` (a function declaration may be called
@@ -103,25 +101,20 @@ export function createLifecycle({ adapter, tenant, auth, store, clock, retryDela
     return { action: 'expired' };
   }
 
-  async function renew(record: TokenRecord, refreshFirst: boolean, mayReplace: boolean): Promise<AccessResult> {
+  async function renew(record: TokenRecord, refresh: boolean, mayReplace: boolean): Promise<AccessResult> {
     let identity: Identity = record.identity;
-    const refresh = async () => {
-      identity = await withRetry(() => auth.refresh(identity));
-    };
-    const exchange = async (): Promise<AccessResult> => ({ record: await exchangeAndSave(identity, record), action: 'renew' });
-    try {
-      if (refreshFirst) await refresh();
-      return await exchange().catch(async (error: unknown) => {
-        if (refreshFirst || reasonOf(error) !== 'token-exchange-refused') throw error;
+    for (;;) {
+      try {
+        if (refresh) identity = await withRetry(() => auth.refresh(identity));
+        return { record: await exchangeAndSave(identity, record), action: 'renew' };
+      } catch (error) {
+        const reason = toGuestChatError(error).reason;
         // The external token was refused at the exchange: refresh it once and try again.
-        await refresh();
-        return exchange();
-      });
-    } catch (error) {
-      const reason = reasonOf(error);
-      // The identity cannot be extended any more: start a new one. The old chat is lost.
-      if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') return replace(mayReplace);
-      throw error;
+        if (reason === 'token-exchange-refused' && !refresh) refresh = true;
+        // The identity cannot be extended any more: start a new one. The old chat is lost.
+        else if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') return replace(mayReplace);
+        else throw error;
+      }
     }
   }
 

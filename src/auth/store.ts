@@ -33,12 +33,6 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
   let failed = typeof indexedDB === 'undefined';
   if (failed) queueMicrotask(() => onUnavailable(new Error('IndexedDB is not available')));
 
-  const fail = (cause: unknown) => {
-    if (!failed) {
-      failed = true;
-      onUnavailable(cause);
-    }
-  };
   const db = (): UseStore => {
     if (idb) return idb;
     const store = createStore(DB_NAME, STORE_NAME);
@@ -57,12 +51,13 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
 
   /** Run an IndexedDB step unless storage already failed; its failure turns memory-only on. */
   const idbStep = async (step: (store: UseStore) => Promise<unknown>) => {
-    if (!failed) {
-      try {
-        await step(db());
-      } catch (cause) {
-        fail(cause);
-      }
+    if (failed) return;
+    try {
+      await step(db());
+    } catch (cause) {
+      // Told once, though steps under way may fail too.
+      if (!failed) onUnavailable(cause);
+      failed = true;
     }
   };
 
@@ -113,7 +108,7 @@ export function createRecordStore(local: LocalStore = createLocalStore()): Recor
       return record;
     },
     save: (record) => local.write(record.tenant, record),
-    remove: (tenant) => local.remove(tenant),
-    forgetAll: () => local.forgetAll(),
+    remove: local.remove,
+    forgetAll: local.forgetAll,
   };
 }

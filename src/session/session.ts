@@ -100,6 +100,11 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     syncUnread();
   };
 
+  const online = () => status.peek() === 'online';
+  const clearEndedNotice = () => {
+    if (notice.peek() === 'conversation-ended') notice.value = undefined;
+  };
+
   const setStatus = (next: WidgetStatus) => {
     if (status.peek() !== next) {
       status.value = next;
@@ -312,7 +317,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (event.type !== 'message') mergeIncoming();
     switch (event.type) {
       case 'conversation-open':
-        if (notice.peek() === 'conversation-ended') notice.value = undefined;
+        clearEndedNotice();
         if (survey.peek()?.conversationId !== event.conversationId) survey.value = undefined;
         setConversation(event.conversationId);
         break;
@@ -433,7 +438,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     switch (message.type) {
       case 'outbox':
         void restoreOutbox().then(() => {
-          if (status.peek() === 'online' && queue.some((entry) => !entry.failed)) void flush();
+          if (online() && queue.some((entry) => !entry.failed)) void flush();
         });
         break;
       case 'seen':
@@ -505,7 +510,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       await restored;
       // One sending tab at a time; each entry is re-read right before it goes out.
       await outbox.whileSending(async () => {
-        while (connection && status.peek() === 'online') {
+        while (connection && online()) {
           queue = (await outbox.load()).filter((entry) => !deliveredClientIds.has(entry.clientId));
           const next = queue.find((entry) => !entry.failed);
           if (!next) return;
@@ -546,13 +551,13 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     queue.push(entry);
     batch(() => {
       messages.value = [...currentMessages(), pendingMessage(entry.clientId, text, entry.createdAt)];
-      if (notice.peek() === 'conversation-ended') notice.value = undefined;
+      clearEndedNotice();
     });
     connection?.typing(false);
     // Stored before any network call: a reload or a crash from here on loses nothing.
     restored = Promise.all([restored, outbox.put(entry.clientId, {}, entry).then(outboxChanged)]);
     if (!started) void start();
-    else if (status.peek() === 'online') void flush();
+    else if (online()) void flush();
     // A visitor's send is a reason to try again now rather than wait out the backoff.
     else reconnectNow();
   }
@@ -563,7 +568,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
     await outbox.put(clientId, { attempts: 0, failed: false }, { clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
     queue = await outbox.load();
-    if (status.peek() === 'online') void flush();
+    if (online()) void flush();
     else retry();
   }
 
