@@ -58,13 +58,13 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const status = signal<WidgetStatus>('idle');
   const messages = signal<UiMessage[]>([]);
   const agentTyping = signal(false);
-  const conversationId = signal<string | undefined>(undefined);
-  const notice = signal<Notice | undefined>(undefined);
-  const error = signal<GuestChatError | undefined>(undefined);
+  const conversationId = signal<string>();
+  const notice = signal<Notice>();
+  const error = signal<GuestChatError>();
   const panelOpen = signal(false);
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
-  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' } | undefined>(undefined);
+  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' }>();
 
   let connection: Connection | undefined;
   let record: TokenRecord | undefined;
@@ -128,6 +128,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     connection = undefined;
     old?.close();
   };
+
 
   // ---- tokens ---------------------------------------------------------------------------
 
