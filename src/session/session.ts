@@ -36,10 +36,10 @@ export interface SessionOptions {
 }
 
 /** Connect failures worth another attempt after a backoff (the vendor said so, or the network). */
-const TRANSIENT = new Set<string>(['network', 'connection-lost', 'request-timeout', 'server-error', 'rate-limited', 'domain-lookup-failed']);
+const TRANSIENT: readonly string[] = ['network', 'connection-lost', 'request-timeout', 'server-error', 'rate-limited', 'domain-lookup-failed'];
 
 /** Send failures after which the message stays queued for the next connection. */
-const KEEP_QUEUED = new Set<string>(['connection-lost', 'request-timeout', 'network', 'auth-rejected']);
+const KEEP_QUEUED: readonly string[] = ['connection-lost', 'request-timeout', 'network', 'auth-rejected'];
 
 /** A fresh token refused again this soon means something is wrong beyond expiry: stop, show it. */
 const AUTH_LOOP_WINDOW_MS = 10_000;
@@ -250,7 +250,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     return (connecting ??= connectOnce()
       .catch((cause: unknown) => {
         const failure = toGuestChatError(cause);
-        if (cause !== HANDLED && TRANSIENT.has(failure.reason)) scheduleReconnect(failure);
+        if (cause !== HANDLED && TRANSIENT.includes(failure.reason)) scheduleReconnect(failure);
         else fail(cause);
       })
       .finally(() => {
@@ -527,7 +527,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
           } catch (cause) {
             const failure = toGuestChatError(cause);
             const attempts = next.attempts + 1;
-            const transient = conn !== connection || KEEP_QUEUED.has(failure.reason);
+            const transient = conn !== connection || KEEP_QUEUED.includes(failure.reason);
             // Kept while transient: it goes out when the connection (or a renewed token) is back.
             const failed = !transient || attempts >= MAX_SEND_ATTEMPTS;
             await outbox.put(clientId, failed ? { attempts, failed } : { attempts });
@@ -597,7 +597,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     panelOpen.value = open;
     if (open) {
       markAllSeen();
-      if (!started) void start();
+      void start();
     }
   }
 
