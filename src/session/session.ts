@@ -21,7 +21,7 @@ export type Notice = 'identity-replaced' | 'conversation-ended';
 
 /**
  * Control flow only: the failure was dealt with where it happened (the identity lapsed and the
- * session went back to idle, see `lapse`; or it is shown already): nothing more to do.
+ * session went back to idle, see `obtainAccess`; or it is shown already): nothing more to do.
  */
 const HANDLED = new Error('handled');
 
@@ -129,7 +129,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     old?.close();
   };
 
-
   // ---- tokens ---------------------------------------------------------------------------
 
   /** Whether this page's visitor has shown intent: only then may a new identity be minted. */
@@ -142,7 +141,22 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     const result = await lifecycle.ensureAccess({ rejectedToken, mayReplace: visitorActed() });
     const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
     if (result.action === 'expired') {
-      lapse(previous, previousSubject);
+      // The identity can no longer be renewed and the visitor has not acted on this page: mint
+      // nothing now (an idle tab must not create identities), tell the visitor, and start afresh
+      // on their next open or send.
+      lapsedSubject = previousSubject;
+      record = undefined;
+      loseConversation(previous);
+      clearTimeout(renewTimer);
+      clearTimeout(reconnectTimer);
+      drop();
+      started = false;
+      setStatus('idle');
+      // The visitor may have opened the panel or sent while this was being decided: then the new
+      // identity is theirs to have now (the connect under way has ended; start afresh after it).
+      setTimeout(() => {
+        if (!started && !disposed && visitorActed()) void start();
+      }, 0);
       throw HANDLED;
     }
     const { action } = result;
@@ -170,27 +184,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       agentTyping.value = false;
     });
     cursor = undefined;
-  }
-
-  /**
-   * The identity can no longer be renewed and the visitor has not acted on this page: mint
-   * nothing now (an idle tab must not create identities), tell the visitor, and start afresh on
-   * their next open or send.
-   */
-  function lapse(previous: TokenRecord | undefined, previousSubject: string | undefined) {
-    lapsedSubject = previousSubject;
-    record = undefined;
-    loseConversation(previous);
-    clearTimeout(renewTimer);
-    clearTimeout(reconnectTimer);
-    drop();
-    started = false;
-    setStatus('idle');
-    // The visitor may have opened the panel or sent while this was being decided: then the new
-    // identity is theirs to have now (the connect under way has ended; start afresh after it).
-    setTimeout(() => {
-      if (!started && !disposed && visitorActed()) void start();
-    }, 0);
   }
 
   function scheduleRenewal(current: TokenRecord) {
