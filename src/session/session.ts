@@ -373,7 +373,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   function onMessage(message: ChatMessage) {
     if (message.clientId && queue.some((entry) => entry.clientId === message.clientId)) {
       // The server already has this send (replayed after a reconnect): never send it again.
-      forgetSent(message.clientId);
+      void forgetSent(message.clientId);
     }
     if (!incoming.length) queueMicrotask(mergeIncoming);
     incoming.push(message);
@@ -463,15 +463,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
    */
   const deliveredClientIds = new Set<string>();
 
-  const unqueue = (clientId: string) => (queue = queue.filter((entry) => entry.clientId !== clientId));
   /** Tell the other tabs the stored outbox changed. */
   const outboxChanged = () => tabs.post({ type: 'outbox' });
 
   /** Delivered: out of the stored outbox, for every tab. */
   function forgetSent(clientId: string) {
     deliveredClientIds.add(clientId);
-    unqueue(clientId);
-    void outbox.remove(clientId).then(outboxChanged);
+    queue = queue.filter((entry) => entry.clientId !== clientId);
+    return outbox.remove(clientId).then(outboxChanged);
   }
 
   /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
@@ -514,9 +513,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
             const { id, at } = await conn.send(text, clientId, next.replyTo);
             messages.value = confirmSend(currentMessages(), clientId, id, at);
             announce({ id, from: 'visitor', text, at });
-            unqueue(clientId);
-            await outbox.remove(clientId);
-            outboxChanged();
+            await forgetSent(clientId);
           } catch (cause) {
             const failure = toGuestChatError(cause);
             const attempts = next.attempts + 1;
@@ -561,7 +558,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (!failed) return;
     messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
     await outbox.put(clientId, { attempts: 0, failed: false }, { clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
-    queue = await outbox.load();
+    await restoreOutbox();
     if (online()) void flush();
     else retry();
   }
