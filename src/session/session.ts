@@ -599,13 +599,12 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   async function rate(score: 1 | 2 | 3 | 4 | 5) {
     const current = survey.peek();
     if (!current || current.state === 'sending' || current.state === 'done' || !connection?.rate) return;
-    const to = (state: 'sending' | 'done' | 'failed') => (survey.value = { ...current, state });
-    to('sending');
+    survey.value = { ...current, state: 'sending' };
     try {
       await connection.rate(current.conversationId, score);
-      to('done');
+      survey.value = { ...current, state: 'done' };
     } catch (cause) {
-      to('failed');
+      survey.value = { ...current, state: 'failed' };
       report(toGuestChatError(cause));
     }
   }
