@@ -1,19 +1,69 @@
 /**
- * An event stream read over `fetch` (the browser's EventSource cannot send Authorization), with
- * eventsource-parser doing the framing. Vendor-neutral: the vendor names the URL and headers and
- * says what a refusal means.
+ * An event stream read over `fetch` (the browser's EventSource cannot send Authorization), framed
+ * by a small parser of the WHATWG event-stream format, and watched for silence. Vendor-neutral:
+ * the vendor names the URL and headers and says what a refusal means.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { GuestChatError } from '../errors.ts';
 import { readJson, readRetryAfter, type FetchLike, type HttpAnswer } from './http.ts';
 
-export type { EventSourceMessage };
+/** One dispatched event. `id` is the `id:` field of this event's own lines, when it had one. */
+export interface EventSourceMessage {
+  id?: string | undefined;
+  event?: string | undefined;
+  data: string;
+}
+
+/**
+ * The WHATWG "event stream interpretation" (HTML §9.2.6), fed decoded text in chunks of any size:
+ * lines end with CRLF, LF or CR (a CRLF may be split across chunks); a leading BOM is skipped;
+ * `:` lines are comments; a line without a colon is a field with an empty value; one space after
+ * the colon is dropped; `data` lines are joined with LF; an `id` holding NUL is ignored; a blank
+ * line dispatches, unless no `data` line came. `retry` is read by no one here (reconnect timing
+ * is our own backoff), so it is ignored like any unknown field.
+ */
+export function createSseParser(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
+  /** The unfinished last line. */
+  let rest = '';
+  let first = true;
+  /** The previous chunk ended with CR: an LF opening this one belongs to it. */
+  let afterCr = false;
+  let data: string | undefined;
+  let event: string | undefined;
+  let id: string | undefined;
+  return (chunk) => {
+    if (first && chunk !== '') {
+      first = false;
+      if (chunk[0] === '\uFEFF') chunk = chunk.slice(1);
+    }
+    if (afterCr && chunk[0] === '\n') chunk = chunk.slice(1);
+    if (chunk !== '') afterCr = chunk.endsWith('\r');
+    const lines = (rest + chunk).split(/\r\n|\r|\n/);
+    rest = lines.pop()!;
+    for (const line of lines) {
+      if (line === '') {
+        if (data !== undefined) onEvent({ id, event, data });
+        data = event = id = undefined;
+        continue;
+      }
+      const colon = line.indexOf(':');
+      if (colon === 0) continue;
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
+      if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+      else if (field === 'event') event = value || undefined;
+      else if (field === 'id' && !value.includes('\0')) id = value;
+    }
+  };
+}
 
 export interface SseRequest {
   url: string;
   headers: Record<string, string>;
-  /** Aborting ends the stream (one live stream per tab: the old one is aborted first). */
-  signal: AbortSignal;
+  /**
+   * Aborting ends the stream (one live stream per tab: the old one is aborted first). It is also
+   * aborted when the response headers do not come in time: the fetch, headers and body, has this one signal.
+   */
+  abort: AbortController;
   /** Time allowed for the response headers. */
   openTimeoutMs: number;
 }
@@ -35,61 +85,103 @@ export interface OpenStream {
  * A non-200 answer rejects with `refusal(answer)`; no answer rejects with `network`.
  */
 export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: (answer: HttpAnswer) => GuestChatError): Promise<OpenStream> {
-  // One signal for the whole fetch (headers and body): the caller's, or our time limit on the headers.
-  const controller = new AbortController();
-  const forward = (): void => controller.abort();
-  if (request.signal.aborted) controller.abort();
-  request.signal.addEventListener('abort', forward, { once: true });
+  const { abort } = request;
+  const { signal } = abort;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort();
+    abort.abort();
   }, request.openTimeoutMs);
   let response: Response;
   try {
-    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal: controller.signal });
+    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal });
   } catch (cause) {
-    request.signal.removeEventListener('abort', forward);
-    const what = timedOut ? 'The event stream did not answer in time' : 'The event stream could not be opened';
-    throw new GuestChatError('network', what, { cause });
+    throw new GuestChatError('network', `The event stream ${timedOut ? 'did not answer in time' : 'could not be opened'}`, { cause });
   } finally {
     clearTimeout(timer);
   }
 
-  if (response.status !== 200) {
-    request.signal.removeEventListener('abort', forward);
-    const body = await readJson(response);
-    throw refusal({ status: response.status, body, retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
-  }
-  const source = response.body;
-  if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status: 200 });
+  const { status, body: source } = response;
+  if (status !== 200) throw refusal({ status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
+  if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status });
 
   return {
-    async read(handlers: StreamHandlers): Promise<void> {
-      const parser = createParser({ onEvent: (event) => handlers.onEvent(event) });
+    async read(handlers) {
+      const feed = createSseParser(handlers.onEvent);
       const reader = source.pipeThrough(new TextDecoderStream()).getReader();
+      // An abort ends a pending read (done): the read then rejects, as for an abort before it.
       const cancel = (): void => void reader.cancel().catch(() => {});
-      request.signal.addEventListener('abort', cancel, { once: true });
+      signal.addEventListener('abort', cancel, { once: true });
       try {
         for (;;) {
-          if (request.signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
+          if (signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
           const { value, done } = await reader.read();
-          if (done) {
-            if (request.signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
-            return;
+          if (done && !signal.aborted) return;
+          if (value !== undefined) {
+            handlers.onBytes();
+            feed(value);
           }
-          handlers.onBytes();
-          parser.feed(value);
         }
       } finally {
-        request.signal.removeEventListener('abort', cancel);
-        request.signal.removeEventListener('abort', forward);
-        try {
-          reader.releaseLock();
-        } catch {
-          // Nothing to release.
-        }
+        signal.removeEventListener('abort', cancel);
       }
+    },
+  };
+}
+
+export interface StreamWatch {
+  /**
+   * The connection is ready: an end that came while connecting is thrown (connect() fails with
+   * it); from now on an end is reported through `onEnd`, and silence is watched.
+   */
+  live(): void;
+  /** Our own end: the stream is aborted, nothing is reported. */
+  stop(): void;
+}
+
+/**
+ * Read an open stream in the background. No bytes for `stallMs` (the servers send keep-alives)
+ * ends it: a silent stream may be dead without the network telling us. Its end is reported once,
+ * with a reason (`end of stream`, `network`, `no data`).
+ */
+export function watchStream(
+  stream: OpenStream,
+  abort: AbortController,
+  stallMs: number,
+  onEvent: (event: EventSourceMessage) => void,
+  onEnd: (reason: string) => void,
+): StreamWatch {
+  let ready = false;
+  let stopped = false;
+  let early: GuestChatError | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ended = (reason: string): void => {
+    if (stopped) return;
+    if (ready) onEnd(reason);
+    else early ??= new GuestChatError('connection-lost', `The event stream ended while connecting (${reason})`);
+  };
+  const arm = (): void => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      abort.abort();
+      ended('no data');
+    }, stallMs);
+  };
+  stream.read({ onEvent, onBytes: arm }).then(
+    () => ended('end of stream'),
+    () => ended('network'),
+  );
+  return {
+    live() {
+      if (early !== undefined) throw early;
+      ready = true;
+      arm();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      abort.abort();
     },
   };
 }

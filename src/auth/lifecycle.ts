@@ -45,132 +45,117 @@ export interface LifecycleOptions {
 /** LivePerson's retry advice for 5xx and network errors: 5, 10, 15 s (then give up to the visitor). */
 export const TOKEN_RETRY_DELAYS_MS = [5_000, 10_000, 15_000] as const;
 
+/** Token call failures worth another attempt (the lifecycle's retries, then the visitor's). */
+export const RETRIED_TOKEN_FAILURES: readonly string[] = ['network', 'server-error', 'rate-limited'];
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class TokenLifecycle {
-  readonly #options: Required<LifecycleOptions>;
+export type TokenLifecycle = ReturnType<typeof createLifecycle>;
+/**
+ * The lifecycle for callers that construct it with `new` (a function declaration may be called
+ * so: it answers the object it returns).
+ */
+export const TokenLifecycle = createLifecycle as unknown as new (options: LifecycleOptions) => TokenLifecycle;
 
-  constructor(options: LifecycleOptions) {
-    this.#options = { retryDelaysMs: TOKEN_RETRY_DELAYS_MS, sleep: defaultSleep, ...options };
-  }
-
+export function createLifecycle({ adapter, tenant, auth, store, clock, retryDelaysMs = TOKEN_RETRY_DELAYS_MS, sleep = defaultSleep }: LifecycleOptions) {
   /** The stored record as it is now (no token call). */
-  read(): Promise<TokenRecord | undefined> {
-    return this.#options.store.load(this.#options.tenant);
-  }
-
-  /** A record with an access token good to use now (see AccessOptions). */
-  ensureAccess({ rejectedToken, mayReplace = true }: AccessOptions = {}): Promise<AccessResult> {
-    const { tenant } = this.#options;
-    return withTenantLock(tenant, async () => {
-      let record = await this.read();
-      const refused = record !== undefined && rejectedToken !== undefined && record.access?.token === rejectedToken;
-      if (refused) {
-        record = { ...record! };
-        delete record.access;
-      }
-      const decision = plan(record, this.#options.clock.now());
-      // After a refusal our clock may be the one that is wrong: follow the vendor's recovery
-      // (LivePerson 4401/4407: refresh, then authenticate) rather than trust the external token.
-      if (refused && decision.action === 'renew') decision.refreshIdentity = true;
-      switch (decision.action) {
-        case 'reuse':
-          return { record: record!, action: 'reuse' };
-        case 'issue':
-          return { record: await this.#issueIdentity(), action: 'issue' };
-        case 'replace':
-          return this.#replace(mayReplace);
-        case 'renew':
-          return this.#renew(record!, decision.refreshIdentity, mayReplace);
-      }
-    });
-  }
-
-  async #replace(mayReplace: boolean): Promise<AccessResult> {
-    if (mayReplace) return { record: await this.#issueIdentity(), action: 'replace' };
-    await this.#options.store.remove(this.#options.tenant);
-    return { action: 'expired' };
-  }
-
-  /** Remember the conversation (and its resume cursor) alongside the identity that owns it. */
-  async saveConversation(conversation: StoredConversation | undefined, subject: string): Promise<void> {
-    await withTenantLock(this.#options.tenant, async () => {
-      const record = await this.read();
-      // Never attach a conversation to a different identity than the one that opened it.
-      if (!record || record.access?.subject !== subject) return;
-      const next: TokenRecord = { ...record };
-      if (conversation) next.conversation = conversation;
-      else delete next.conversation;
-      await this.#options.store.save(next);
-    });
-  }
-
-  async saveSkew(skewMs: number): Promise<void> {
-    const record = await this.read();
-    if (record && record.skewMs !== skewMs) await this.#options.store.save({ ...record, skewMs });
-  }
-
-  async #renew(record: TokenRecord, refreshFirst: boolean, mayReplace: boolean): Promise<AccessResult> {
-    const { auth } = this.#options;
-    let identity: Identity = record.identity;
-    try {
-      if (refreshFirst) identity = await this.#withRetry(() => auth.refresh(identity));
-      try {
-        return { record: await this.#exchangeAndSave(identity, record), action: 'renew' };
-      } catch (error) {
-        if (toGuestChatError(error).reason !== 'token-exchange-refused' || refreshFirst) throw error;
-        // The external token was refused at the exchange: refresh it once and try again.
-        identity = await this.#withRetry(() => auth.refresh(identity));
-        return { record: await this.#exchangeAndSave(identity, record), action: 'renew' };
-      }
-    } catch (error) {
-      const reason = toGuestChatError(error).reason;
-      if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') {
-        // The identity cannot be extended any more: start a new one. The old chat is lost.
-        return this.#replace(mayReplace);
-      }
-      throw error;
-    }
-  }
-
-  async #issueIdentity(): Promise<TokenRecord> {
-    const identity = await this.#withRetry(() => this.#options.auth.issue());
-    return this.#exchangeAndSave(identity, undefined);
-  }
-
-  async #exchangeAndSave(identity: Identity, previous: TokenRecord | undefined): Promise<TokenRecord> {
-    const access = await this.#withRetry(() => this.#options.auth.exchange(identity));
-    const { adapter, tenant, store, clock } = this.#options;
-    const record: TokenRecord = {
-      v: RECORD_VERSION,
-      adapter,
-      tenant,
-      identity: { ...identity, subject: access.subject },
-      access: { token: access.token, subject: access.subject, issuedAt: access.issuedAt, expiresAt: access.expiresAt },
-      skewMs: clock.skewMs,
-    };
-    // The conversation belongs to the subject: it survives a renewal, never a new identity.
-    if (previous?.conversation && previous.access?.subject === access.subject) record.conversation = previous.conversation;
-    else if (previous?.conversation && previous.identity.subject === access.subject) record.conversation = previous.conversation;
-    await store.save(record);
-    return record;
-  }
+  const read = () => store.load(tenant);
 
   /** Retry network errors and 5xx (not refusals) on LivePerson's documented schedule. */
-  async #withRetry<T>(call: () => Promise<T>): Promise<T> {
-    const delays = this.#options.retryDelaysMs;
+  async function withRetry<T>(call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
       } catch (error) {
         const failure = toGuestChatError(error);
-        const transient = failure.reason === 'network' || failure.reason === 'server-error' || failure.reason === 'rate-limited';
-        const delay = delays[attempt];
-        if (!transient || delay === undefined) throw failure;
-        const wait = failure.reason === 'rate-limited' ? Math.max(delay, (failure.retryAfterSec ?? 1) * 1000) : delay;
-        await this.#options.sleep(wait);
+        const delay = retryDelaysMs[attempt];
+        if (!RETRIED_TOKEN_FAILURES.includes(failure.reason) || delay === undefined) throw failure;
+        await sleep(failure.reason === 'rate-limited' ? Math.max(delay, (failure.retryAfterSec ?? 1) * 1000) : delay);
       }
     }
   }
-}
 
+  async function exchangeAndSave(identity: Identity, previous?: TokenRecord): Promise<TokenRecord> {
+    const { token, subject, issuedAt, expiresAt } = await withRetry(() => auth.exchange(identity));
+    const record: TokenRecord = {
+      v: RECORD_VERSION,
+      adapter,
+      tenant,
+      identity: { ...identity, subject },
+      access: { token, subject, issuedAt, expiresAt },
+      skewMs: clock.skewMs,
+    };
+    // The conversation belongs to the subject: it survives a renewal, never a new identity.
+    if (previous?.conversation && (previous.access?.subject === subject || previous.identity.subject === subject)) {
+      record.conversation = previous.conversation;
+    }
+    await store.save(record);
+    return record;
+  }
+
+  const issue = async () => exchangeAndSave(await withRetry(() => auth.issue()));
+
+  async function replace(mayReplace: boolean): Promise<AccessResult> {
+    if (mayReplace) return { record: await issue(), action: 'replace' };
+    await store.remove(tenant);
+    return { action: 'expired' };
+  }
+
+  async function renew(record: TokenRecord, refresh: boolean, mayReplace: boolean): Promise<AccessResult> {
+    let identity: Identity = record.identity;
+    for (;;) {
+      try {
+        if (refresh) identity = await withRetry(() => auth.refresh(identity));
+        return { record: await exchangeAndSave(identity, record), action: 'renew' };
+      } catch (error) {
+        const reason = toGuestChatError(error).reason;
+        // The external token was refused at the exchange: refresh it once and try again.
+        if (reason === 'token-exchange-refused' && !refresh) refresh = true;
+        // The identity cannot be extended any more: start a new one. The old chat is lost.
+        else if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') return replace(mayReplace);
+        else throw error;
+      }
+    }
+  }
+
+  return {
+    read,
+
+    /** A record with an access token good to use now (see AccessOptions). */
+    ensureAccess: ({ rejectedToken, mayReplace = true }: AccessOptions = {}) =>
+      withTenantLock(tenant, async (): Promise<AccessResult> => {
+        let record = await read();
+        const refused = rejectedToken !== undefined && record?.access?.token === rejectedToken;
+        if (refused) {
+          record = { ...record! };
+          delete record.access;
+        }
+        const decision = plan(record, clock.now());
+        switch (decision.action) {
+          case 'reuse':
+            return { record: record!, action: 'reuse' };
+          case 'issue':
+            return { record: await issue(), action: 'issue' };
+          case 'replace':
+            return replace(mayReplace);
+        }
+        // After a refusal our clock may be the one that is wrong: follow the vendor's recovery
+        // (LivePerson 4401/4407: refresh, then authenticate) rather than trust the external token.
+        return renew(record!, refused || decision.refreshIdentity, mayReplace);
+      }),
+
+    /** Remember the conversation (and its resume cursor) alongside the identity that owns it. */
+    saveConversation: (conversation: StoredConversation | undefined, subject: string): Promise<void> =>
+      withTenantLock(tenant, async () => {
+        const record = await read();
+        // Never attach a conversation to a different identity than the one that opened it.
+        // (An undefined `conversation` field is no conversation: parseRecord skips it.)
+        if (record?.access?.subject === subject) await store.save({ ...record, conversation });
+      }),
+
+    async saveSkew(skewMs: number): Promise<void> {
+      const record = await read();
+      if (record && record.skewMs !== skewMs) await store.save({ ...record, skewMs });
+    },
+  };
+}

@@ -7,8 +7,8 @@ const localQueues = new Map<string, Promise<unknown>>();
 
 export function withTenantLock<T>(tenant: string, task: () => Promise<T>): Promise<T> {
   const name = `guestchat:${tenant}`;
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  if (locks) return locks.request(name, { mode: 'exclusive' }, task) as Promise<T>;
+  const locks = globalThis.navigator?.locks;
+  if (locks) return locks.request(name, task) as Promise<T>;
   const previous = localQueues.get(name) ?? Promise.resolve();
   const run = previous.then(task, task);
   localQueues.set(name, run.catch(() => undefined));

@@ -32,23 +32,19 @@ export function plan(record: TokenRecord | undefined, now: number): Plan {
   if (!record) return { action: 'issue' };
   const { identity } = record;
   if (now >= identity.windowEndsAt) return { action: 'replace' };
-  const until = reusableUntil(record);
+  const until = renewAt(record);
   if (until !== undefined && now < until) return { action: 'reuse' };
   return { action: 'renew', refreshIdentity: now >= identity.expiresAt - IDENTITY_SAFETY_MARGIN_MS };
 }
 
 /**
- * Until when the stored access token is used as is. Normally up to the safety margin before its
- * expiry; but an access token that already lives to the end of the identity's window (a
- * Salesforce guest token, whose window ends with it; a LivePerson token capped at the window end)
- * cannot be bettered by a renewal, so it is used to the end.
+ * Until when the stored access token is used as is, and so when to renew proactively: the instant
+ * the reuse decision stops holding. Normally up to the safety margin before its expiry; but an
+ * access token that already lives to the end of the identity's window (a Salesforce guest token,
+ * whose window ends with it; a LivePerson token capped at the window end) cannot be bettered by a
+ * renewal, so it is used to the end.
  */
-function reusableUntil({ access, identity }: TokenRecord): number | undefined {
+export function renewAt({ access, identity }: TokenRecord): number | undefined {
   if (!access) return undefined;
   return access.expiresAt >= identity.windowEndsAt ? identity.windowEndsAt : access.expiresAt - ACCESS_SAFETY_MARGIN_MS;
-}
-
-/** When to renew proactively: the instant the reuse decision stops holding. */
-export function renewAt(record: TokenRecord): number | undefined {
-  return reusableUntil(record);
 }

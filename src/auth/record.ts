@@ -39,45 +39,47 @@ export interface TokenRecord {
   skewMs?: number;
 }
 
+/** A field check: the value when it is acceptable, else undefined. */
+export type Parse = (v: unknown) => unknown;
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 8192;
+export const finite: Parse = (v) => (Number.isFinite(v) ? v : undefined);
+const time: Parse = (v) => (Number.isFinite(v) && (v as number) >= 0 ? v : undefined);
+const text: Parse = (v) => (typeof v === 'string' && v.length > 0 && v.length <= 8192 ? v : undefined);
+export const string: Parse = (v) => (typeof v === 'string' ? v : undefined);
+const oneOf =
+  (...allowed: unknown[]): Parse =>
+  (v) =>
+    allowed.includes(v) ? v : undefined;
 
-function parseIdentity(v: unknown): StoredIdentity | undefined {
-  if (!isObject(v) || !isText(v.token) || !isTime(v.issuedAt) || !isTime(v.expiresAt) || !isTime(v.windowEndsAt)) return undefined;
-  if (v.subject !== undefined && !isText(v.subject)) return undefined;
-  const identity: StoredIdentity = { token: v.token, issuedAt: v.issuedAt, expiresAt: v.expiresAt, windowEndsAt: v.windowEndsAt };
-  if (v.subject !== undefined) identity.subject = v.subject;
-  return identity;
+/**
+ * A copy of the fields of `v` named here: every `required` one must pass its check, an
+ * `optional` one may be missing but not malformed, and a malformed `lenient` one is left out
+ * (a damaged optional part costs only that part). Undefined when `v` does not qualify.
+ */
+export function fields<T>(v: unknown, required: Record<string, Parse>, optional: Record<string, Parse> = {}, lenient: Record<string, Parse> = {}): T | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, parse] of Object.entries(required)) if ((out[key] = parse(v[key])) === undefined) return undefined;
+  for (const [key, parse] of Object.entries(optional)) if (v[key] !== undefined && (out[key] = parse(v[key])) === undefined) return undefined;
+  for (const [key, parse] of Object.entries(lenient)) {
+    const value = parse(v[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out as T;
 }
 
-function parseAccess(v: unknown): StoredAccess | undefined {
-  if (!isObject(v) || !isText(v.token) || !isText(v.subject) || !isTime(v.issuedAt) || !isTime(v.expiresAt)) return undefined;
-  return { token: v.token, subject: v.subject, issuedAt: v.issuedAt, expiresAt: v.expiresAt };
-}
-
-function parseConversation(v: unknown): StoredConversation | undefined {
-  if (!isObject(v) || !isText(v.id)) return undefined;
-  if (v.cursor !== undefined && typeof v.cursor !== 'string') return undefined;
-  return v.cursor === undefined ? { id: v.id } : { id: v.id, cursor: v.cursor };
-}
+const parseIdentity: Parse = (v) => fields<StoredIdentity>(v, { token: text, issuedAt: time, expiresAt: time, windowEndsAt: time }, { subject: text });
 
 /** A valid record for this tenant, or undefined for a missing, foreign, older or corrupted one. */
-export function parseRecord(value: unknown, tenant: string): TokenRecord | undefined {
-  if (!isObject(value) || value.v !== RECORD_VERSION || value.tenant !== tenant) return undefined;
-  if (value.adapter !== 'liveperson' && value.adapter !== 'salesforce' && value.adapter !== 'liveperson-connector') return undefined;
-  const identity = parseIdentity(value.identity);
-  if (!identity) return undefined;
-  const record: TokenRecord = { v: RECORD_VERSION, adapter: value.adapter, tenant, identity };
-  // A damaged optional part costs only that part, not the identity behind it.
-  if (value.access !== undefined) {
-    const access = parseAccess(value.access);
-    if (access) record.access = access;
-  }
-  if (value.conversation !== undefined) {
-    const conversation = parseConversation(value.conversation);
-    if (conversation) record.conversation = conversation;
-  }
-  if (typeof value.skewMs === 'number' && Number.isFinite(value.skewMs)) record.skewMs = value.skewMs;
-  return record;
-}
+export const parseRecord = (value: unknown, tenant: string): TokenRecord | undefined =>
+  fields<TokenRecord>(
+    value,
+    { v: oneOf(RECORD_VERSION), adapter: oneOf('liveperson', 'salesforce', 'liveperson-connector'), tenant: oneOf(tenant), identity: parseIdentity },
+    {},
+    {
+      access: (v) => fields<StoredAccess>(v, { token: text, subject: text, issuedAt: time, expiresAt: time }),
+      conversation: (v) => fields<StoredConversation>(v, { id: text }, { cursor: string }),
+      skewMs: finite,
+    },
+  );

@@ -33,12 +33,6 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
   let failed = typeof indexedDB === 'undefined';
   if (failed) queueMicrotask(() => onUnavailable(new Error('IndexedDB is not available')));
 
-  const fail = (cause: unknown) => {
-    if (!failed) {
-      failed = true;
-      onUnavailable(cause);
-    }
-  };
   const db = (): UseStore => {
     if (idb) return idb;
     const store = createStore(DB_NAME, STORE_NAME);
@@ -55,37 +49,35 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
     return store;
   };
 
+  /** Run an IndexedDB step unless storage already failed; its failure turns memory-only on. */
+  const idbStep = async (step: (store: UseStore) => Promise<unknown>) => {
+    if (failed) return;
+    try {
+      await step(db());
+    } catch (cause) {
+      // Told once, though steps under way may fail too.
+      if (!failed) onUnavailable(cause);
+      failed = true;
+    }
+  };
+
   return {
     async read(key) {
-      if (!failed) {
-        try {
-          const value: unknown = await get(key, db());
-          if (value === undefined) memory.delete(key);
-          else memory.set(key, value);
-          return value;
-        } catch (cause) {
-          fail(cause);
-        }
-      }
+      await idbStep(async (store) => {
+        const value: unknown = await get(key, store);
+        if (value === undefined) memory.delete(key);
+        else memory.set(key, value);
+      });
+      // What IndexedDB answered is mirrored in memory, which is all there is once storage failed.
       return memory.get(key);
     },
     async write(key, value) {
       memory.set(key, value);
-      if (failed) return;
-      try {
-        await set(key, value, db());
-      } catch (cause) {
-        fail(cause);
-      }
+      await idbStep((store) => set(key, value, store));
     },
     async remove(key) {
       memory.delete(key);
-      if (failed) return;
-      try {
-        await del(key, db());
-      } catch (cause) {
-        fail(cause);
-      }
+      await idbStep((store) => del(key, store));
     },
     async forgetAll() {
       memory.clear();
@@ -116,7 +108,7 @@ export function createRecordStore(local: LocalStore = createLocalStore()): Recor
       return record;
     },
     save: (record) => local.write(record.tenant, record),
-    remove: (tenant) => local.remove(tenant),
-    forgetAll: () => local.forgetAll(),
+    remove: local.remove,
+    forgetAll: local.forgetAll,
   };
 }

@@ -2,10 +2,11 @@
  * The composition root of the app side: clock, record store, token lifecycle, vendor and
  * session for one configured tenant.
  */
-import type { AdapterName, VendorConfig, VendorFactory } from '../adapters/types.ts';
-import { createClock, createLocalStore, createRecordStore, TokenLifecycle } from '../auth/index.ts';
+import type { VendorConfig, VendorFactory } from '../adapters/types.ts';
+import { createClock, createLocalStore, createRecordStore } from '../auth/index.ts';
+import { createLifecycle } from '../auth/lifecycle.ts';
 import type { Emit } from './events.ts';
-import { Outbox } from './outbox.ts';
+import { createOutbox } from './outbox.ts';
 import { createSession, type Session } from './session.ts';
 import { openTabChannel } from './tabs.ts';
 
@@ -35,33 +36,35 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
   const local = createLocalStore((cause) => {
     emit('error', {
       reason: 'storage-unavailable',
-      message: `Browser storage is unavailable; this chat lasts for this page only (${cause instanceof Error ? cause.name : 'error'})`,
+      message: `Browser storage unavailable; chat kept for this page only (${cause instanceof Error ? cause.name : 'error'})`,
     });
   });
   const store = createRecordStore(local);
   const stored = await store.load(tenant);
   const clock = createClock(stored?.skewMs ?? 0);
-  const adapter: AdapterName = config.adapter;
   const vendor = createVendor(config, clock);
-  const lifecycle = new TokenLifecycle({ adapter, tenant, auth: vendor.auth, store, clock });
-  const outbox = new Outbox(local, tenant);
-  let session: Session | undefined;
   const tabs = openTabChannel(tenant, (message) => {
     if (message.type === 'forget') {
-      session?.dispose();
+      session.dispose();
       onForgottenElsewhere?.();
-    } else session?.onTabMessage(message);
+    } else session.onTabMessage(message);
   });
-  session = createSession({ vendor, lifecycle, clock, emit, outbox, tabs });
+  const session = createSession({
+    vendor,
+    lifecycle: createLifecycle({ adapter: config.adapter, tenant, auth: vendor.auth, store, clock }),
+    clock,
+    emit,
+    outbox: createOutbox(local, tenant),
+    tabs,
+  });
   // Unsent messages from before a reload show at once, as sending.
   await session.restoreOutbox();
-  const booted = session;
   return {
-    session: booted,
-    resumable: Boolean(stored?.conversation) || booted.pendingCount() > 0,
+    session,
+    resumable: Boolean(stored?.conversation) || session.pendingCount() > 0,
     async forget() {
       tabs.post({ type: 'forget' });
-      booted.dispose();
+      session.dispose();
       await local.forgetAll();
     },
   };

@@ -31,10 +31,13 @@ export type SystemEvent =
 
 const RANK: Record<DeliveryState, number> = { failed: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
 
-/** The visitor's message, shown at once as sending. */
-export function pendingMessage(clientId: string, text: string, at: number): UiMessage {
-  return { key: clientId, clientId, from: 'visitor', text, at, state: 'sending' };
+/** The visitor's message, shown at once as sending (or as failed, restored from the outbox). */
+export function pendingMessage(clientId: string, text: string, at: number, state: DeliveryState = 'sending'): UiMessage {
+  return { key: clientId, clientId, from: 'visitor', text, at, state };
 }
+
+/** Stored by the server: at least sent, or what a receipt already said. */
+const stored = (state: DeliveryState | undefined) => (state && RANK[state] > RANK.sent ? state : 'sent');
 
 /**
  * Merge a batch of server messages (the events of one task) in one pass: a message already shown
@@ -43,55 +46,55 @@ export function pendingMessage(clientId: string, text: string, at: number): UiMe
  * batch, so a history of N messages costs O(N), not O(N²). `fresh`: the messages not shown before.
  */
 export function mergeServerMessages(list: readonly UiMessage[], batch: readonly ChatMessage[]): { list: UiMessage[]; fresh: ChatMessage[] } {
+  // New messages are appended to `next` and moved in front of the pending sends at the end.
   const next: UiMessage[] = list.slice();
-  const byId = new Map<string, number>();
-  const byClientId = new Map<string, number>();
+  const byId = new Map<string | undefined, number>();
+  const byClientId = new Map<string | undefined, number>();
   const index = (m: UiMessage, i: number) => {
-    if (m.id !== undefined && !byId.has(m.id)) byId.set(m.id, i);
-    if (m.clientId !== undefined && !byClientId.has(m.clientId)) byClientId.set(m.clientId, i);
+    if (!byId.has(m.id)) byId.set(m.id, i);
+    if (!byClientId.has(m.clientId)) byClientId.set(m.clientId, i);
   };
   next.forEach(index);
   // Server messages arrive in order; a pending send of ours stays last until the server has it.
   let firstPending = next.findIndex((m) => m.state === 'sending' || m.state === 'failed');
   if (firstPending < 0) firstPending = next.length;
-  const added: UiMessage[] = [];
   const fresh: ChatMessage[] = [];
   for (const message of batch) {
-    const a = byId.get(message.id);
+    const { id, from, at } = message;
+    const a = byId.get(id);
     const b = message.clientId === undefined ? undefined : byClientId.get(message.clientId);
-    const at = a === undefined ? b : b === undefined ? a : Math.min(a, b);
-    if (at !== undefined) {
-      const own = at < next.length;
-      const existing = own ? next[at]! : added[at - next.length]!;
-      const state = existing.state && RANK[existing.state] > RANK.sent ? existing.state : existing.from === 'visitor' ? 'sent' : undefined;
-      const updated: UiMessage = { ...existing, id: message.id, at: message.at };
-      if (state) updated.state = state;
-      if (own) next[at] = updated;
-      else added[at - next.length] = updated;
-      index(updated, at);
+    const found = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    let item: UiMessage;
+    if (found !== undefined) {
+      const existing = next[found]!;
+      item = { ...existing, id, at };
+      if (existing.from === 'visitor') item.state = stored(existing.state);
+      next[found] = item;
+      index(item, found);
       continue;
     }
-    const item: UiMessage = { key: message.id, id: message.id, from: message.from, text: message.text, at: message.at };
+    item = { key: id, id, from, text: message.text, at };
     if (message.clientId) item.clientId = message.clientId;
     if (message.senderName) item.senderName = message.senderName;
     if (message.senderAvatar) item.senderAvatar = message.senderAvatar;
     if (message.quickReplies?.length) item.quickReplies = message.quickReplies;
-    if (message.from === 'visitor') item.state = 'sent';
-    index(item, next.length + added.length);
-    added.push(item);
+    if (from === 'visitor') item.state = 'sent';
+    index(item, next.length);
+    next.push(item);
     fresh.push(message);
   }
-  return { list: added.length ? [...next.slice(0, firstPending), ...added, ...next.slice(firstPending)] : next, fresh };
+  return {
+    list: fresh.length ? [...next.slice(0, firstPending), ...next.slice(list.length), ...next.slice(firstPending, list.length)] : next,
+    fresh,
+  };
 }
 
 /** Our send was stored under `id`. */
 export function confirmSend(list: readonly UiMessage[], clientId: string, id: string, at: number): UiMessage[] {
-  const duplicate = list.findIndex((m) => m.id === id && m.clientId !== clientId);
   // The echo may have come first (shown without our client id): keep one copy only.
-  const base = duplicate >= 0 ? list.filter((_, i) => i !== duplicate) : list;
-  return base.map((m) =>
-    m.clientId === clientId ? { ...m, id, at, state: m.state && RANK[m.state] > RANK.sent ? m.state : 'sent' } : m,
-  );
+  return list
+    .filter((m) => m.id !== id || m.clientId === clientId)
+    .map((m) => (m.clientId === clientId ? { ...m, id, at, state: stored(m.state) } : m));
 }
 
 export function markFailed(list: readonly UiMessage[], clientId: string): UiMessage[] {
@@ -103,13 +106,9 @@ export function applyReceipt(list: readonly UiMessage[], ids: readonly string[],
   const wanted = new Set(ids);
   let changed = false;
   const next = list.map((m) => {
-    if (m.id === undefined || !wanted.has(m.id) || !m.state || RANK[m.state] >= RANK[status]) return m;
+    if (!wanted.has(m.id!) || !m.state || RANK[m.state] >= RANK[status]) return m;
     changed = true;
     return { ...m, state: status };
   });
   return changed ? next : (list as UiMessage[]);
-}
-
-export function systemLine(key: string, event: SystemEvent, at: number): UiMessage {
-  return { key, from: 'system', text: '', at, event };
 }

@@ -12,6 +12,7 @@
 import type { ReplyTo } from '../adapters/types.ts';
 import type { LocalStore } from '../auth/index.ts';
 import { withTenantLock } from '../auth/index.ts';
+import { fields, finite, string, type Parse } from '../auth/record.ts';
 
 export interface OutboxEntry {
   clientId: string;
@@ -29,65 +30,52 @@ export interface OutboxEntry {
 export const MAX_SEND_ATTEMPTS = 3;
 const MAX_ENTRIES = 200;
 
-function parseEntries(value: unknown): OutboxEntry[] {
-  if (!Array.isArray(value)) return [];
-  const entries: OutboxEntry[] = [];
-  for (const item of value.slice(0, MAX_ENTRIES)) {
-    if (typeof item !== 'object' || item === null) continue;
-    const { clientId, text, createdAt, attempts, failed } = item as Record<string, unknown>;
-    if (typeof clientId !== 'string' || !clientId || typeof text !== 'string' || !text) continue;
-    if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) continue;
-    const entry: OutboxEntry = { clientId, text, createdAt, attempts: typeof attempts === 'number' && attempts >= 0 ? attempts : 0 };
-    if (failed === true) entry.failed = true;
-    const { replyTo } = item as Record<string, unknown>;
-    if (typeof replyTo === 'object' && replyTo !== null && typeof (replyTo as ReplyTo).messageId === 'string') {
-      const { messageId, metadata } = replyTo as ReplyTo;
-      entry.replyTo = Array.isArray(metadata) ? { messageId, metadata } : { messageId };
-    }
-    entries.push(entry);
-  }
-  return entries;
-}
+const filled: Parse = (v) => (typeof v === 'string' && v ? v : undefined);
 
-export class Outbox {
-  readonly #store: LocalStore;
-  readonly #tenant: string;
-  readonly #key: string;
+const parseEntries = (value: unknown): OutboxEntry[] =>
+  (Array.isArray(value) ? value.slice(0, MAX_ENTRIES) : []).flatMap((item: unknown) => {
+    const entry = fields<OutboxEntry>(
+      item,
+      { clientId: filled, text: filled, createdAt: finite },
+      {},
+      {
+        attempts: (v) => (typeof v === 'number' && v >= 0 ? v : 0),
+        failed: (v) => v === true || undefined,
+        replyTo: (v) => fields<ReplyTo>(v, { messageId: string }, {}, { metadata: (m) => (Array.isArray(m) ? m : undefined) }),
+      },
+    );
+    return entry ? [entry] : [];
+  });
 
-  constructor(store: LocalStore, tenant: string) {
-    this.#store = store;
-    this.#tenant = tenant;
-    this.#key = `${tenant}#outbox`;
-  }
+export type Outbox = ReturnType<typeof createOutbox>;
 
-  async load(): Promise<OutboxEntry[]> {
-    return parseEntries(await this.#store.read(this.#key));
-  }
+export function createOutbox(store: LocalStore, tenant: string) {
+  const key = `${tenant}#outbox`;
+  const load = async () => parseEntries(await store.read(key));
 
   /** Read-modify-write under the tenant's outbox lock, so tabs never overwrite each other. */
-  #change(update: (entries: OutboxEntry[]) => OutboxEntry[]): Promise<OutboxEntry[]> {
-    return withTenantLock(`${this.#tenant}#outbox-write`, async () => {
-      const next = update(await this.load());
-      if (next.length) await this.#store.write(this.#key, next);
-      else await this.#store.remove(this.#key);
-      return next;
+  const change = (update: (entries: OutboxEntry[]) => OutboxEntry[]) =>
+    withTenantLock(`${key}-write`, async () => {
+      const next = update(await load());
+      await (next.length ? store.write(key, next) : store.remove(key));
     });
-  }
 
-  add(entry: OutboxEntry) {
-    return this.#change((entries) => (entries.some((e) => e.clientId === entry.clientId) ? entries : [...entries, entry]));
-  }
+  return {
+    load,
 
-  remove(clientId: string) {
-    return this.#change((entries) => entries.filter((e) => e.clientId !== clientId));
-  }
+    /** Patch the entry `clientId` where there is one; else add `entry`, if given. */
+    put: (clientId: string, patch: Partial<Pick<OutboxEntry, 'attempts' | 'failed'>>, entry?: OutboxEntry) =>
+      change((entries) =>
+        entries.some((e) => e.clientId === clientId)
+          ? entries.map((e) => (e.clientId === clientId ? { ...e, ...patch } : e))
+          : entry
+            ? [...entries, entry]
+            : entries,
+      ),
 
-  update(clientId: string, patch: Partial<Pick<OutboxEntry, 'attempts' | 'failed'>>) {
-    return this.#change((entries) => entries.map((e) => (e.clientId === clientId ? { ...e, ...patch } : e)));
-  }
+    remove: (clientId: string) => change((entries) => entries.filter((e) => e.clientId !== clientId)),
 
-  /** Run the sender with this browser's single sending slot for the tenant. */
-  whileSending<T>(task: () => Promise<T>): Promise<T> {
-    return withTenantLock(`${this.#tenant}#outbox-send`, task);
-  }
+    /** Run the sender with this browser's single sending slot for the tenant. */
+    whileSending: <T>(task: () => Promise<T>): Promise<T> => withTenantLock(`${key}-send`, task),
+  };
 }

@@ -8,38 +8,22 @@
  * resume from the last cursor, and surface every failure as a state and an `error` event.
  */
 import { batch, signal } from '@preact/signals';
-import type { ChatMessage, Connection, QuickReply, ReplyTo, ResumePoint, TransportEvent, Vendor } from '../adapters/types.ts';
+import type { ChatMessage, Connection, QuickReply, ReplyTo, TransportEvent, Vendor } from '../adapters/types.ts';
 import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
+import { RETRIED_TOKEN_FAILURES } from '../auth/lifecycle.ts';
 import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
 import { MAX_SEND_ATTEMPTS, type Outbox, type OutboxEntry } from './outbox.ts';
-import type { TabChannel, TabMessage } from './tabs.ts';
-import {
-  applyReceipt,
-  confirmSend,
-  markFailed,
-  mergeServerMessages,
-  pendingMessage,
-  systemLine,
-  type UiMessage,
-} from './messages.ts';
+import { NO_TABS, type TabChannel, type TabMessage } from './tabs.ts';
+import { applyReceipt, confirmSend, markFailed, mergeServerMessages, pendingMessage, type SystemEvent, type UiMessage } from './messages.ts';
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
 
-/** Control flow only: the identity lapsed and the session went back to idle (see `lapse`). */
-class IdentityLapsed extends Error {}
-
 /**
- * Control flow only: token calls failed on the network or with 5xx/429 after the lifecycle's own
- * retries (5, 10, 15 s). The vendor's advice is to wait for the visitor then (LP §3.4), not to
- * loop: the session shows the error with its retry control.
+ * Control flow only: the failure was dealt with where it happened (the identity lapsed and the
+ * session went back to idle, see `obtainAccess`; or it is shown already): nothing more to do.
  */
-class TokenCallsFailed extends Error {
-  constructor(readonly failure: GuestChatError) {
-    super(failure.message);
-  }
-}
-const RETRIED_TOKEN_FAILURES = new Set<string>(['network', 'server-error', 'rate-limited']);
+const HANDLED = new Error('handled');
 
 export interface SessionOptions {
   vendor: Vendor;
@@ -52,10 +36,10 @@ export interface SessionOptions {
 }
 
 /** Connect failures worth another attempt after a backoff (the vendor said so, or the network). */
-const TRANSIENT = new Set<string>(['network', 'connection-lost', 'request-timeout', 'server-error', 'rate-limited', 'domain-lookup-failed']);
+const TRANSIENT: readonly string[] = ['network', 'connection-lost', 'request-timeout', 'server-error', 'rate-limited', 'domain-lookup-failed'];
 
 /** Send failures after which the message stays queued for the next connection. */
-const KEEP_QUEUED = new Set<string>(['connection-lost', 'request-timeout', 'network', 'auth-rejected']);
+const KEEP_QUEUED: readonly string[] = ['connection-lost', 'request-timeout', 'network', 'auth-rejected'];
 
 /** A fresh token refused again this soon means something is wrong beyond expiry: stop, show it. */
 const AUTH_LOOP_WINDOW_MS = 10_000;
@@ -64,21 +48,23 @@ const TYPING_TIMEOUT_MS = 30_000;
 
 export type Session = ReturnType<typeof createSession>;
 
-export function createSession(options: SessionOptions) {
-  const { vendor, lifecycle, clock, emit, outbox } = options;
-  const tabs = options.tabs ?? { post() {}, close() {} };
-  const newId = options.newId ?? (() => crypto.randomUUID());
+/** The object without its undefined fields: events and records carry only what is known. */
+function known<T extends object>(value: T): T {
+  for (const key in value) if (value[key] === undefined) delete value[key];
+  return value;
+}
 
+export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = NO_TABS, newId = () => crypto.randomUUID() }: SessionOptions) {
   const status = signal<WidgetStatus>('idle');
   const messages = signal<UiMessage[]>([]);
   const agentTyping = signal(false);
-  const conversationId = signal<string | undefined>(undefined);
-  const notice = signal<Notice | undefined>(undefined);
-  const error = signal<GuestChatError | undefined>(undefined);
+  const conversationId = signal<string>();
+  const notice = signal<Notice>();
+  const error = signal<GuestChatError>();
   const panelOpen = signal(false);
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
-  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' } | undefined>(undefined);
+  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' }>();
 
   let connection: Connection | undefined;
   let record: TokenRecord | undefined;
@@ -95,13 +81,17 @@ export function createSession(options: SessionOptions) {
   let disposed = false;
   /** Mirror of the stored outbox: the visitor's sends not yet stored by the server, in order. */
   let queue: OutboxEntry[] = [];
-  let restored: Promise<void> | undefined;
+  let restored: Promise<unknown> | undefined;
   const readSent = new Set<string>();
   /** Agent messages not marked read yet (here or in another tab): what opening the panel marks. */
   const toMark = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
-  const markedElsewhere = (ids: readonly string[]) => {
+  const syncUnread = () => {
+    if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
+  };
+  /** Read here or in another tab: never marked again, no longer unread. */
+  const markedRead = (ids: readonly string[]) => {
     for (const id of ids) {
       readSent.add(id);
       toMark.delete(id);
@@ -109,25 +99,34 @@ export function createSession(options: SessionOptions) {
     }
     syncUnread();
   };
-  const syncUnread = () => {
-    if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
+
+  const online = () => status.peek() === 'online';
+  const clearEndedNotice = () => {
+    if (notice.peek() === 'conversation-ended') notice.value = undefined;
   };
 
   const setStatus = (next: WidgetStatus) => {
-    if (status.peek() === next) return;
-    status.value = next;
-    emit('status', { status: next });
+    if (status.peek() !== next) {
+      status.value = next;
+      emit('status', { status: next });
+    }
   };
 
-  const report = (failure: GuestChatError) => {
-    emit('error', { reason: failure.reason, message: failure.message, ...(failure.status === undefined ? {} : { status: failure.status }) });
-  };
+  const report = ({ reason, message, status }: GuestChatError) => emit('error', known({ reason, message, status }));
 
   const fail = (cause: unknown) => {
+    if (cause === HANDLED) return;
     const failure = toGuestChatError(cause);
     error.value = failure;
     setStatus('error');
     report(failure);
+  };
+
+  /** Close the connection (if any) and forget it. */
+  const drop = () => {
+    const old = connection;
+    connection = undefined;
+    old?.close();
   };
 
   // ---- tokens ---------------------------------------------------------------------------
@@ -139,31 +138,46 @@ export function createSession(options: SessionOptions) {
 
   async function obtainAccess(rejectedToken?: string): Promise<TokenRecord> {
     const previous = record ?? (await lifecycle.read());
-    const result = await lifecycle.ensureAccess({ ...(rejectedToken === undefined ? {} : { rejectedToken }), mayReplace: visitorActed() });
+    const result = await lifecycle.ensureAccess({ rejectedToken, mayReplace: visitorActed() });
     const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
     if (result.action === 'expired') {
-      lapse(Boolean(previous?.conversation), previousSubject);
-      throw new IdentityLapsed();
+      // The identity can no longer be renewed and the visitor has not acted on this page: mint
+      // nothing now (an idle tab must not create identities), tell the visitor, and start afresh
+      // on their next open or send.
+      lapsedSubject = previousSubject;
+      record = undefined;
+      loseConversation(previous);
+      clearTimeout(renewTimer);
+      clearTimeout(reconnectTimer);
+      drop();
+      started = false;
+      setStatus('idle');
+      // The visitor may have opened the panel or sent while this was being decided: then the new
+      // identity is theirs to have now (the connect under way has ended; start afresh after it).
+      setTimeout(() => {
+        if (!started && !disposed && visitorActed()) void start();
+      }, 0);
+      throw HANDLED;
     }
+    const { action } = result;
     record = result.record;
-    const access = result.record.access!;
-    if (result.action !== 'reuse') {
-      emit('token', { action: result.action, subject: access.subject, expiresAt: access.expiresAt });
-    }
+    const { subject, expiresAt } = record.access!;
+    if (action !== 'reuse') emit('token', { action, subject, expiresAt });
     // 'reuse' of another subject: a tab of this browser replaced the identity meanwhile.
-    if (result.action === 'replace' || (result.action === 'reuse' && previousSubject && previousSubject !== access.subject)) {
-      emit('identity-replaced', { ...(previousSubject ? { previousSubject } : {}), subject: access.subject });
-      if (previous?.conversation || conversationId.peek()) loseConversation();
-      if (result.action === 'replace') tabs.post({ type: 'identity', subject: access.subject });
-    } else if (result.action === 'issue' && lapsedSubject !== null) {
-      emit('identity-replaced', { ...(lapsedSubject ? { previousSubject: lapsedSubject } : {}), subject: access.subject });
-    }
+    const replaced = action === 'replace' || (action === 'reuse' && previousSubject && previousSubject !== subject);
+    // Announced: a replacement, or the successor of an identity that lapsed before the visitor acted.
+    const before = replaced ? previousSubject : action === 'issue' ? lapsedSubject : null;
+    if (before !== null) emit('identity-replaced', known({ previousSubject: before, subject }));
+    if (replaced) loseConversation(previous);
+    if (action === 'replace') tabs.post({ type: 'identity', subject });
     lapsedSubject = null;
-    scheduleRenewal(result.record);
-    return result.record;
+    scheduleRenewal(record);
+    return record;
   }
 
-  function loseConversation() {
+  /** The identity changed: a conversation it had (stored or shown) is gone. */
+  function loseConversation(previous: TokenRecord | undefined) {
+    if (!previous?.conversation && !conversationId.peek()) return;
     batch(() => {
       notice.value = 'identity-replaced';
       conversationId.value = undefined;
@@ -172,35 +186,11 @@ export function createSession(options: SessionOptions) {
     cursor = undefined;
   }
 
-  /**
-   * The identity can no longer be renewed and the visitor has not acted on this page: mint
-   * nothing now (an idle tab must not create identities), tell the visitor, and start afresh on
-   * their next open or send.
-   */
-  function lapse(hadConversation: boolean, previousSubject: string | undefined) {
-    lapsedSubject = previousSubject;
-    record = undefined;
-    if (hadConversation || conversationId.peek()) loseConversation();
-    clearTimeout(renewTimer);
-    clearTimeout(reconnectTimer);
-    connection?.close();
-    connection = undefined;
-    started = false;
-    setStatus('idle');
-    // The visitor may have opened the panel or sent while this was being decided: then the new
-    // identity is theirs to have now (the connect under way has ended; start afresh after it).
-    setTimeout(() => {
-      if (!started && !disposed && visitorActed()) void start();
-    }, 0);
-  }
-
   function scheduleRenewal(current: TokenRecord) {
     clearTimeout(renewTimer);
     const at = renewAt(current);
-    if (at === undefined) return;
     // Timers are capped so a long sleep (laptop lid) re-checks soon after waking.
-    const delay = Math.min(Math.max(at - clock.now(), 0), 10 * 60_000);
-    renewTimer = setTimeout(() => void renewProactively(), delay);
+    if (at !== undefined) renewTimer = setTimeout(renewProactively, Math.min(Math.max(at - clock.now(), 0), 10 * 60_000));
   }
 
   async function renewProactively() {
@@ -212,26 +202,25 @@ export function createSession(options: SessionOptions) {
       // A new token means a new connection: the server would close the old one at expiry anyway.
       if (next.access?.token !== before && connection) await reconnect();
     } catch (cause) {
-      if (!(cause instanceof IdentityLapsed)) fail(cause);
+      fail(cause);
     }
   }
 
   // ---- connection -----------------------------------------------------------------------
 
-  function resumePoint(): ResumePoint | undefined {
-    const id = conversationId.peek() ?? record?.conversation?.id;
-    if (!id) return undefined;
-    return cursor === undefined ? { conversationId: id } : { conversationId: id, cursor };
-  }
-
   async function connectOnce(): Promise<void> {
     let current = await obtainAccess().catch((cause: unknown) => {
-      const failure = toGuestChatError(cause);
-      throw cause instanceof IdentityLapsed || !RETRIED_TOKEN_FAILURES.has(failure.reason) ? cause : new TokenCallsFailed(failure);
+      // Token calls failed on the network or with 5xx/429 after the lifecycle's own retries (5,
+      // 10, 15 s). The vendor's advice is to wait for the visitor then (LP §3.4), not to loop:
+      // show the error with its retry control.
+      if (!RETRIED_TOKEN_FAILURES.includes(toGuestChatError(cause).reason)) throw cause;
+      fail(cause);
+      throw HANDLED;
     });
     for (let attempt = 0; ; attempt++) {
       try {
-        const conn = await vendor.transport.connect(current.access!, resumePoint(), onTransportEvent);
+        const id = conversationId.peek() ?? record?.conversation?.id;
+        const conn = await vendor.transport.connect(current.access!, id ? known({ conversationId: id, cursor }) : undefined, onTransportEvent);
         if (disposed) return conn.close();
         connection = conn;
         break;
@@ -251,38 +240,40 @@ export function createSession(options: SessionOptions) {
   }
 
   function connect(): Promise<void> {
-    connecting ??= connectOnce()
-      .catch((cause) => {
-        if (cause instanceof IdentityLapsed) return;
-        if (cause instanceof TokenCallsFailed) return fail(cause.failure);
+    return (connecting ??= connectOnce()
+      .catch((cause: unknown) => {
         const failure = toGuestChatError(cause);
-        if (TRANSIENT.has(failure.reason)) scheduleReconnect(failure);
-        else fail(failure);
+        if (cause !== HANDLED && TRANSIENT.includes(failure.reason)) scheduleReconnect(failure);
+        else fail(cause);
       })
       .finally(() => {
         connecting = undefined;
-      });
-    return connecting;
+      }));
+  }
+
+  /** Connect now rather than wait out the backoff, if a reconnect is waiting. */
+  function reconnectNow() {
+    if (status.peek() === 'reconnecting' && !connecting) {
+      clearTimeout(reconnectTimer);
+      void connect();
+    }
   }
 
   async function reconnect() {
     clearTimeout(reconnectTimer);
-    const old = connection;
-    connection = undefined;
-    old?.close();
+    drop();
     setStatus('reconnecting');
     await connect();
   }
 
-  function scheduleReconnect(failure?: GuestChatError) {
+  function scheduleReconnect(failure: GuestChatError) {
     if (disposed) return;
     connection = undefined;
     setStatus('reconnecting');
-    if (failure) report(failure);
+    report(failure);
     clearTimeout(reconnectTimer);
     // A server's Retry-After is a floor under our own backoff.
-    const delay = Math.max(vendor.transport.retryDelayMs(reconnectAttempt++), (failure?.retryAfterSec ?? 0) * 1000);
-    reconnectTimer = setTimeout(() => void connect(), delay);
+    reconnectTimer = setTimeout(connect, Math.max(vendor.transport.retryDelayMs(reconnectAttempt++), (failure.retryAfterSec ?? 0) * 1000));
   }
 
   async function onAuthExpired() {
@@ -297,7 +288,7 @@ export function createSession(options: SessionOptions) {
       await obtainAccess(rejected);
       await connect();
     } catch (cause) {
-      if (!(cause instanceof IdentityLapsed)) fail(cause);
+      fail(cause);
     }
   }
 
@@ -309,13 +300,18 @@ export function createSession(options: SessionOptions) {
     if (id) emit('conversation', { conversationId: id, state: 'open' });
   }
 
+  /** A line the widget adds to the list (the UI words it). */
+  const addLine = (key: string, event: SystemEvent, senderAvatar?: string) => {
+    messages.value = [...messages.peek(), known({ key, from: 'system', text: '', at: clock.now(), event, senderAvatar })];
+  };
+
   function onTransportEvent(event: TransportEvent) {
     if (disposed) return;
     // Events after a message act on a list that holds it.
     if (event.type !== 'message') mergeIncoming();
     switch (event.type) {
       case 'conversation-open':
-        if (notice.peek() === 'conversation-ended') notice.value = undefined;
+        clearEndedNotice();
         if (survey.peek()?.conversationId !== event.conversationId) survey.value = undefined;
         setConversation(event.conversationId);
         break;
@@ -324,7 +320,7 @@ export function createSession(options: SessionOptions) {
         cursor = event.cursor;
         break;
       case 'seen':
-        markedElsewhere(event.messageIds);
+        markedRead(event.messageIds);
         break;
       case 'receipt':
         messages.value = applyReceipt(messages.peek(), event.messageIds, event.status);
@@ -335,38 +331,31 @@ export function createSession(options: SessionOptions) {
         if (event.on) typingTimer = setTimeout(() => (agentTyping.value = false), TYPING_TIMEOUT_MS);
         break;
       case 'agent-joined':
-        messages.value = [
-          ...messages.peek(),
-          {
-            ...systemLine(`joined-${newId()}`, event.name ? { kind: 'agent-joined', name: event.name } : { kind: 'agent-joined' }, clock.now()),
-            ...(event.avatar ? { senderAvatar: event.avatar } : {}),
-          },
-        ];
+        addLine(`joined-${newId()}`, known({ kind: 'agent-joined', name: event.name || undefined }), event.avatar || undefined);
         break;
-      case 'conversation-closed':
-        if (event.conversationId !== (conversationId.peek() ?? record?.conversation?.id)) break;
+      case 'conversation-closed': {
+        const id = event.conversationId;
+        if (id !== (conversationId.peek() ?? record?.conversation?.id)) break;
         batch(() => {
           agentTyping.value = false;
-          messages.value = [
-            ...messages.peek(),
-            systemLine(`ended-${event.conversationId}`, event.by ? { kind: 'conversation-ended', by: event.by } : { kind: 'conversation-ended' }, clock.now()),
-          ];
+          addLine(`ended-${id}`, known({ kind: 'conversation-ended', by: event.by || undefined }));
           notice.value = 'conversation-ended';
         });
-        emit('conversation', { conversationId: event.conversationId, state: 'closed' });
-        if (connection?.rate) survey.value = { conversationId: event.conversationId, state: 'open' };
+        emit('conversation', { conversationId: id, state: 'closed' });
+        if (connection?.rate) survey.value = { conversationId: id, state: 'open' };
         cursor = undefined;
         setConversation(undefined);
         break;
+      }
       case 'session-ended':
         agentTyping.value = false;
-        messages.value = [...messages.peek(), systemLine(`session-ended-${newId()}`, { kind: 'session-ended' }, clock.now())];
+        addLine(`session-ended-${newId()}`, { kind: 'session-ended' });
         break;
       case 'auth-expired':
         void onAuthExpired();
         break;
       case 'disconnected':
-        scheduleReconnect(new GuestChatError('connection-lost', 'The connection was lost', event.code === undefined ? {} : { status: event.code }));
+        scheduleReconnect(new GuestChatError('connection-lost', 'The connection was lost', { status: event.code }));
         break;
       case 'protocol-error':
         report(event.error);
@@ -384,7 +373,7 @@ export function createSession(options: SessionOptions) {
   function onMessage(message: ChatMessage) {
     if (message.clientId && queue.some((entry) => entry.clientId === message.clientId)) {
       // The server already has this send (replayed after a reconnect): never send it again.
-      forgetSent(message.clientId);
+      void forgetSent(message.clientId);
     }
     if (!incoming.length) queueMicrotask(mergeIncoming);
     incoming.push(message);
@@ -410,7 +399,7 @@ export function createSession(options: SessionOptions) {
       }
       syncUnread();
     });
-    if (seenNow.length) markSeen(seenNow);
+    markSeen(seenNow);
   }
 
   /** The message list with every server message received so far merged in. */
@@ -421,22 +410,19 @@ export function createSession(options: SessionOptions) {
 
   /** The public `message` event, once per stored message whichever way we learnt of it. */
   const announced = new Set<string>();
-  function announce(message: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) {
-    if (announced.has(message.id)) return;
-    announced.add(message.id);
-    const conversation = conversationId.peek();
-    emit('message', { id: message.id, from: message.from, text: message.text, at: message.at, ...(conversation ? { conversationId: conversation } : {}) });
+  function announce({ id, from, text, at }: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) {
+    if (announced.has(id)) return;
+    announced.add(id);
+    emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
   }
 
-  const isSeen = () => panelOpen.peek() && (typeof document === 'undefined' || document.visibilityState === 'visible');
+  const isVisible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+  const isSeen = () => panelOpen.peek() && isVisible();
 
   function markSeen(ids: string[]) {
     const fresh = ids.filter((id) => !readSent.has(id));
     if (!fresh.length || !connection) return;
-    for (const id of fresh) {
-      readSent.add(id);
-      toMark.delete(id);
-    }
+    markedRead(fresh);
     connection.markRead(fresh);
     tabs.post({ type: 'seen', ids: fresh });
   }
@@ -446,19 +432,18 @@ export function createSession(options: SessionOptions) {
     switch (message.type) {
       case 'outbox':
         void restoreOutbox().then(() => {
-          if (status.peek() === 'online' && queue.some((entry) => !entry.failed)) void flush();
+          if (online() && queue.some((entry) => !entry.failed)) void flush();
         });
         break;
       case 'seen':
         mergeIncoming();
-        markedElsewhere(message.ids);
+        markedRead(message.ids);
         break;
       case 'identity':
         // Another tab replaced the identity: follow it now rather than at our next refusal.
         if (started && record?.access?.subject !== message.subject) void reconnect();
         break;
-      case 'forget':
-        break; // the app tears itself down (boot.ts)
+      // 'forget': the app tears itself down (boot.ts)
     }
   }
 
@@ -478,27 +463,31 @@ export function createSession(options: SessionOptions) {
    */
   const deliveredClientIds = new Set<string>();
 
+  /** Tell the other tabs the stored outbox changed. */
+  const outboxChanged = () => tabs.post({ type: 'outbox' });
+
   /** Delivered: out of the stored outbox, for every tab. */
   function forgetSent(clientId: string) {
     deliveredClientIds.add(clientId);
     queue = queue.filter((entry) => entry.clientId !== clientId);
-    void outbox.remove(clientId).then(() => tabs.post({ type: 'outbox' }));
+    return outbox.remove(clientId).then(outboxChanged);
   }
 
   /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
   function restoreOutbox(): Promise<void> {
-    restored = outbox.load().then((entries) => {
+    const loaded = outbox.load().then((entries) => {
       queue = entries;
       const shown = new Set(currentMessages().map((m) => m.clientId));
       const missing = entries.filter((entry) => !shown.has(entry.clientId));
       if (missing.length) {
         messages.value = [
           ...currentMessages(),
-          ...missing.map((entry) => ({ ...pendingMessage(entry.clientId, entry.text, entry.createdAt), ...(entry.failed ? { state: 'failed' as const } : {}) })),
+          ...missing.map((entry) => pendingMessage(entry.clientId, entry.text, entry.createdAt, entry.failed ? 'failed' : 'sending')),
         ];
       }
     });
-    return restored;
+    restored = loaded;
+    return loaded;
   }
 
   async function flush(): Promise<void> {
@@ -514,30 +503,28 @@ export function createSession(options: SessionOptions) {
       await restored;
       // One sending tab at a time; each entry is re-read right before it goes out.
       await outbox.whileSending(async () => {
-        while (connection && status.peek() === 'online') {
+        while (connection && online()) {
           queue = (await outbox.load()).filter((entry) => !deliveredClientIds.has(entry.clientId));
           const next = queue.find((entry) => !entry.failed);
           if (!next) return;
+          const { clientId, text } = next;
           const conn = connection;
           try {
-            const receipt = await conn.send(next.text, next.clientId, next.replyTo);
-            messages.value = confirmSend(currentMessages(), next.clientId, receipt.id, receipt.at);
-            announce({ id: receipt.id, from: 'visitor', text: next.text, at: receipt.at });
-            queue = queue.filter((entry) => entry.clientId !== next.clientId);
-            await outbox.remove(next.clientId);
-            tabs.post({ type: 'outbox' });
+            const { id, at } = await conn.send(text, clientId, next.replyTo);
+            messages.value = confirmSend(currentMessages(), clientId, id, at);
+            announce({ id, from: 'visitor', text, at });
+            await forgetSent(clientId);
           } catch (cause) {
             const failure = toGuestChatError(cause);
             const attempts = next.attempts + 1;
-            const transient = conn !== connection || KEEP_QUEUED.has(failure.reason);
-            if (transient && attempts < MAX_SEND_ATTEMPTS) {
-              // Kept: it goes out when the connection (or a renewed token) is back.
-              await outbox.update(next.clientId, { attempts });
-              return;
+            const transient = conn !== connection || KEEP_QUEUED.includes(failure.reason);
+            // Kept while transient: it goes out when the connection (or a renewed token) is back.
+            const failed = !transient || attempts >= MAX_SEND_ATTEMPTS;
+            await outbox.put(clientId, failed ? { attempts, failed } : { attempts });
+            if (failed) {
+              messages.value = markFailed(currentMessages(), clientId);
+              report(failure);
             }
-            await outbox.update(next.clientId, { attempts, failed: true });
-            messages.value = markFailed(currentMessages(), next.clientId);
-            report(failure);
             if (transient) return;
           }
         }
@@ -549,36 +536,30 @@ export function createSession(options: SessionOptions) {
   }
 
   function send(text: string, replyTo?: ReplyTo) {
-    const trimmed = text.trim();
-    if (!trimmed) return;
-    const entry: OutboxEntry = { clientId: newId(), text: trimmed, createdAt: clock.now(), attempts: 0, ...(replyTo ? { replyTo } : {}) };
+    text = text.trim();
+    if (!text) return;
+    const entry: OutboxEntry = known({ clientId: newId(), text, createdAt: clock.now(), attempts: 0, replyTo });
     queue.push(entry);
     batch(() => {
-      messages.value = [...currentMessages(), pendingMessage(entry.clientId, trimmed, entry.createdAt)];
-      if (notice.peek() === 'conversation-ended') notice.value = undefined;
+      messages.value = [...currentMessages(), pendingMessage(entry.clientId, text, entry.createdAt)];
+      clearEndedNotice();
     });
     connection?.typing(false);
     // Stored before any network call: a reload or a crash from here on loses nothing.
-    const stored = outbox.add(entry).then(() => tabs.post({ type: 'outbox' }));
-    restored = Promise.all([restored, stored]).then(() => undefined);
+    restored = Promise.all([restored, outbox.put(entry.clientId, {}, entry).then(outboxChanged)]);
     if (!started) void start();
-    else if (status.peek() === 'online') void flush();
-    else if (status.peek() === 'reconnecting' && !connecting) {
-      // A visitor's send is a reason to try again now rather than wait out the backoff.
-      clearTimeout(reconnectTimer);
-      void connect();
-    }
+    else if (online()) void flush();
+    // A visitor's send is a reason to try again now rather than wait out the backoff.
+    else reconnectNow();
   }
 
   async function retryFailed(clientId: string) {
     const failed = currentMessages().find((m) => m.clientId === clientId && m.state === 'failed');
     if (!failed) return;
     messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
-    const entries = await outbox.load();
-    if (entries.some((entry) => entry.clientId === clientId)) await outbox.update(clientId, { attempts: 0, failed: false });
-    else await outbox.add({ clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
-    queue = await outbox.load();
-    if (status.peek() === 'online') void flush();
+    await outbox.put(clientId, { attempts: 0, failed: false }, { clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
+    await restoreOutbox();
+    if (online()) void flush();
     else retry();
   }
 
@@ -606,14 +587,13 @@ export function createSession(options: SessionOptions) {
     panelOpen.value = open;
     if (open) {
       markAllSeen();
-      if (!started) void start();
+      void start();
     }
   }
 
   /** The visitor tapped a suggested reply of an agent message. */
-  function reply(message: UiMessage, choice: QuickReply) {
-    if (!message.id) return;
-    send(choice.text, choice.metadata ? { messageId: message.id, metadata: choice.metadata } : { messageId: message.id });
+  function reply({ id: messageId }: UiMessage, { text, metadata }: QuickReply) {
+    if (messageId) send(text, known({ messageId, metadata }));
   }
 
   async function rate(score: 1 | 2 | 3 | 4 | 5) {
@@ -638,12 +618,6 @@ export function createSession(options: SessionOptions) {
     }
   }
 
-  const onOnline = () => {
-    if (status.peek() === 'reconnecting' && !connecting) {
-      clearTimeout(reconnectTimer);
-      void connect();
-    }
-  };
   /**
    * The browser says the network is gone: a socket or stream may linger for minutes before it
    * notices, and sends would vanish into it. Treat it as a drop now (the outbox keeps the
@@ -651,23 +625,25 @@ export function createSession(options: SessionOptions) {
    */
   const onOffline = () => {
     if (!connection) return;
-    const old = connection;
-    connection = undefined;
-    old.close();
+    drop();
     scheduleReconnect(new GuestChatError('network', 'The browser is offline'));
   };
   const onVisible = () => {
-    if (typeof document !== 'undefined' && document.visibilityState === 'visible') {
+    if (isVisible()) {
       if (panelOpen.peek()) markAllSeen();
-      onOnline();
+      reconnectNow();
     }
   };
-  if (typeof window !== 'undefined') {
-    window.addEventListener('online', onOnline);
-    window.addEventListener('offline', onOffline);
-    window.addEventListener('pageshow', onOnline);
-    document.addEventListener('visibilitychange', onVisible);
-  }
+  const listeners: [EventTarget, string, () => void][] =
+    typeof window === 'undefined'
+      ? []
+      : [
+          [window, 'online', reconnectNow],
+          [window, 'offline', onOffline],
+          [window, 'pageshow', reconnectNow],
+          [document, 'visibilitychange', onVisible],
+        ];
+  for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
   const stopSkewSync = clock.onChange((skewMs) => void lifecycle.saveSkew(skewMs));
 
   function dispose() {
@@ -675,16 +651,10 @@ export function createSession(options: SessionOptions) {
     clearTimeout(reconnectTimer);
     clearTimeout(renewTimer);
     clearTimeout(typingTimer);
-    connection?.close();
-    connection = undefined;
+    drop();
     stopSkewSync();
     tabs.close();
-    if (typeof window !== 'undefined') {
-      window.removeEventListener('online', onOnline);
-      window.removeEventListener('offline', onOffline);
-      window.removeEventListener('pageshow', onOnline);
-      document.removeEventListener('visibilitychange', onVisible);
-    }
+    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
   }
 
   return {

@@ -14,10 +14,12 @@ export interface TabChannel {
   close(): void;
 }
 
+/** What a tab without BroadcastChannel (or a session without tabs) posts into. */
+export const NO_TABS: TabChannel = { post() {}, close() {} };
+
 function isTabMessage(value: unknown): value is TabMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const message = value as Record<string, unknown>;
-  switch (message.type) {
+  const message = value as Partial<Record<string, unknown>> | null | undefined;
+  switch (message?.type) {
     case 'outbox':
     case 'forget':
       return true;
@@ -25,16 +27,15 @@ function isTabMessage(value: unknown): value is TabMessage {
       return Array.isArray(message.ids) && message.ids.every((id) => typeof id === 'string');
     case 'identity':
       return typeof message.subject === 'string';
-    default:
-      return false;
   }
+  return false;
 }
 
 export function openTabChannel(tenant: string, onMessage: (message: TabMessage) => void): TabChannel {
-  if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} };
+  if (typeof BroadcastChannel === 'undefined') return NO_TABS;
   const channel = new BroadcastChannel(`guestchat:${tenant}`);
-  channel.onmessage = (event: MessageEvent<unknown>) => {
-    if (isTabMessage(event.data)) onMessage(event.data);
+  channel.onmessage = ({ data }: MessageEvent<unknown>) => {
+    if (isTabMessage(data)) onMessage(data);
   };
   return {
     post: (message) => channel.postMessage(message),

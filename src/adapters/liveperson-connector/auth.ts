@@ -7,6 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
+import { badData, refusedAs } from '../http.ts';
 import { answerError, callBroker, isSuccess, type FetchLike } from './http.ts';
 import { readIdentity, urls } from './protocol.ts';
 
@@ -29,10 +30,10 @@ export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter 
       const answer = await callBroker(options.fetch, urls.visitors(brokerUrl), { method: 'POST', timeoutMs: options.requestTimeoutMs });
       if (!isSuccess(answer.status)) {
         // 403: this page's origin is not on the broker's BROKER_ALLOWED_ORIGINS.
-        throw answerError(answer, 'The broker\'s visitor request', { 400: 'token-issue-refused', 401: 'token-issue-refused', 403: 'token-issue-refused', 404: 'token-issue-refused' });
+        throw answerError(answer, 'The broker\'s visitor request', refusedAs('token-issue-refused'));
       }
       const identity = readIdentity(answer.body);
-      if (identity === undefined) throw new GuestChatError('bad-server-data', 'The broker\'s visitor answer is not an identity');
+      if (identity === undefined) throw badData('The broker\'s visitor answer is not an identity');
       // A new identity's issuedAt is the broker's clock at the answer: our skew reading.
       const receivedAt = localNow();
       clock.observeServerTime(identity.issuedAt, sentAt + (receivedAt - sentAt) / 2);
@@ -47,12 +48,12 @@ export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter 
       });
       if (!isSuccess(answer.status)) {
         // 401 refresh-window-ended / visitor-token-invalid: this identity is over, a new one follows.
-        throw answerError(answer, 'The broker\'s visitor refresh', { 400: 'token-refresh-refused', 401: 'token-refresh-refused', 403: 'token-refresh-refused', 404: 'token-refresh-refused' });
+        throw answerError(answer, 'The broker\'s visitor refresh', refusedAs('token-refresh-refused'));
       }
       const next = readIdentity(answer.body);
-      if (next === undefined) throw new GuestChatError('bad-server-data', 'The broker\'s refresh answer is not an identity');
+      if (next === undefined) throw badData('The broker\'s refresh answer is not an identity');
       if (identity.subject !== undefined && next.subject !== identity.subject) {
-        throw new GuestChatError('bad-server-data', 'The broker\'s refresh answer names another visitor');
+        throw badData('The broker\'s refresh answer names another visitor');
       }
       return next;
     },

@@ -34,17 +34,10 @@ export function createConnectorVendor(config: VendorConfig, clock: Clock, deps: 
     clock,
     fetch: fetchFn,
     requestTimeoutMs: deps.timings?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    ...(deps.localNow === undefined ? {} : { localNow: deps.localNow }),
+    localNow: deps.localNow,
   });
-  const transport = createConnectorTransport({
-    brokerUrl,
-    clock,
-    fetch: fetchFn,
-    ...(deps.random === undefined ? {} : { random: deps.random }),
-    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-    ...(deps.localNow === undefined ? {} : { localNow: deps.localNow }),
-    ...(deps.timings === undefined ? {} : { timings: deps.timings }),
-  });
+  // The seams not given stay undefined: the transport falls back to the browser's own.
+  const transport = createConnectorTransport({ ...deps, brokerUrl, clock, fetch: fetchFn });
   return { auth, transport };
 }
 

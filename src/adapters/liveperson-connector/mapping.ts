@@ -12,7 +12,8 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
-import { isObject, parseMessageId, type Json } from './protocol.ts';
+import { badData, isObject, num, str } from '../http.ts';
+import { parseMessageId, type Json } from './protocol.ts';
 
 /** What a message that cannot be rendered as text shows. */
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
@@ -21,7 +22,7 @@ export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 const HELD_PER_CONVERSATION = 500;
 const HELD_CONVERSATIONS = 20;
 
-/** One SSE message as eventsource-parser gives it. */
+/** One SSE message as adapters/sse.ts dispatches it. */
 export interface StreamMessage {
   id?: string | undefined;
   event?: string | undefined;
@@ -53,13 +54,17 @@ export type BrokerEvent =
   | { kind: 'ignored' }
   | { kind: 'invalid'; error: GuestChatError };
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
-const invalid = (message: string): BrokerEvent => ({ kind: 'invalid', error: new GuestChatError('bad-server-data', message) });
+const invalid = (kind: string, why: string): BrokerEvent => ({
+  kind: 'invalid',
+  error: badData(`The broker sent a "${kind}" event ${why}`),
+});
 
-const SENDERS: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);
-const CLOSERS: ReadonlySet<string> = new Set(['visitor', 'agent', 'system']);
+/** Who sends a message, and who closes a conversation. */
+const PARTIES: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);
+
+/** The conversation event kinds (an unknown kind is ignored). */
+const CONVERSATION_KINDS: ReadonlySet<string> = new Set(['message', 'receipt', 'seen', 'typing', 'conversation']);
 
 /** Text elements, button titles and image captions of structured content, in order. */
 export function richContentText(content: unknown): string {
@@ -72,13 +77,11 @@ export function richContentText(content: unknown): string {
     }
     if (!isObject(node)) return;
     const type = node['type'];
-    if (type === 'text' && str(node['text'])) parts.push(node['text'] as string);
-    else if (type === 'button' && str(node['title'])) parts.push(node['title'] as string);
-    else if (type === 'image') {
-      const caption = str(node['caption']) ?? str(node['alt']);
-      if (caption !== undefined) parts.push(caption);
-    }
-    for (const key of ['elements', 'content']) if (node[key] !== undefined) visit(node[key], depth + 1);
+    const text =
+      type === 'text' ? str(node['text']) : type === 'button' ? str(node['title']) : type === 'image' ? (str(node['caption']) ?? str(node['alt'])) : undefined;
+    if (text !== undefined) parts.push(text);
+    visit(node['elements'], depth + 1);
+    visit(node['content'], depth + 1);
   };
   visit(content, 0);
   return parts.length > 0 ? parts.join('\n') : UNSUPPORTED_CONTENT_TEXT;
@@ -103,23 +106,23 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
   if (kind === 'auth-expired') return { kind: 'auth-expired' };
   if (kind === 'resync') return { kind: 'resync' };
   if (kind === 'error') return { kind: 'stream-error' };
-  if (kind !== 'message' && kind !== 'receipt' && kind !== 'seen' && kind !== 'typing' && kind !== 'conversation') return { kind: 'ignored' };
+  if (!CONVERSATION_KINDS.has(kind)) return { kind: 'ignored' };
 
   let data: unknown;
   try {
     data = JSON.parse(message.data);
   } catch {
-    return invalid(`The broker sent a "${kind}" event that is not JSON`);
+    return invalid(kind, 'that is not JSON');
   }
-  if (!isObject(data)) return invalid(`The broker sent a "${kind}" event without an object`);
+  if (!isObject(data)) return invalid(kind, 'without an object');
   const conversationId = str(data['conversationId']);
-  if (conversationId === undefined) return invalid(`The broker sent a "${kind}" event without a conversationId`);
+  if (conversationId === undefined) return invalid(kind, 'without a conversationId');
 
   switch (kind) {
     case 'message': {
       const id = str(data['id']);
       const from = data['from'];
-      if (id === undefined || typeof from !== 'string' || !SENDERS.has(from)) return invalid('The broker sent a message without an id or sender');
+      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind, 'without an id or sender');
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
@@ -134,9 +137,10 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       return { kind: 'seen', conversationId, messageIds: ids(data['messageIds']) };
     case 'typing':
       return { kind: 'typing', conversationId, on: data['on'] === true };
-    case 'conversation': {
+    default: {
+      // 'conversation'
       const state = data['state'];
-      if (state !== 'OPEN' && state !== 'CLOSE') return invalid('The broker sent a conversation event without a state');
+      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind, 'without a state');
       const agent = isObject(data['agent']) ? str(data['agent']['id']) : undefined;
       const by = data['closedBy'];
       return {
@@ -144,7 +148,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
         conversationId,
         state,
         agentId: agent,
-        closedBy: typeof by === 'string' && CLOSERS.has(by) ? (by as 'visitor' | 'agent' | 'system') : undefined,
+        closedBy: typeof by === 'string' && PARTIES.has(by) ? (by as 'visitor' | 'agent' | 'system') : undefined,
       };
     }
   }
@@ -294,7 +298,7 @@ export function attachConversation(state: MappingState, conversationId: string):
 export function closeConversation(
   state: MappingState,
   conversationId: string,
-  by: 'visitor' | 'agent' | 'system' | undefined,
+  by?: 'visitor' | 'agent' | 'system',
   result: Outcome = outcome(),
 ): Outcome {
   if (state.attached === conversationId) state.attached = undefined;

@@ -2,13 +2,12 @@
  * The broker's browser API as data (src/broker/README.md): route URLs, and readers that check
  * the broker's answers before anything is believed. Pure.
  */
+import { isObject, num, str } from '../http.ts';
 import type { Identity } from '../types.ts';
 
 export type Json = Record<string, unknown>;
 
-export const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+export { isObject };
 
 const conversation = (broker: string, id: string): string => `${broker}/v1/conversations/${encodeURIComponent(id)}`;
 

@@ -13,8 +13,8 @@ export interface StreamRequest {
   token: string;
   /** Sent as Last-Event-Id: `0` replays everything the broker retains. */
   lastEventId: string;
-  /** Aborting ends the stream. */
-  signal: AbortSignal;
+  /** Aborting ends the stream; a time-out aborts it too. */
+  abort: AbortController;
   /** Time allowed for the response headers. */
   openTimeoutMs: number;
 }
@@ -26,6 +26,6 @@ export interface StreamRequest {
  */
 export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Promise<OpenStream> {
   const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${request.token}`, 'Last-Event-Id': request.lastEventId };
-  const { url, signal, openTimeoutMs } = request;
-  return openSse(fetchFn, { url, headers, signal, openTimeoutMs }, (answer) => answerError(answer, 'The event stream'));
+  const { url, abort, openTimeoutMs } = request;
+  return openSse(fetchFn, { url, headers, abort, openTimeoutMs }, (answer) => answerError(answer, 'The event stream'));
 }

@@ -176,7 +176,7 @@ describe('connector transport: live events', () => {
     connection.close();
   });
 
-  it('an event split across network chunks is read whole (eventsource-parser framing), comments are liveness only', async () => {
+  it('an event split across network chunks is read whole (adapters/sse.ts framing), comments are liveness only', async () => {
     const { broker, connect, messages } = setup();
     const conv = broker.create();
     await connect({ conversationId: conv });

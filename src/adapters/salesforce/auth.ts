@@ -5,6 +5,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
+import { badData, refusedAs } from '../http.ts';
 import { answerError, callApi, isSuccess, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
 import { guestTokenBody, newId, readTokenAnswer, urls, type Deployment } from './protocol.ts';
@@ -36,20 +37,13 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         readBody: true,
       });
       if (!isSuccess(answer.status)) {
-        throw answerError(answer, 'The guest token request', {
-          400: 'token-issue-refused',
-          401: 'token-issue-refused',
-          403: 'token-issue-refused',
-          404: 'token-issue-refused',
-        });
+        throw answerError(answer, 'The guest token request', refusedAs('token-issue-refused'));
       }
       const token = readTokenAnswer(answer.body);
-      if (token === undefined) throw new GuestChatError('bad-server-data', 'The guest token answer has no accessToken');
+      if (token === undefined) throw badData('The guest token answer has no accessToken');
       if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message =
-          `GuestChat: the Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}"; ` +
-          'GuestChat needs an Embedded Service deployment of type Custom Client ("api") (data-deployment)';
+        const message = `GuestChat: the Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api") as GuestChat needs (data-deployment)`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
           (options.logError ?? ((m: string) => console.error(m)))(message);

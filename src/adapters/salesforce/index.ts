@@ -46,15 +46,7 @@ export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps:
     requestTimeoutMs: deps.timings?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     logError: deps.logError,
   });
-  const transport = createSalesforceTransport({
-    deployment,
-    clock,
-    fetch: fetchFn,
-    memory,
-    random: deps.random,
-    sleep: deps.sleep,
-    timings: deps.timings,
-  });
+  const transport = createSalesforceTransport({ ...deps, deployment, clock, fetch: fetchFn, memory });
   return { auth, transport };
 }
 

@@ -206,11 +206,11 @@ describe('stream event mapping (contract §3.3–3.4)', () => {
 
   it('treats ping, unknown events and unnamed events as liveness only (W6)', () => {
     const state = attached();
-    expect(mapStreamEvent({ event: 'ping', data: '{"timestamp":1}' }, '20', state, NOW)).toEqual({ events: [], quiet: true });
+    expect(mapStreamEvent({ event: 'ping', data: '{"timestamp":1}' }, '20', state, NOW)).toEqual({ events: [] });
     const unknown = sse('CONVERSATION_PROGRESS_INDICATOR', entry({ identifier: 'u-1', entryType: 'ProgressIndicator' }));
-    expect(mapStreamEvent(unknown, '21', state, NOW)).toEqual({ events: [], quiet: true });
-    expect(mapStreamEvent({ event: 'SOMETHING_NEW', data: 'not even json' }, '22', state, NOW)).toEqual({ events: [], quiet: true });
-    expect(mapStreamEvent({ data: 'x' }, '23', state, NOW)).toEqual({ events: [], quiet: true });
+    expect(mapStreamEvent(unknown, '21', state, NOW)).toEqual({ events: [] });
+    expect(mapStreamEvent({ event: 'SOMETHING_NEW', data: 'not even json' }, '22', state, NOW)).toEqual({ events: [] });
+    expect(mapStreamEvent({ data: 'x' }, '23', state, NOW)).toEqual({ events: [] });
   });
 
   it('ignores unknown entry types inside a known-looking entry without error', () => {

@@ -7,28 +7,42 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, QuickReply, Sender, TransportEvent } from '../types.ts';
-import { isObject, readNumber, readString } from './protocol.ts';
+import { badData, field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 export const ROUTING_FAILED_TEXT = 'We could not connect you to an agent.';
 
-/** Stream event names (`event:`) and the entry type each carries. */
-export const EVENT_ENTRY_TYPES: Readonly<Record<string, string>> = {
-  CONVERSATION_MESSAGE: 'Message',
-  CONVERSATION_ROUTING_RESULT: 'RoutingResult',
-  CONVERSATION_PARTICIPANT_CHANGED: 'ParticipantChanged',
-  CONVERSATION_TYPING_STARTED_INDICATOR: 'TypingStartedIndicator',
-  CONVERSATION_TYPING_STOPPED_INDICATOR: 'TypingStoppedIndicator',
-  CONVERSATION_DELIVERY_ACKNOWLEDGEMENT: 'DeliveryAcknowledgement',
-  CONVERSATION_READ_ACKNOWLEDGEMENT: 'ReadAcknowledgement',
-  CONVERSATION_SESSION_STATUS_CHANGED: 'SessionStatusChanged',
-  CONVERSATION_CLOSE_CONVERSATION: 'CloseConversation',
-};
+/**
+ * The entry types the stream carries. Each comes as the event (`event:`) named `CONVERSATION_`
+ * and the type in upper snake case: `ReadAcknowledgement` → `CONVERSATION_READ_ACKNOWLEDGEMENT`.
+ */
+const STREAMED_TYPES = [
+  'Message',
+  'RoutingResult',
+  'ParticipantChanged',
+  'TypingStartedIndicator',
+  'TypingStoppedIndicator',
+  'DeliveryAcknowledgement',
+  'ReadAcknowledgement',
+  'SessionStatusChanged',
+  'CloseConversation',
+];
+
+/** Stream event name → the entry type it carries. */
+export const EVENT_ENTRY_TYPES: ReadonlyMap<string, string> = new Map(
+  STREAMED_TYPES.map((type) => [`CONVERSATION${type.replace(/[A-Z]/g, '_$&').toUpperCase()}`, type]),
+);
 
 /** Entry types that show a conversation is open: a tab with none attached follows it. */
-const OPENING_TYPES: ReadonlySet<string> = new Set(['Message', 'RoutingResult', 'ParticipantChanged']);
+const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
 
 const AGENT_ROLES: ReadonlySet<string> = new Set(['Agent', 'Chatbot', 'Supervisor']);
+
+/** The parts there are, one per line; undefined when there are none. */
+function lines(parts: Array<string | undefined>): string | undefined {
+  const kept = parts.filter((part) => part !== undefined);
+  return kept.length > 0 ? kept.join('\n') : undefined;
+}
 
 /** One conversation entry, read leniently (stream envelope §3.3 or stored entry §2.7). */
 export interface Entry {
@@ -56,16 +70,14 @@ export function readEntry(raw: unknown): Entry | string {
   }
   if (payload === undefined || payload === null) payload = {};
   if (!isObject(payload)) return 'entryPayload is not an object';
-  const sender = raw['sender'];
-  const related = Array.isArray(raw['relatedRecords']) ? raw['relatedRecords'] : [];
   return {
     identifier: readString(raw['identifier']),
     entryType: readString(raw['entryType']) ?? readString(payload['entryType']),
     payload,
-    role: isObject(sender) ? readString(sender['role']) : undefined,
+    role: field(raw['sender'], 'role'),
     senderName: readString(raw['senderDisplayName']),
     at: readNumber(raw['transcriptedTimestamp']) ?? readNumber(raw['clientTimestamp']),
-    relatedRecords: related.filter((r): r is string => typeof r === 'string' && r.length > 0),
+    relatedRecords: list(raw['relatedRecords']).filter((r): r is string => readString(r) !== undefined),
   };
 }
 
@@ -79,103 +91,58 @@ export function senderOf(role: string | undefined): Sender {
 // Message text (§2.8 "first version": a text fallback for everything that is not plain text)
 
 function titleOf(item: unknown): string | undefined {
-  if (!isObject(item)) return undefined;
-  const titleItem = item['titleItem'];
-  const title = item['title'];
-  return (
-    (isObject(titleItem) ? readString(titleItem['title']) : undefined) ??
-    (isObject(title) ? readString(title['title']) : readString(title))
-  );
+  const title = get(item, 'title');
+  return field(get(item, 'titleItem'), 'title') ?? field(title, 'title') ?? readString(title);
 }
 
+const bullet = (title: string | undefined): string | undefined => title && `• ${title}`;
+
 /** Any `text` and `title` strings, in document order: the fallback for unknown formats. */
-function collectText(node: unknown, parts: string[], depth = 0): void {
-  if (depth > 16) return;
-  if (Array.isArray(node)) {
-    for (const child of node) collectText(child, parts, depth + 1);
-    return;
-  }
-  if (!isObject(node)) return;
-  for (const [key, value] of Object.entries(node)) {
-    if ((key === 'text' || key === 'title') && typeof value === 'string' && value.trim().length > 0) parts.push(value);
-    else if (typeof value === 'object') collectText(value, parts, depth + 1);
-  }
+function collectText(root: unknown): string | undefined {
+  const parts: string[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > 16) return;
+    for (const [key, value] of Array.isArray(node) ? node.entries() : isObject(node) ? Object.entries(node) : []) {
+      if ((key === 'text' || key === 'title') && typeof value === 'string' && value.trim().length > 0) parts.push(value);
+      else if (typeof value === 'object') visit(value, depth + 1);
+    }
+  };
+  visit(root, 0);
+  return lines(parts);
 }
 
 function staticContentText(content: Record<string, unknown>): string | undefined {
-  const parts: string[] = [];
-  const text = readString(content['text']);
   switch (content['formatType']) {
     case 'Text':
-      return text;
-    case 'RichLink': {
-      const link = content['linkItem'];
-      const title = titleOf(link);
-      const url = isObject(link) ? readString(link['url']) : undefined;
-      if (title !== undefined) parts.push(title);
-      if (url !== undefined) parts.push(url);
-      break;
-    }
-    case 'Attachments': {
-      if (text !== undefined) parts.push(text);
-      const attachments = Array.isArray(content['attachments']) ? content['attachments'] : [];
-      for (const a of attachments) {
-        const name = isObject(a) ? readString(a['name']) : undefined;
-        if (name !== undefined) parts.push(name);
-      }
-      break;
-    }
-    case 'WebView': {
-      const title = titleOf(content);
-      const url = readString(content['url']);
-      if (title !== undefined) parts.push(title);
-      if (url !== undefined) parts.push(url);
-      break;
-    }
+      return readString(content['text']);
+    case 'RichLink':
+      return lines([titleOf(content['linkItem']), field(content['linkItem'], 'url')]);
+    case 'Attachments':
+      return lines([readString(content['text']), ...list(content['attachments']).map((a) => field(a, 'name'))]);
+    case 'WebView':
+      return lines([titleOf(content), readString(content['url'])]);
     default:
-      collectText(content, parts);
+      return collectText(content);
   }
-  return parts.length > 0 ? parts.join('\n') : undefined;
 }
 
 function choicesText(choices: Record<string, unknown>): string | undefined {
-  const parts: string[] = [];
-  const text = readString(choices['text']);
-  if (text !== undefined) parts.push(text);
-  const options = Array.isArray(choices['optionItems']) ? choices['optionItems'] : [];
-  for (const option of options) {
-    const title = titleOf(option);
-    if (title !== undefined) parts.push(`• ${title}`);
-  }
+  const parts = [readString(choices['text']), ...list(choices['optionItems']).map((option) => bullet(titleOf(option)))];
   // Carousel: cards with a title and buttons.
-  const items = Array.isArray(choices['items']) ? choices['items'] : [];
-  for (const item of items) {
-    const title = titleOf(item);
-    if (title !== undefined) parts.push(title);
-    const buttons = isObject(item) && Array.isArray(item['interactionItems']) ? item['interactionItems'] : [];
-    for (const button of buttons) {
-      const label = titleOf(button);
-      if (label !== undefined) parts.push(`• ${label}`);
-    }
+  for (const item of list(choices['items'])) {
+    parts.push(titleOf(item), ...list(get(item, 'interactionItems')).map((button) => bullet(titleOf(button))));
   }
-  return parts.length > 0 ? parts.join('\n') : undefined;
+  return lines(parts);
 }
 
 /** The text to show for a Message entry's payload; unknown types and formats get a fallback (W6). */
 export function messageText(payload: Record<string, unknown>): string {
   const message = payload['abstractMessage'];
   if (!isObject(message)) return UNSUPPORTED_CONTENT_TEXT;
-  let text: string | undefined;
   const staticContent = message['staticContent'];
   const choices = message['choices'];
-  if (isObject(staticContent)) text = staticContentText(staticContent);
-  else if (isObject(choices)) text = choicesText(choices);
-  else {
-    const parts: string[] = [];
-    collectText(message, parts);
-    text = parts.length > 0 ? parts.join('\n') : undefined;
-  }
-  return text !== undefined && text.trim().length > 0 ? text : UNSUPPORTED_CONTENT_TEXT;
+  const text = isObject(staticContent) ? staticContentText(staticContent) : isObject(choices) ? choicesText(choices) : collectText(message);
+  return text?.trim() ? text : UNSUPPORTED_CONTENT_TEXT;
 }
 
 /** Choice formats whose options the widget also offers as quick replies. */
@@ -189,17 +156,12 @@ const MAX_QUICK_REPLIES = 24;
  * anything else (Carousel cards stay text only).
  */
 export function choicesQuickReplies(payload: Record<string, unknown>): QuickReply[] | undefined {
-  const message = payload['abstractMessage'];
-  if (!isObject(message)) return undefined;
-  const choices = message['choices'];
-  if (!isObject(choices) || !QUICK_REPLY_FORMATS.has(readString(choices['formatType']) ?? '')) return undefined;
-  const options = Array.isArray(choices['optionItems']) ? choices['optionItems'] : [];
+  const choices = get(payload['abstractMessage'], 'choices');
+  if (!QUICK_REPLY_FORMATS.has(field(choices, 'formatType') ?? '')) return undefined;
   const replies: QuickReply[] = [];
-  for (const option of options) {
-    if (replies.length >= MAX_QUICK_REPLIES) break;
+  for (const option of list(get(choices, 'optionItems'))) {
     const title = titleOf(option)?.trim();
-    if (title === undefined || title.length === 0) continue;
-    replies.push({ title, text: title });
+    if (title && replies.length < MAX_QUICK_REPLIES) replies.push({ title, text: title });
   }
   return replies.length > 0 ? replies : undefined;
 }
@@ -219,8 +181,7 @@ export interface MappedEntry {
 }
 
 function messageIdOf(entry: Entry): string | undefined {
-  const message = entry.payload['abstractMessage'];
-  return entry.identifier ?? readString(entry.payload['id']) ?? (isObject(message) ? readString(message['id']) : undefined);
+  return entry.identifier ?? readString(entry.payload['id']) ?? field(entry.payload['abstractMessage'], 'id');
 }
 
 /**
@@ -233,7 +194,7 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
   switch (entryType) {
     case 'Message': {
       const id = messageIdOf(entry);
-      if (id === undefined) return new GuestChatError('bad-server-data', 'A message entry has no identifier');
+      if (id === undefined) return badData('A message entry has no identifier');
       const from = senderOf(entry.role);
       const message: ChatMessage = { id, from, text: messageText(entry.payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
@@ -251,14 +212,11 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
       return { message: { id: entry.identifier, from: 'system', text: ROUTING_FAILED_TEXT, at }, events: [] };
     }
     case 'ParticipantChanged': {
-      const changes = Array.isArray(entry.payload['entries']) ? entry.payload['entries'] : [];
       const events: OtherEvent[] = [];
-      for (const change of changes) {
-        if (!isObject(change) || change['operation'] !== 'add') continue;
-        const participant = change['participant'];
-        const role = isObject(participant) ? readString(participant['role']) : undefined;
-        if (role !== 'Agent' && role !== 'Chatbot') continue;
-        const name = readString(change['displayName']);
+      for (const change of list(entry.payload['entries'])) {
+        const role = field(get(change, 'participant'), 'role');
+        if (get(change, 'operation') !== 'add' || (role !== 'Agent' && role !== 'Chatbot')) continue;
+        const name = field(change, 'displayName');
         events.push(name === undefined ? { type: 'agent-joined' } : { type: 'agent-joined', name });
       }
       return { events };
@@ -270,12 +228,11 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
     case 'DeliveryAcknowledgement':
     case 'ReadAcknowledgement': {
       const target = entry.relatedRecords[0];
-      if (target === undefined) return { events: [] };
+      const read = entryType === 'ReadAcknowledgement';
+      if (target === undefined || (own && !read)) return { events: [] };
+      const messageIds = [target];
       // A visitor's read in another tab: those agent messages are no longer unread here.
-      if (own) return { events: entryType === 'ReadAcknowledgement' ? [{ type: 'seen', messageIds: [target] }] : [] };
-      return {
-        events: [{ type: 'receipt', messageIds: [target], status: entryType === 'ReadAcknowledgement' ? 'read' : 'delivered' }],
-      };
+      return { events: [own ? { type: 'seen', messageIds } : { type: 'receipt', messageIds, status: read ? 'read' : 'delivered' }] };
     }
     case 'SessionStatusChanged':
       return { events: entry.payload['sessionStatus'] === 'Ended' ? [{ type: 'session-ended', conversationId }] : [] };
@@ -293,38 +250,6 @@ export function mapEntry(entry: Entry, entryType: string, conversationId: string
 export interface StreamEvent {
   event?: string | undefined;
   data: string;
-}
-
-export type ParsedStreamEvent =
-  | { kind: 'ping' }
-  | { kind: 'ignored' }
-  | { kind: 'invalid'; error: GuestChatError }
-  | { kind: 'entry'; conversationId: string; entryType: string; entry: Entry | undefined };
-
-/** Parse twice (W5): the `data` envelope, then a string `entryPayload`. */
-export function parseStreamEvent(sse: StreamEvent): ParsedStreamEvent {
-  if (sse.event === 'ping') return { kind: 'ping' };
-  const entryType = sse.event === undefined ? undefined : EVENT_ENTRY_TYPES[sse.event];
-  if (entryType === undefined) return { kind: 'ignored' };
-  const invalid = (why: string): ParsedStreamEvent => ({
-    kind: 'invalid',
-    error: new GuestChatError('bad-server-data', `Unreadable ${sse.event} event: ${why}`),
-  });
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(sse.data);
-  } catch {
-    return invalid('data is not JSON');
-  }
-  if (!isObject(envelope)) return invalid('data is not an object');
-  const conversationId = readString(envelope['conversationId']);
-  if (conversationId === undefined) return invalid('no conversationId');
-  const raw = envelope['conversationEntry'];
-  // The close event is read for its conversationId only (§3.4).
-  if (entryType === 'CloseConversation' && raw === undefined) return { kind: 'entry', conversationId, entryType, entry: undefined };
-  const entry = readEntry(raw);
-  if (typeof entry === 'string') return invalid(entry);
-  return { kind: 'entry', conversationId, entryType, entry };
 }
 
 /** What the transport keeps between events (one connection) and between connections (one page). */
@@ -347,17 +272,31 @@ export interface StreamOutcome {
   events: TransportEvent[];
   /** An agent or bot message that arrived: acknowledge its delivery (W14). */
   delivered?: { conversationId: string; entryId: string };
-  /** Set when the event was a keep-alive or had no effect (liveness only). */
-  quiet?: boolean;
 }
 
-/** Map one stream event; `cursor` is the stream's last `id:` including this event's. */
+/**
+ * Map one stream event; `cursor` is the stream's last `id:` including this event's. Its data is
+ * parsed twice (W5): the envelope, then a string `entryPayload`.
+ */
 export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingState, now: number): StreamOutcome {
-  const parsed = parseStreamEvent(sse);
-  if (parsed.kind === 'ping' || parsed.kind === 'ignored') return { events: [], quiet: true };
-  if (parsed.kind === 'invalid') return { events: [{ type: 'protocol-error', error: parsed.error }] };
+  const entryType = EVENT_ENTRY_TYPES.get(sse.event ?? '');
+  // `ping` (a keep-alive: liveness only) and event types this version does not know (W6).
+  if (entryType === undefined) return { events: [] };
+  const invalid = (why: string): StreamOutcome => ({ events: [{ type: 'protocol-error', error: badData(`Unreadable ${sse.event} event: ${why}`) }] });
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(sse.data);
+  } catch {
+    return invalid('data is not JSON');
+  }
+  if (!isObject(envelope)) return invalid('data is not an object');
+  const conversationId = readString(envelope['conversationId']);
+  if (conversationId === undefined) return invalid('no conversationId');
+  const raw = envelope['conversationEntry'];
+  // The close event is read for its conversationId only (§3.4).
+  const entry = readEntry(entryType === 'CloseConversation' && raw === undefined ? {} : raw);
+  if (typeof entry === 'string') return invalid(entry);
 
-  const { conversationId, entryType, entry } = parsed;
   const events: TransportEvent[] = [];
   if (conversationId !== state.conversationId) {
     // The stream carries all of this identity's conversations (§3.3). With none attached, the
@@ -367,17 +306,17 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
       state.conversationId === undefined &&
       (conversationId === state.creatingId ||
         (state.creatingId === undefined && OPENING_TYPES.has(entryType) && !state.closed.has(conversationId)));
-    if (!follow) return { events: [], quiet: true };
+    if (!follow) return { events: [] };
     state.conversationId = conversationId;
     events.push({ type: 'conversation-open', conversationId });
   }
 
-  if (entry?.identifier !== undefined) {
-    if (state.seen.has(entry.identifier)) return { events, quiet: events.length === 0 };
+  if (entry.identifier !== undefined) {
+    if (state.seen.has(entry.identifier)) return { events };
     state.seen.add(entry.identifier);
   }
 
-  const mapped = mapEntry(entry ?? emptyEntry(), entryType, conversationId, now);
+  const mapped = mapEntry(entry, entryType, conversationId, now);
   if (mapped instanceof GuestChatError) return { events: [...events, { type: 'protocol-error', error: mapped }] };
   const outcome: StreamOutcome = { events };
   if (mapped.message !== undefined) {
@@ -393,18 +332,6 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
     events.push(event);
   }
   return outcome;
-}
-
-function emptyEntry(): Entry {
-  return {
-    identifier: undefined,
-    entryType: undefined,
-    payload: {},
-    role: undefined,
-    senderName: undefined,
-    at: undefined,
-    relatedRecords: [],
-  };
 }
 
 // ------------------------------------------------------------------------------------------
@@ -427,7 +354,7 @@ export function mapHistory(entries: readonly unknown[], conversationId: string, 
   for (const raw of [...entries].reverse()) {
     const entry = readEntry(raw);
     if (typeof entry === 'string') {
-      errors.push(new GuestChatError('bad-server-data', `Unreadable stored entry: ${entry}`));
+      errors.push(badData(`Unreadable stored entry: ${entry}`));
       continue;
     }
     const type = entry.entryType;

@@ -2,6 +2,7 @@
  * The wire shapes of Salesforce's Messaging for In-App and Web v2 API (contract §2, §3): URLs,
  * request bodies, and readers for the answers the widget uses. Pure; no I/O.
  */
+import { field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
 
 /** What every request of one deployment needs (W16: any base URL works). */
@@ -23,19 +24,20 @@ export function deploymentOf(config: SalesforceConfig): Deployment {
 
 const api = (d: Deployment): string => `${d.scrt}/iamessage/api/v2`;
 const enc = encodeURIComponent;
+/** `{api}/conversation/{id}{rest}`. */
+const conversation = (d: Deployment, id: string, rest: string): string => `${api(d)}/conversation/${enc(id)}${rest}`;
 
 export const urls = {
   guestToken: (d: Deployment) => `${api(d)}/authorization/unauthenticated/access-token`,
   continuation: (d: Deployment) => `${api(d)}/authorization/continuation-access-token`,
   conversations: (d: Deployment) => `${api(d)}/conversation/list?inclClosedConvs=false&limit=20`,
   createConversation: (d: Deployment) => `${api(d)}/conversation`,
-  closeConversation: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}?esDeveloperName=${enc(d.esDeveloperName)}`,
+  closeConversation: (d: Deployment, id: string) => conversation(d, id, `?esDeveloperName=${enc(d.esDeveloperName)}`),
   entries: (d: Deployment, id: string, limit: number, endTimestamp: number | undefined) =>
-    `${api(d)}/conversation/${enc(id)}/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message` +
-    (endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`),
-  message: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/message`,
-  entry: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/entry`,
-  acknowledge: (d: Deployment, id: string) => `${api(d)}/conversation/${enc(id)}/acknowledge-entries`,
+    conversation(d, id, `/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message${endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`}`),
+  message: (d: Deployment, id: string) => conversation(d, id, '/message'),
+  entry: (d: Deployment, id: string) => conversation(d, id, '/entry'),
+  acknowledge: (d: Deployment, id: string) => conversation(d, id, '/acknowledge-entries'),
   // The sample adds a cache-busting query; the server ignores any query string (§3.1).
   stream: (d: Deployment, nowMs: number) => `${d.scrt}/eventrouter/v1/sse?_ts=${nowMs}`,
 };
@@ -88,20 +90,8 @@ export function acknowledgeBody(kind: 'Delivery' | 'Read', entryIds: readonly st
 // ------------------------------------------------------------------------------------------
 // Answers
 
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export const readString = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.length > 0 ? value : undefined;
-
-export const readNumber = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-
 /** `lastEventId` is an opaque string (§2.1); a number is taken as its decimal string. */
-function readEventId(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return readString(value);
-}
+const readEventId = (value: unknown): string | undefined => readString(value) ?? readNumber(value)?.toString();
 
 export interface TokenAnswer {
   accessToken: string;
@@ -111,16 +101,12 @@ export interface TokenAnswer {
 }
 
 export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
-  if (!isObject(body)) return undefined;
-  const accessToken = readString(body['accessToken']);
+  const accessToken = field(body, 'accessToken');
   if (accessToken === undefined) return undefined;
-  const context = body['context'];
-  const configuration = isObject(context) ? context['configuration'] : undefined;
-  const service = isObject(configuration) ? configuration['embeddedServiceConfig'] : undefined;
   return {
     accessToken,
-    lastEventId: readEventId(body['lastEventId']),
-    deploymentType: isObject(service) ? readString(service['deploymentType']) : undefined,
+    lastEventId: readEventId(get(body, 'lastEventId')),
+    deploymentType: field(get(get(get(body, 'context'), 'configuration'), 'embeddedServiceConfig'), 'deploymentType'),
   };
 }
 
@@ -131,32 +117,23 @@ export interface ListedConversation {
 }
 
 export function readConversationList(body: unknown): ListedConversation[] | undefined {
-  if (!isObject(body) || !Array.isArray(body['conversations'])) return undefined;
-  const out: ListedConversation[] = [];
-  for (const raw of body['conversations']) {
-    if (!isObject(raw)) continue;
-    const conversationId = readString(raw['conversationId']);
-    if (conversationId === undefined) continue;
+  const conversations = get(body, 'conversations');
+  if (!Array.isArray(conversations)) return undefined;
+  return conversations.flatMap((raw) => {
+    const conversationId = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
-    out.push({
-      conversationId,
-      startTimestamp: readNumber(raw['startTimestamp']) ?? 0,
-      open: raw['endTimestamp'] === undefined || raw['endTimestamp'] === null,
-    });
-  }
-  return out;
+    return conversationId === undefined
+      ? []
+      : [{ conversationId, startTimestamp: readNumber(get(raw, 'startTimestamp')) ?? 0, open: (get(raw, 'endTimestamp') ?? null) === null }];
+  });
 }
 
 /** The resumed conversation if it is open, else the open one started last (§1.2). */
 export function pickConversation(list: readonly ListedConversation[], preferred: string | undefined): string | undefined {
   const open = list.filter((c) => c.open);
   if (preferred !== undefined && open.some((c) => c.conversationId === preferred)) return preferred;
-  return [...open].sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
+  return open.sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
 }
 
 /** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */
-export function readSendTimestamp(body: unknown): number | undefined {
-  if (!isObject(body) || !Array.isArray(body['conversationEntries'])) return undefined;
-  const first: unknown = body['conversationEntries'][0];
-  return isObject(first) ? readNumber(first['clientTimestamp']) : undefined;
-}
+export const readSendTimestamp = (body: unknown): number | undefined => readNumber(get(list(get(body, 'conversationEntries'))[0], 'clientTimestamp'));

@@ -4,8 +4,8 @@ import { FakeEventStream, fakeFetch, json } from './test-helpers.ts';
 
 const URL_ = 'http://127.0.0.1:8787/eventrouter/v1/sse?_ts=1';
 
-function request(signal = new AbortController().signal, lastEventId: string | null = '41') {
-  return { url: URL_, token: 'tok', orgId15: '00D5e000000SBOX', lastEventId: lastEventId ?? undefined, signal, openTimeoutMs: 1_000 };
+function request(abort = new AbortController(), lastEventId: string | null = '41') {
+  return { url: URL_, token: 'tok', orgId15: '00D5e000000SBOX', lastEventId: lastEventId ?? undefined, abort, openTimeoutMs: 1_000 };
 }
 
 describe('event stream over fetch', () => {
@@ -71,7 +71,7 @@ describe('event stream over fetch', () => {
     const controller = new AbortController();
     const aborted = new FakeEventStream(controller.signal);
     const second = fakeFetch(() => aborted.response());
-    const open2 = await openEventStream(second.fetch, request(controller.signal));
+    const open2 = await openEventStream(second.fetch, request(controller));
     const read2 = open2.read({ onEvent: () => {}, onBytes: () => {} });
     controller.abort();
     await expect(read2).rejects.toBeDefined();

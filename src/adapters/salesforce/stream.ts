@@ -15,8 +15,8 @@ export interface StreamRequest {
   orgId15: string;
   /** Sent as Last-Event-Id whenever there is one (W4). */
   lastEventId: string | undefined;
-  /** Aborting ends the stream (one live stream per tab: the old one is aborted first). */
-  signal: AbortSignal;
+  /** Aborting ends the stream (one live stream per tab: the old one is aborted first); a time-out aborts it too. */
+  abort: AbortController;
   /** Time allowed for the response headers. */
   openTimeoutMs: number;
 }
@@ -34,6 +34,6 @@ export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Pro
     'Cache-Control': 'no-cache',
   };
   if (request.lastEventId !== undefined && request.lastEventId.length > 0) headers['Last-Event-Id'] = request.lastEventId;
-  const { url, signal, openTimeoutMs } = request;
-  return openSse(fetchFn, { url, headers, signal, openTimeoutMs }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
+  const { url, abort, openTimeoutMs } = request;
+  return openSse(fetchFn, { url, headers, abort, openTimeoutMs }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TypingIndicator } from './typing.ts';
+import { createTypingIndicator, type TypingIndicator } from './typing.ts';
 
 describe('TypingIndicator (W13)', () => {
   let sent: Array<[number, boolean]>;
@@ -8,7 +8,7 @@ describe('TypingIndicator (W13)', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
     sent = [];
-    indicator = new TypingIndicator((on) => sent.push([Date.now(), on]), () => Date.now());
+    indicator = createTypingIndicator((on) => sent.push([Date.now(), on]), () => Date.now());
   });
   afterEach(() => {
     indicator.dispose();

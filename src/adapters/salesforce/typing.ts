@@ -15,81 +15,71 @@ export interface TypingTimings {
 
 export const TYPING_TIMINGS: TypingTimings = { minIntervalMs: 2_000, idleMs: 5_000, repeatMs: 3_000 };
 
-export class TypingIndicator {
-  readonly #send: (on: boolean) => void;
-  readonly #now: () => number;
-  readonly #timings: TypingTimings;
-
-  /** What the visitor is doing. */
-  #wanted = false;
-  /** What the server was last told. */
-  #told = false;
-  #lastRequestAt = Number.NEGATIVE_INFINITY;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  #disposed = false;
-
-  constructor(
-    send: (on: boolean) => void,
-    now: () => number = Date.now,
-    timings: TypingTimings = TYPING_TIMINGS,
-  ) {
-    this.#send = send;
-    this.#now = now;
-    this.#timings = timings;
-  }
-
+export interface TypingIndicator {
   /** A keystroke. */
-  keystroke(): void {
-    if (this.#disposed) return;
-    this.#wanted = true;
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.stop(), this.#timings.idleMs);
-    if (this.#told && this.#pumpTimer === undefined && this.#now() - this.#lastRequestAt >= this.#timings.repeatMs) {
-      this.#request(true);
-      return;
-    }
-    this.#pump();
-  }
-
+  keystroke(): void;
   /** The visitor stopped (cleared the field, sent, went idle). */
-  stop(): void {
-    if (this.#disposed) return;
-    this.#wanted = false;
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-    this.#pump();
-  }
-
+  stop(): void;
   /** Forget the state without telling the server (the connection is gone). */
-  dispose(): void {
-    this.#disposed = true;
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#pumpTimer);
-    this.#idleTimer = undefined;
-    this.#pumpTimer = undefined;
-  }
+  dispose(): void;
+}
 
-  #pump(): void {
-    if (this.#wanted === this.#told) {
-      clearTimeout(this.#pumpTimer);
-      this.#pumpTimer = undefined;
+export function createTypingIndicator(
+  send: (on: boolean) => void,
+  now: () => number = Date.now,
+  { minIntervalMs, idleMs, repeatMs }: TypingTimings = TYPING_TIMINGS,
+): TypingIndicator {
+  /** What the visitor is doing. */
+  let wanted = false;
+  /** What the server was last told. */
+  let told = false;
+  let lastRequestAt = Number.NEGATIVE_INFINITY;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
+
+  const request = (on: boolean): void => {
+    told = on;
+    lastRequestAt = now();
+    send(on);
+  };
+  const pump = (): void => {
+    if (wanted === told) {
+      clearTimeout(pumpTimer);
+      pumpTimer = undefined;
       return;
     }
-    const wait = this.#lastRequestAt + this.#timings.minIntervalMs - this.#now();
-    if (wait > 0) {
-      this.#pumpTimer ??= setTimeout(() => {
-        this.#pumpTimer = undefined;
-        if (!this.#disposed) this.#pump();
+    const wait = lastRequestAt + minIntervalMs - now();
+    if (wait <= 0) request(wanted);
+    else
+      pumpTimer ??= setTimeout(() => {
+        pumpTimer = undefined;
+        if (!disposed) pump();
       }, wait);
-      return;
-    }
-    this.#request(this.#wanted);
-  }
+  };
+  const stop = (): void => {
+    if (disposed) return;
+    wanted = false;
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+    pump();
+  };
 
-  #request(on: boolean): void {
-    this.#told = on;
-    this.#lastRequestAt = this.#now();
-    this.#send(on);
-  }
+  return {
+    keystroke() {
+      if (disposed) return;
+      wanted = true;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(stop, idleMs);
+      if (told && pumpTimer === undefined && now() - lastRequestAt >= repeatMs) request(true);
+      else pump();
+    },
+    stop,
+    dispose() {
+      disposed = true;
+      clearTimeout(idleTimer);
+      clearTimeout(pumpTimer);
+      idleTimer = pumpTimer = undefined;
+    },
+  };
 }
