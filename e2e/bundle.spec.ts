@@ -15,11 +15,11 @@ const gzip = (file: string) => gzipSync(readFileSync(join(DIST, file)), { level:
 
 /**
  * Size ceilings in bytes gzip (level 9). Issue 6's budgets are 2,048 B for the loader and
- * 25,600 B for the app of one adapter; the build is not there yet (loader ~3.8 KB, app 29.4 to
- * 32.3 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
+ * 25,600 B for the app of one adapter; the build is not there yet (loader ~2.2 KB, app 26 to
+ * 29.5 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
  * today's sizes and stop any growth. Lower them as the sizes come down; the goal is the budget.
  */
-const LOADER_BUDGET = 3_900;
+const LOADER_BUDGET = 2_300;
 const APP_BUDGET = 32_500;
 const ADAPTERS = ['liveperson', 'salesforce', 'liveperson-connector'] as const;
 

@@ -9,6 +9,7 @@ import type { Emit } from './events.ts';
 import { createOutbox } from './outbox.ts';
 import { createSession, type Session } from './session.ts';
 import { openTabChannel } from './tabs.ts';
+import { markingWake } from './wake.ts';
 
 export type { VendorFactory };
 
@@ -33,12 +34,16 @@ export interface Booted {
 }
 
 export async function bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere }: BootOptions): Promise<Booted> {
-  const local = createLocalStore((cause) => {
-    emit('error', {
-      reason: 'storage-unavailable',
-      message: `Browser storage unavailable; chat kept for this page only (${cause instanceof Error ? cause.name : 'error'})`,
-    });
-  });
+  // What is written is mirrored in the mark that wakes the app on the next page (session/wake.ts).
+  const { store: local, known } = markingWake(
+    createLocalStore((cause) => {
+      emit('error', {
+        reason: 'storage-unavailable',
+        message: `Browser storage unavailable; chat kept for this page only (${cause instanceof Error ? cause.name : 'error'})`,
+      });
+    }),
+    tenant,
+  );
   const store = createRecordStore(local);
   const stored = await store.load(tenant);
   const clock = createClock(stored?.skewMs ?? 0);
@@ -49,16 +54,19 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
       onForgottenElsewhere?.();
     } else session.onTabMessage(message);
   });
+  const outbox = createOutbox(local, tenant);
   const session = createSession({
     vendor,
     lifecycle: createLifecycle({ adapter: config.adapter, tenant, auth: vendor.auth, store, clock }),
     clock,
     emit,
-    outbox: createOutbox(local, tenant),
+    outbox,
     tabs,
   });
   // Unsent messages from before a reload show at once, as sending.
   await session.restoreOutbox();
+  const unsent = (await outbox.load()).length > 0;
+  known(Boolean(stored?.conversation), unsent);
   return {
     session,
     resumable: Boolean(stored?.conversation) || session.pendingCount() > 0,
