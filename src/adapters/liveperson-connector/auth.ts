@@ -9,7 +9,7 @@ import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
 import { badData, refusedAs } from '../http.ts';
 import { answerError, callBroker, isSuccess, type FetchLike } from './http.ts';
-import { readIdentity, urls } from './protocol.ts';
+import { readIdentity, routes } from './protocol.ts';
 
 export interface ConnectorAuthOptions {
   brokerUrl: string;
@@ -21,19 +21,20 @@ export interface ConnectorAuthOptions {
 }
 
 export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter {
-  const { brokerUrl, clock } = options;
+  const { clock } = options;
+  const to = routes(options.brokerUrl);
   const localNow = options.localNow ?? Date.now;
 
   return {
     async issue(): Promise<Identity> {
       const sentAt = localNow();
-      const answer = await callBroker(options.fetch, urls.visitors(brokerUrl), { method: 'POST', timeoutMs: options.requestTimeoutMs });
+      const answer = await callBroker(options.fetch, to.visitors, { method: 'POST', timeoutMs: options.requestTimeoutMs });
       if (!isSuccess(answer.status)) {
         // 403: this page's origin is not on the broker's BROKER_ALLOWED_ORIGINS.
-        throw answerError(answer, 'The broker\'s visitor request', refusedAs('token-issue-refused'));
+        throw answerError(answer, 'Visitor request', refusedAs('token-issue-refused'));
       }
       const identity = readIdentity(answer.body);
-      if (identity === undefined) throw badData('The broker\'s visitor answer is not an identity');
+      if (identity === undefined) throw badData('Bad visitor answer');
       // A new identity's issuedAt is the broker's clock at the answer: our skew reading.
       const receivedAt = localNow();
       clock.observeServerTime(identity.issuedAt, sentAt + (receivedAt - sentAt) / 2);
@@ -41,26 +42,26 @@ export function createConnectorAuth(options: ConnectorAuthOptions): AuthAdapter 
     },
 
     async refresh(identity: Identity): Promise<Identity> {
-      const answer = await callBroker(options.fetch, urls.refresh(brokerUrl), {
+      const answer = await callBroker(options.fetch, to.refresh, {
         method: 'POST',
         token: identity.token,
         timeoutMs: options.requestTimeoutMs,
       });
       if (!isSuccess(answer.status)) {
         // 401 refresh-window-ended / visitor-token-invalid: this identity is over, a new one follows.
-        throw answerError(answer, 'The broker\'s visitor refresh', refusedAs('token-refresh-refused'));
+        throw answerError(answer, 'Visitor refresh', refusedAs('token-refresh-refused'));
       }
       const next = readIdentity(answer.body);
-      if (next === undefined) throw badData('The broker\'s refresh answer is not an identity');
+      if (next === undefined) throw badData('Bad refresh answer');
       if (identity.subject !== undefined && next.subject !== identity.subject) {
-        throw badData('The broker\'s refresh answer names another visitor');
+        throw badData('Refresh answer for another visitor');
       }
       return next;
     },
 
     exchange(identity: Identity): Promise<AccessToken> {
       if (identity.subject === undefined) {
-        return Promise.reject(new GuestChatError('token-exchange-refused', 'The visitor identity has no visitor id'));
+        return Promise.reject(new GuestChatError('token-exchange-refused', 'No visitor id'));
       }
       // The broker takes the visitor token itself; when it comes due, the lifecycle's policy
       // refreshes it first (auth/plan.ts: identity and access margins are the same).

@@ -57,7 +57,7 @@ export type BrokerEvent =
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
 const invalid = (kind: string, why: string): BrokerEvent => ({
   kind: 'invalid',
-  error: badData(`The broker sent a "${kind}" event ${why}`),
+  error: badData(`Bad "${kind}" event: ${why}`),
 });
 
 /** Who sends a message, and who closes a conversation. */
@@ -112,17 +112,17 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
   try {
     data = JSON.parse(message.data);
   } catch {
-    return invalid(kind, 'that is not JSON');
+    return invalid(kind, 'not JSON');
   }
-  if (!isObject(data)) return invalid(kind, 'without an object');
+  if (!isObject(data)) return invalid(kind, 'not an object');
   const conversationId = str(data['conversationId']);
-  if (conversationId === undefined) return invalid(kind, 'without a conversationId');
+  if (conversationId === undefined) return invalid(kind, 'no conversationId');
 
   switch (kind) {
     case 'message': {
       const id = str(data['id']);
       const from = data['from'];
-      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind, 'without an id or sender');
+      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind, 'no id or sender');
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
@@ -140,7 +140,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
     default: {
       // 'conversation'
       const state = data['state'];
-      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind, 'without a state');
+      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind, 'no state');
       const agent = isObject(data['agent']) ? str(data['agent']['id']) : undefined;
       const by = data['closedBy'];
       return {

@@ -9,20 +9,19 @@ export type Json = Record<string, unknown>;
 
 export { isObject };
 
-const conversation = (broker: string, id: string): string => `${broker}/v1/conversations/${encodeURIComponent(id)}`;
-
-/** Every route the adapter calls. `broker` is the configured base URL, no trailing slash. */
-export const urls = {
-  visitors: (broker: string) => `${broker}/v1/visitors`,
-  refresh: (broker: string) => `${broker}/v1/visitors/refresh`,
-  openConversation: (broker: string) => `${broker}/v1/conversations/open`,
-  conversations: (broker: string) => `${broker}/v1/conversations`,
-  messages: (broker: string, id: string) => `${conversation(broker, id)}/messages`,
-  typing: (broker: string, id: string) => `${conversation(broker, id)}/typing`,
-  read: (broker: string, id: string) => `${conversation(broker, id)}/read`,
-  close: (broker: string, id: string) => `${conversation(broker, id)}/close`,
-  events: (broker: string) => `${broker}/v1/events`,
-};
+/** Every route the adapter calls, under the configured base URL (no trailing slash). */
+export function routes(broker: string) {
+  const conversations = `${broker}/v1/conversations`;
+  return {
+    visitors: `${broker}/v1/visitors`,
+    refresh: `${broker}/v1/visitors/refresh`,
+    open: `${conversations}/open`,
+    conversations,
+    events: `${broker}/v1/events`,
+    /** `…/conversations/<id>/<action>`. */
+    of: (id: string, action: 'messages' | 'typing' | 'read' | 'close'): string => `${conversations}/${encodeURIComponent(id)}/${action}`,
+  };
+}
 
 /** `Identity` = `{ visitorToken, visitorId, issuedAt, expiresAt, windowEndsAt }` (epoch ms). */
 export function readIdentity(body: unknown): Identity | undefined {

@@ -23,7 +23,7 @@ import {
   sequencesOf,
   type Outcome,
 } from './mapping.ts';
-import { isBrokerClientId, readCreatedConversation, readOpenConversation, readSendResult, urls } from './protocol.ts';
+import { isBrokerClientId, readCreatedConversation, readOpenConversation, readSendResult, routes } from './protocol.ts';
 import { openEventStream, type EventSourceMessage } from './stream.ts';
 
 export interface TransportTimings {
@@ -65,7 +65,7 @@ export interface ConnectorTransportOptions {
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'The connection is closed');
+const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'Connection closed');
 
 /** The code of the broker's error body, when it has one. */
 const codeOf = (answer: HttpAnswer): string | undefined => field(brokerError(answer), 'code');
@@ -80,10 +80,11 @@ function connectFailure(error: unknown): GuestChatError {
 }
 
 export function createConnectorTransport(options: ConnectorTransportOptions): Transport {
-  const { brokerUrl: broker, clock, fetch: fetchFn, random } = options;
+  const { clock, fetch: fetchFn, random } = options;
   const timings: TransportTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const timeoutMs = timings.requestTimeoutMs;
   const localNow = options.localNow ?? Date.now;
+  const to = routes(options.brokerUrl);
 
   // What this transport remembers across its connections (page lifetime).
   const state = createMappingState();
@@ -144,7 +145,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     /** The visitor token was refused: stop; the session renews it and reconnects. */
     const authExpired = (): GuestChatError => {
       if (ready) finish({ type: 'auth-expired', code: 401 });
-      return new GuestChatError('auth-rejected', 'The broker refused the visitor token (401)', { status: 401 });
+      return new GuestChatError('auth-rejected', 'Visitor token refused (401)', { status: 401 });
     };
 
     // ----------------------------------------------------------------------------------------
@@ -155,10 +156,10 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
 
     /** The visitor's open conversation according to the broker. */
     async function openConversation(): Promise<string | undefined> {
-      const answer = await call('GET', urls.openConversation(broker));
-      if (!isSuccess(answer.status)) throw answerError(answer, 'The open conversation request');
+      const answer = await call('GET', to.open);
+      if (!isSuccess(answer.status)) throw answerError(answer, 'Open conversation request');
       const id = readOpenConversation(answer.body);
-      if (id === undefined) throw badData('The open conversation answer has no conversationId');
+      if (id === undefined) throw badData('Bad open conversation answer');
       return id ?? undefined;
     }
 
@@ -209,7 +210,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           return;
         case 'resync':
           // Events after our cursor were lost: what is open now is the broker's to say.
-          emit({ type: 'protocol-error', error: new GuestChatError('connection-lost', 'Chat events were lost while disconnected; earlier messages may be missing') });
+          emit({ type: 'protocol-error', error: new GuestChatError('connection-lost', 'Chat events were lost') });
           scheduleAsk(true);
           return;
         case 'stream-error':
@@ -287,7 +288,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         const sequences = sequencesOf(conversationId, ids);
         if (sequences.length === 0) continue;
         for (const id of ids) acknowledged.add(id);
-        post(urls.read(broker, conversationId), { sequences, status: 'delivered' });
+        post(to.of(conversationId, 'read'), { sequences, status: 'delivered' });
       }
       pendingDelivery.clear();
     }
@@ -297,7 +298,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       if (!composing || conversationId === undefined) return;
       composing = false;
       lastComposingAt = Number.NEGATIVE_INFINITY;
-      post(urls.typing(broker, conversationId), { on: false });
+      post(to.of(conversationId, 'typing'), { on: false });
     };
 
     // ----------------------------------------------------------------------------------------
@@ -305,11 +306,11 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
 
     async function createConversation(): Promise<string> {
       // Answers the visitor's open conversation if there is one (another tab may have opened it).
-      const answer = await write('Creating the conversation', urls.conversations(broker), {}, (a) => a.status === 409);
-      if (!isSuccess(answer.status)) throw answerError(answer, 'Creating the conversation', { 409: 'conversation-unavailable' });
+      const answer = await write('Create', to.conversations, {}, (a) => a.status === 409);
+      if (!isSuccess(answer.status)) throw answerError(answer, 'Create', { 409: 'conversation-unavailable' });
       const id = readCreatedConversation(answer.body);
-      if (id === undefined) throw badData('The create answer has no conversationId');
-      if (state.closed.has(id)) throw new GuestChatError('conversation-unavailable', 'The broker answered a closed conversation');
+      if (id === undefined) throw badData('Bad create answer');
+      if (state.closed.has(id)) throw new GuestChatError('conversation-unavailable', 'Create answered a closed conversation');
       // Its first events may have arrived already: they are replayed now, after conversation-open.
       if (state.attached !== id) {
         state.attached = undefined;
@@ -331,23 +332,23 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
 
       async send(text, clientId) {
         if (ended) throw closedError();
-        if (!isBrokerClientId(clientId)) throw new GuestChatError('request-refused', 'The message id is not one the broker takes');
+        if (!isBrokerClientId(clientId)) throw new GuestChatError('request-refused', 'Bad message id');
         stopComposing();
         let conversationId = await ensureConversation();
         for (let fresh = false; ; fresh = true) {
-          const answer = await write('Sending the message', urls.messages(broker, conversationId), { text, clientId }, (a) =>
+          const answer = await write('Send', to.of(conversationId, 'messages'), { text, clientId }, (a) =>
             a.status === 404 || (a.status === 409 && codeOf(a) === 'conversation-closed'),
           );
           if (isSuccess(answer.status)) {
             const result = readSendResult(answer.body);
-            if (result === undefined) throw badData('The send answer has no message id');
+            if (result === undefined) throw badData('Bad send answer');
             state.own.add(result.id);
             return { id: result.id, at: result.at ?? clock.now() };
           }
           // Closed under us (an agent closed it while the visitor typed), or unknown to the broker:
           // over for us too; once more, in a new conversation.
           emitAll(closeConversation(state, conversationId));
-          if (fresh) throw answerError(answer, 'Sending the message', { 404: 'conversation-unavailable', 409: 'conversation-unavailable' });
+          if (fresh) throw answerError(answer, 'Send', { 404: 'conversation-unavailable', 409: 'conversation-unavailable' });
           conversationId = await ensureConversation();
         }
       },
@@ -360,7 +361,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         if (now - lastComposingAt < timings.composingThrottleMs) return;
         lastComposingAt = now;
         composing = true;
-        post(urls.typing(broker, conversationId), { on: true });
+        post(to.of(conversationId, 'typing'), { on: true });
       },
 
       markRead(messageIds) {
@@ -374,7 +375,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           // Read implies delivered: no separate acknowledgement for these.
           for (const batch of pendingDelivery.values()) batch.delete(id);
         }
-        post(urls.read(broker, conversationId), { sequences, status: 'read' });
+        post(to.of(conversationId, 'read'), { sequences, status: 'read' });
       },
 
       async endConversation() {
@@ -382,10 +383,10 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         if (conversationId === undefined) return;
         if (ended) throw closedError();
         stopComposing();
-        const answer = await call('POST', urls.close(broker, conversationId));
+        const answer = await call('POST', to.of(conversationId, 'close'));
         if (answer.status === 401) throw authExpired();
         // 404: unknown to the broker, so closed for us too.
-        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
+        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Close');
         // The stream's close event for it, before or after this, is not reported again.
         emitAll(closeConversation(state, conversationId, 'visitor'));
       },
@@ -408,7 +409,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       // From the last event this page handled; a page that has handled none replays all the
       // broker retains (the open conversation's history; closed ones are filtered out).
       const lastEventId = lastEventIds.get(subject) ?? (target === resume?.conversationId ? resume?.cursor : undefined) ?? '0';
-      const stream = await openEventStream(fetchFn, { url: urls.events(broker), token, lastEventId, abort, openTimeoutMs: timeoutMs });
+      const stream = await openEventStream(fetchFn, { url: to.events, token, lastEventId, abort, openTimeoutMs: timeoutMs });
       if (target !== undefined) emitAll(attachConversation(state, target));
       watch = watchStream(stream, abort, timings.stallMs, handleStreamEvent, (reason) => finish({ type: 'disconnected', reason }));
       watch.live();
