@@ -2,7 +2,7 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
-import type { ButtonHTMLAttributes } from 'preact';
+import { Fragment, h, type ButtonHTMLAttributes } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { QuickReply } from '../adapters/types.ts';
 import type { Session, UiMessage } from '../session/index.ts';
