@@ -33,7 +33,6 @@ function Avatar({ name, src }: { name: string; src: string | undefined }) {
 }
 
 export function App({ session, strings, title, onClose }: AppProps) {
-  const { messages, status, notice, agentTyping, conversationId, panelOpen } = session;
   const [draft, setDraft] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
@@ -41,8 +40,11 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const lastAnnounced = useRef<string | undefined>(undefined);
   // Times in the host page's language (the visitor reads the page in it).
   const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
-  const list = messages.value;
-  const open = panelOpen.value;
+  // The session's state, read once per render (each read subscribes this component).
+  const list = session.messages.value;
+  const open = session.panelOpen.value;
+  const status = session.status.value;
+  const typing = session.agentTyping.value;
   const survey = session.survey.value;
   // Only the newest messages are rendered (a window that grows on request), so a long history
   // costs the same to show as a short one.
@@ -89,8 +91,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
     setDraft('');
   };
 
-  const statusLine =
-    status.value === 'connecting' ? strings.statusConnecting : status.value === 'reconnecting' ? strings.statusReconnecting : undefined;
+  const statusLine = status === 'connecting' || status === 'reconnecting' ? strings[status] : undefined;
 
   // The lines the widget adds itself (no sender), worded in the visitor's language.
   const systemText = ({ event, text }: UiMessage) =>
@@ -163,7 +164,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
     >
       <header class="header">
         <h2 id="gc-title">{title}</h2>
-        {conversationId.value && (
+        {session.conversationId.value && (
           <Button class="icon-btn" onClick={() => void session.endConversation()}>
             {strings.endChat}
           </Button>
@@ -172,7 +173,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           <span aria-hidden>✕</span>
         </Button>
       </header>
-      {status.value === 'error' && (
+      {status === 'error' && (
         <div class="status error" role="alert">
           {strings.statusError}{' '}
           <Button class="link-btn" onClick={() => session.retry()}>
@@ -185,7 +186,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           {statusLine}
         </div>
       )}
-      {notice.value === 'identity-replaced' && (
+      {session.notice.value === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
           <Button class="link-btn" onClick={() => session.dismissNotice()}>
@@ -240,8 +241,8 @@ export function App({ session, strings, title, onClose }: AppProps) {
             </div>
           ))}
       </div>
-      <div class="typing" aria-hidden={!agentTyping.value}>
-        {agentTyping.value ? strings.agentTyping : ''}
+      <div class="typing" aria-hidden={!typing}>
+        {typing ? strings.agentTyping : ''}
       </div>
       <div class="sr-only" aria-live="polite" aria-atomic>
         {announcement}
