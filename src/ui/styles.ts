@@ -2,6 +2,8 @@
  * The panel's styles, adopted into the shadow root as a constructable stylesheet (no <style>
  * element, no inline style: strict CSP friendly). Colours meet WCAG AA contrast on white;
  * site owners theme through CSS custom properties (--gc-accent, --gc-on-accent, --gc-font).
+ * An agent's message is a two-column grid: the avatar (always there, picture or initial) spans
+ * both rows of the first column, so the bubble and the meta line flow into the second.
  */
 export const PANEL_CSS = `
 .panel{all:initial;position:fixed;bottom:88px;right:20px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1f;border-radius:14px;box-shadow:0 10px 40px #00000047;overflow:hidden;font:15px/1.45 var(--gc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)}
@@ -18,7 +20,7 @@ export const PANEL_CSS = `
 .icon-btn{min-width:32px;height:32px;padding:0 8px;border-radius:8px;font-size:14px}
 .icon-btn:hover{background:#ffffff2e}
 .status{padding:8px 14px;font-size:13px;background:#fff4d6;color:#4a3600;border-bottom:1px solid #f0dca0}
-.status.error{background:#fde8ea;color:#7a0014;border-color:#f3b7bf}
+.error{background:#fde8ea;color:#7a0014;border-color:#f3b7bf}
 .notice{align-items:start;padding:10px 14px;font-size:13px;background:#eaf1ff;color:#12307a;border-bottom:1px solid #c9d9ff}
 .notice p{margin:0;flex:1}
 .link-btn{text-decoration:underline;font-weight:600}
@@ -28,15 +30,14 @@ export const PANEL_CSS = `
 .earlier{align-self:center;margin:0 0 10px;font-size:13px;color:#0645ad}
 .empty{margin:auto 0;color:#5a5a66;text-align:center;font-size:14px}
 .msg{max-width:82%;gap:2px}
-.msg.visitor{align-self:end;align-items:end}
-.msg.agent{align-self:start;display:grid;grid:auto-flow/28px auto;gap:2px 8px;align-items:end}
-.msg.system{align-self:center;max-width:95%;text-align:center;color:#4f4f5a;font-size:13px}
+.visitor{align-self:end;align-items:end}
+.agent{align-self:start;display:grid;grid:auto-flow/28px auto;gap:2px 8px;align-items:end}
+.system{align-self:center;max-width:95%;text-align:center;color:#4f4f5a;font-size:13px}
 .bubble{padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;margin:0}
 .visitor .bubble{border-end-end-radius:4px}
 .visitor .bubble a{color:inherit}
 .agent .bubble{background:#eef0f4;border-end-start-radius:4px}
 .agent .bubble a{color:#0645ad}
-.agent .bubble,.agent .meta{grid-column:2}
 .meta{font-size:12px;color:#5a5a66}
 .meta .failed{font-weight:600}
 .avatar{grid-row:1/3;align-self:start;width:28px;height:28px;border-radius:50%;object-fit:cover;background:#dfe3ea}
