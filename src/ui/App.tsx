@@ -84,7 +84,8 @@ export function App({ session, strings, title, onClose }: AppProps) {
     if (open) input.current?.focus();
   }, [open]);
 
-  const submit = () => {
+  const submit = (event: Event) => {
+    event.preventDefault();
     const text = draft.trim();
     if (!text) return;
     session.send(text);
@@ -249,10 +250,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
       </div>
       <form
         class="composer"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
+        onSubmit={submit}
       >
         <textarea
           ref={input}
@@ -268,10 +266,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
             session.setTyping(value !== '');
           }}
           onKeyDown={(event) => {
-            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-              event.preventDefault();
-              submit();
-            }
+            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) submit(event);
           }}
         />
         <button type="submit" class="send" aria-disabled={!draft.trim()}>

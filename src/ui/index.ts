@@ -56,12 +56,13 @@ export interface WidgetHandle {
   state(): WidgetState;
 }
 
-export async function mount({ launcher, config, tenant, options, createVendor, emit, onTornDown }: MountOptions): Promise<WidgetHandle> {
+export async function mount(init: MountOptions): Promise<WidgetHandle> {
+  const { launcher, config, tenant, options, emit, onTornDown } = init;
   let teardown = () => {};
   // The words (a translation is a chunk of its own to fetch) and the session load side by side.
   const [strings, { session, forget, resumable }] = await Promise.all([
     loadStrings(options.locale),
-    bootSession({ config, tenant, createVendor, emit, onForgottenElsewhere: () => teardown() }),
+    bootSession({ ...init, onForgottenElsewhere: () => teardown() }),
   ]);
   const { panelOpen, unread } = session;
   const { root } = launcher;
