@@ -29,6 +29,9 @@ export default defineConfig(({ command, mode }) => {
     // is always the built dist/ files, exactly what a site would embed.
     appType: 'mpa',
     server: { host: 'localhost', port: Number(process.env.PORT ?? 5173), strictPort: true },
+    // JSX is Preact's classic h() (tsconfig.json); its development mode would add __self/__source
+    // props, which h() renders as attributes.
+    oxc: { jsx: { development: false } },
     build: {
       outDir: 'dist',
       emptyOutDir: true,

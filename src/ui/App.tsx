@@ -2,9 +2,8 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
-import type { ButtonHTMLAttributes } from 'preact';
+import { Fragment, h, type ButtonHTMLAttributes } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { QuickReply } from '../adapters/types.ts';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';
@@ -22,111 +21,18 @@ const WINDOW = 50;
 /** Every button of the panel but the composer's submit. */
 const Button = (props: ButtonHTMLAttributes<HTMLButtonElement>) => <button type="button" {...props} />;
 
-function systemText({ event, text }: UiMessage, strings: Strings): string {
-  switch (event?.kind) {
-    case 'agent-joined':
-      return strings.agentJoined(event.name);
-    case 'conversation-ended':
-      return strings.conversationEnded;
-    case 'session-ended':
-      return strings.sessionEnded;
-  }
-  return text;
-}
-
 /** The agent's picture where the vendor gives one, else their initial. Decorative: the name is text. */
 function Avatar({ name, src }: { name: string; src: string | undefined }) {
   const [broken, setBroken] = useState(false);
   if (src && !broken) return <img class="avatar" src={src} alt="" width={28} height={28} referrerpolicy="no-referrer" onError={() => setBroken(true)} />;
   return (
-    <span class="avatar initial" aria-hidden="true">
-      {name.trim().charAt(0).toUpperCase() || '?'}
+    <span class="avatar initial" aria-hidden>
+      {name.trim()[0]?.toUpperCase() || '?'}
     </span>
   );
 }
 
-/** Suggested answers under the newest agent message; gone once the visitor has answered. */
-function QuickReplies({ message, strings, onReply }: { message: UiMessage; strings: Strings; onReply(message: UiMessage, choice: QuickReply): void }) {
-  return (
-    <div class="chips" role="group" aria-label={strings.suggestedReplies}>
-      {message.quickReplies!.map((choice, i) => (
-        <Button key={i} class="chip" onClick={() => onReply(message, choice)}>
-          {choice.title}
-        </Button>
-      ))}
-    </div>
-  );
-}
-
-function Survey({ session, strings }: { session: Session; strings: Strings }) {
-  const survey = session.survey.value;
-  if (!survey) return null;
-  if (survey.state === 'done') return <p class="survey" role="status">{strings.surveyThanks}</p>;
-  return (
-    <div class="survey" role="group" aria-labelledby="gc-survey">
-      <p id="gc-survey">{strings.surveyQuestion}</p>
-      <div class="scores">
-        {([1, 2, 3, 4, 5] as const).map((score) => (
-          <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
-            {score}
-          </Button>
-        ))}
-      </div>
-      {survey.state === 'failed' && <p class="failed">{strings.surveyFailed}</p>}
-    </div>
-  );
-}
-
-function MessageItem({ message, strings, format, onRetry }: { message: UiMessage; strings: Strings; format: Intl.DateTimeFormat; onRetry(clientId: string): void }) {
-  if (message.from === 'system') {
-    return (
-      <li class="msg system" data-from="system">
-        <p class="bubble">{systemText(message, strings)}</p>
-      </li>
-    );
-  }
-  const who = message.from === 'visitor' ? strings.you : message.senderName || strings.agent;
-  const time = new Date(message.at);
-  return (
-    <li class={`msg ${message.from}`} data-from={message.from} data-state={message.state}>
-      {message.from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
-      <span class="sr-only">{who}: </span>
-      <p class="bubble">
-        {linkify(message.text).map((part, i) =>
-          'href' in part ? (
-            <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-              {part.text}
-            </a>
-          ) : (
-            part.text
-          ),
-        )}
-      </p>
-      <span class="meta">
-        {message.from === 'agent' && <span aria-hidden="true">{who} · </span>}
-        <time dateTime={time.toISOString()}>{format.format(time)}</time>
-        {message.state && (
-          <>
-            {' · '}
-            {message.state === 'failed' ? (
-              <>
-                <span class="failed">{strings.failed}</span>{' '}
-                <Button class="link-btn" onClick={() => message.clientId && onRetry(message.clientId)}>
-                  {strings.retrySend}
-                </Button>
-              </>
-            ) : (
-              strings[message.state]
-            )}
-          </>
-        )}
-      </span>
-    </li>
-  );
-}
-
 export function App({ session, strings, title, onClose }: AppProps) {
-  const { messages, status, notice, agentTyping, conversationId, panelOpen } = session;
   const [draft, setDraft] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
@@ -134,8 +40,12 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const lastAnnounced = useRef<string | undefined>(undefined);
   // Times in the host page's language (the visitor reads the page in it).
   const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
-  const list = messages.value;
-  const open = panelOpen.value;
+  // The session's state, read once per render (each read subscribes this component).
+  const list = session.messages.value;
+  const open = session.panelOpen.value;
+  const status = session.status.value;
+  const typing = session.agentTyping.value;
+  const survey = session.survey.value;
   // Only the newest messages are rendered (a window that grows on request), so a long history
   // costs the same to show as a short one.
   const [windowSize, setWindowSize] = useState(WINDOW);
@@ -174,21 +84,76 @@ export function App({ session, strings, title, onClose }: AppProps) {
     if (open) input.current?.focus();
   }, [open]);
 
-  const submit = () => {
+  const submit = (event: Event) => {
+    event.preventDefault();
     const text = draft.trim();
     if (!text) return;
     session.send(text);
     setDraft('');
   };
 
-  const statusLine =
-    status.value === 'connecting' ? strings.statusConnecting : status.value === 'reconnecting' ? strings.statusReconnecting : undefined;
+  const statusLine = status === 'connecting' || status === 'reconnecting' ? strings[status] : undefined;
+
+  // The lines the widget adds itself (no sender), worded in the visitor's language.
+  const systemText = ({ event, text }: UiMessage) =>
+    event?.kind === 'agent-joined'
+      ? strings.agentJoined(event.name)
+      : event?.kind === 'conversation-ended'
+        ? strings.conversationEnded
+        : event?.kind === 'session-ended'
+          ? strings.sessionEnded
+          : text;
+
+  const renderMessage = (message: UiMessage) => {
+    const { from, state } = message;
+    if (from === 'system') {
+      return (
+        <li key={message.key} class="msg system" data-from="system">
+          <p class="bubble">{systemText(message)}</p>
+        </li>
+      );
+    }
+    const who = from === 'visitor' ? strings.you : message.senderName || strings.agent;
+    const time = new Date(message.at);
+    return (
+      <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
+        {from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
+        <span class="sr-only">{who}: </span>
+        <p class="bubble">
+          {linkify(message.text).map((part, i) =>
+            'href' in part ? (
+              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                {part.text}
+              </a>
+            ) : (
+              part.text
+            ),
+          )}
+        </p>
+        <span class="meta">
+          {from === 'agent' && <span aria-hidden>{who} · </span>}
+          <time dateTime={time.toISOString()}>{format.format(time)}</time>
+          {state && ' · '}
+          {state === 'failed' ? (
+            <>
+              <span class="failed">{strings.failed}</span>{' '}
+              <Button class="link-btn" onClick={() => message.clientId && session.retryFailed(message.clientId)}>
+                {strings.retrySend}
+              </Button>
+            </>
+          ) : (
+            state && strings[state]
+          )}
+        </span>
+      </li>
+    );
+  };
 
   return (
     <section
       class="panel"
       role="dialog"
-      aria-modal="false"
+      aria-modal={false}
       aria-labelledby="gc-title"
       hidden={!open}
       onKeyDown={(event) => {
@@ -200,16 +165,16 @@ export function App({ session, strings, title, onClose }: AppProps) {
     >
       <header class="header">
         <h2 id="gc-title">{title}</h2>
-        {conversationId.value && (
+        {session.conversationId.value && (
           <Button class="icon-btn" onClick={() => void session.endConversation()}>
             {strings.endChat}
           </Button>
         )}
         <Button class="icon-btn" aria-label={strings.close} onClick={onClose}>
-          <span aria-hidden="true">✕</span>
+          <span aria-hidden>✕</span>
         </Button>
       </header>
-      {status.value === 'error' && (
+      {status === 'error' && (
         <div class="status error" role="alert">
           {strings.statusError}{' '}
           <Button class="link-btn" onClick={() => session.retry()}>
@@ -222,7 +187,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           {statusLine}
         </div>
       )}
-      {notice.value === 'identity-replaced' && (
+      {session.notice.value === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
           <Button class="link-btn" onClick={() => session.dismissNotice()}>
@@ -247,30 +212,45 @@ export function App({ session, strings, title, onClose }: AppProps) {
             {strings.showEarlier}
           </Button>
         )}
-        {list.length === 0 ? (
-          <p class="empty">{strings.empty}</p>
-        ) : (
-          <ol class="items">
-            {list.slice(-windowSize).map((message) => (
-              <MessageItem key={message.key} message={message} strings={strings} format={format} onRetry={session.retryFailed} />
+        {list.length === 0 ? <p class="empty">{strings.empty}</p> : <ol class="items">{list.slice(-windowSize).map(renderMessage)}</ol>}
+        {/* Suggested answers under the newest agent message; gone once the visitor has answered. */}
+        {lastMessage?.from === 'agent' && lastMessage.quickReplies?.length ? (
+          <div class="chips" role="group" aria-label={strings.suggestedReplies}>
+            {lastMessage.quickReplies.map((choice, i) => (
+              <Button key={i} class="chip" onClick={() => session.reply(lastMessage, choice)}>
+                {choice.title}
+              </Button>
             ))}
-          </ol>
-        )}
-        {lastMessage?.from === 'agent' && lastMessage.quickReplies?.length ? <QuickReplies message={lastMessage} strings={strings} onReply={session.reply} /> : null}
-        <Survey session={session} strings={strings} />
+          </div>
+        ) : null}
+        {survey &&
+          (survey.state === 'done' ? (
+            <p class="survey" role="status">
+              {strings.surveyThanks}
+            </p>
+          ) : (
+            <div class="survey" role="group" aria-labelledby="gc-survey">
+              <p id="gc-survey">{strings.surveyQuestion}</p>
+              <div class="scores">
+                {([1, 2, 3, 4, 5] as const).map((score) => (
+                  <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
+                    {score}
+                  </Button>
+                ))}
+              </div>
+              {survey.state === 'failed' && <p class="failed">{strings.surveyFailed}</p>}
+            </div>
+          ))}
       </div>
-      <div class="typing" aria-hidden={!agentTyping.value}>
-        {agentTyping.value ? strings.agentTyping : ''}
+      <div class="typing" aria-hidden={!typing}>
+        {typing ? strings.agentTyping : ''}
       </div>
-      <div class="sr-only" aria-live="polite" aria-atomic="true">
+      <div class="sr-only" aria-live="polite" aria-atomic>
         {announcement}
       </div>
       <form
         class="composer"
-        onSubmit={(event) => {
-          event.preventDefault();
-          submit();
-        }}
+        onSubmit={submit}
       >
         <textarea
           ref={input}
@@ -283,13 +263,10 @@ export function App({ session, strings, title, onClose }: AppProps) {
           onInput={(event) => {
             const value = (event.currentTarget as HTMLTextAreaElement).value;
             setDraft(value);
-            session.setTyping(value.length > 0);
+            session.setTyping(value !== '');
           }}
           onKeyDown={(event) => {
-            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-              event.preventDefault();
-              submit();
-            }
+            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) submit(event);
           }}
         />
         <button type="submit" class="send" aria-disabled={!draft.trim()}>

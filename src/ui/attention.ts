@@ -16,6 +16,8 @@ export interface AttentionOptions {
 
 const FLASH_MS = 1_200;
 
+const visible = () => document.visibilityState === 'visible';
+
 function chime() {
   try {
     const audio = new AudioContext();
@@ -62,7 +64,7 @@ export function drawAttention({ tenant, unread, sound, flashTitle }: AttentionOp
   const stopEffect = effect(() => {
     const count = unread.value;
     if (count === 0) stop();
-    else if (document.visibilityState === 'visible' || leader) {
+    else if (visible() || leader) {
       if (count > last && sound) chime();
       stop();
       title = document.title;
@@ -74,14 +76,18 @@ export function drawAttention({ tenant, unread, sound, flashTitle }: AttentionOp
     }
     last = count;
   });
-  const onVisible = () => {
-    if (document.visibilityState === 'visible' && unread.peek() === 0) stop();
-  };
-  document.addEventListener('visibilitychange', onVisible);
+  const listening = new AbortController();
+  document.addEventListener(
+    'visibilitychange',
+    () => {
+      if (visible() && unread.peek() === 0) stop();
+    },
+    listening,
+  );
   return () => {
     stopEffect();
     stop();
     release();
-    document.removeEventListener('visibilitychange', onVisible);
+    listening.abort();
   };
 }

@@ -4,7 +4,7 @@
  */
 export type TextPart = { text: string } | { text: string; href: string };
 
-const CANDIDATE = /\b(?:https?:\/\/[^\s<>"']+|mailto:[^\s<>"']+)/gi;
+const CANDIDATE = /\b(?:https?:\/\/|mailto:)[^\s<>"']+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
 
 function safeHref(raw: string): string | undefined {

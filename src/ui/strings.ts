@@ -19,8 +19,8 @@ export interface Strings {
   read: string;
   failed: string;
   retrySend: string;
-  statusConnecting: string;
-  statusReconnecting: string;
+  connecting: string;
+  reconnecting: string;
   statusError: string;
   retry: string;
   identityReplaced: string;
@@ -56,8 +56,8 @@ const en: Strings = {
   read: 'Read',
   failed: 'Not sent',
   retrySend: 'Retry sending',
-  statusConnecting: 'Connecting…',
-  statusReconnecting: 'Reconnecting… your messages will be sent when the connection is back.',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting… your messages will be sent when the connection is back.',
   statusError: 'Chat is unavailable right now.',
   retry: 'Try again',
   identityReplaced: 'Your previous chat could not be resumed. You can start a new one here.',

@@ -7,13 +7,13 @@ export function followVisualViewport(target: HTMLElement): () => void {
   const viewport = window.visualViewport;
   const listening = new AbortController();
   if (viewport) {
+    const set = (name: string, px: number) => target.style.setProperty(name, `${Math.round(px)}px`);
     const update = () => {
-      target.style.setProperty('--gc-vv-height', `${Math.round(viewport.height)}px`);
-      target.style.setProperty('--gc-vv-top', `${Math.round(viewport.offsetTop)}px`);
+      set('--gc-vv-height', viewport.height);
+      set('--gc-vv-top', viewport.offsetTop);
     };
     update();
-    viewport.addEventListener('resize', update, listening);
-    viewport.addEventListener('scroll', update, listening);
+    for (const type of ['resize', 'scroll']) viewport.addEventListener(type, update, listening);
   }
   return () => listening.abort();
 }
