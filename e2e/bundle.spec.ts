@@ -15,18 +15,23 @@ const gzip = (file: string) => gzipSync(readFileSync(join(DIST, file)), { level:
 
 /**
  * Size ceilings in bytes gzip (level 9). Issue 6's budgets are 2,048 B for the loader and
- * 25,600 B for the app of one adapter; the build is not there yet (loader ~2.2 KB, app 26 to
- * 29.5 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
+ * 25,600 B for the app of one adapter, counted for a page that also needs the largest on-demand
+ * chunk (the Hebrew strings); the build is not there yet (loader ~2.2 KB, app 26.4 to 29.8 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
  * today's sizes and stop any growth. Lower them as the sizes come down; the goal is the budget.
  */
 const LOADER_BUDGET = 2_300;
-const APP_BUDGET = 32_500;
+const APP_BUDGET = 30_000;
 const ADAPTERS = ['liveperson', 'salesforce', 'liveperson-connector'] as const;
 
 /** Chunks a chunk imports statically (`import … from "./x.js"`, `import "./x.js"`, `export … from "./x.js"`). */
 function staticImports(file: string): string[] {
   const pattern = /(?:\bimport|\bexport)\s*(?:[\w*${}\s,]+?\s*from\s*)?["'](\.\/[^"']+\.js)["']/g;
   return [...read(file).matchAll(pattern)].map((m) => join('chunks', m[1]!.slice(2)));
+}
+
+/** Chunks a chunk imports on demand (`import("./x.js")`): today a translation, fetched only for its locale. */
+function lazyImports(file: string): string[] {
+  return [...read(file).matchAll(/\bimport\(\s*[`"'](\.\/[^`"']+\.js)[`"']\s*\)/g)].map((m) => join('chunks', m[1]!.slice(2)));
 }
 
 /** What a visitor downloads after intent for one adapter: chunks/<adapter>.js (the app and that vendor) and every chunk it imports statically. */
@@ -56,8 +61,12 @@ test(`size ceilings: the loader at most ${LOADER_BUDGET} B gzip; the app after i
     const files = appClosure(adapter);
     // What the loader fetches on intent (the app and the vendor), and what they import.
     expect(files).toContain(join('chunks', `${adapter}.js`));
-    const total = files.reduce((sum, file) => sum + gzip(file), 0);
-    expect(total, `${adapter}: ${files.join(' + ')}, bytes gzip`).toBeLessThanOrEqual(APP_BUDGET);
+    // The worst case: a page whose locale needs the largest on-demand chunk (Hebrew) loads it too.
+    const lazy = files.flatMap(lazyImports);
+    expect(lazy.length, 'the translation chunk is found').toBeGreaterThan(0);
+    const largestLazy = Math.max(0, ...lazy.map(gzip));
+    const total = files.reduce((sum, file) => sum + gzip(file), 0) + largestLazy;
+    expect(total, `${adapter}: ${files.join(' + ')} + largest on-demand chunk (${largestLazy}), bytes gzip`).toBeLessThanOrEqual(APP_BUDGET);
   }
 });
 
