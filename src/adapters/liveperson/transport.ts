@@ -6,7 +6,6 @@
  * until the visitor's first message creates one.
  */
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-import type { AttachedConversation } from './mapping.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
@@ -53,6 +52,11 @@ export interface TransportOptions {
   composingThrottleMs?: number;
   /** How long events wait for an agent's profile before they go out without it. */
   profileWaitMs?: number;
+}
+
+interface AttachedConversation {
+  id: string;
+  dialogId: string;
 }
 
 /** One step of a connection's ordered event output. */
@@ -150,6 +154,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     const ctx = createMappingContext(access.subject, () => clock.now(), shared);
     const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions } = ctx;
     let socket: LpSocket;
+    /** The conversation this connection is attached to. */
+    let current: AttachedConversation | undefined;
     let ready = false;
     let ended = false;
     let creating: Promise<AttachedConversation> | undefined;
@@ -277,16 +283,13 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       agentsKnown = false,
     ): Promise<AttachedConversation> {
       const attached = { id: conversationId, dialogId };
-      ctx.conversation = attached;
+      current = attached;
       dialogConversation.set(dialogId, conversationId);
       if (held !== undefined) floor.set(dialogId, held);
       attachedBefore.add(conversationId);
       // Announce before subscribing: history may arrive before the subscribe response.
       emit({ type: 'conversation-open', conversationId });
-      if (details) {
-        const agentOf = new Map<TransportEvent, string>();
-        for (const event of announceAgents(details, ctx, agentsKnown, agentOf)) emit(event, agentOf.get(event));
-      }
+      if (details) announceAgents(details, ctx, agentsKnown ? noop : emit);
       // The replay of stored events follows the subscribe response in one notification. Wait for
       // it before the session may send: a send of ours that the server already stored (the socket
       // dropped before its response) shows up there with our client id and is not sent twice.
@@ -302,7 +305,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const gone = isGone(response);
       if (gone) {
         // Unknown or closed on the server: it is over for us too.
-        if (ctx.conversation === attached) ctx.conversation = undefined;
+        if (current === attached) current = undefined;
         reportClosed(conversationId, 'system');
       }
       throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
@@ -314,21 +317,27 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
       if (isConversationNotification(frame.type)) snapshot?.offer(frame);
-      const result = mapNotification(frame, ctx);
-      for (const event of result.events) {
-        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-        emit(event, result.agentOf.get(event));
-      }
+      const events: [TransportEvent, string | undefined][] = [];
+      const open: ConversationChange[] = [];
+      const sink = {
+        emit: (event: TransportEvent, agentId?: string) => {
+          if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
+          events.push([event, agentId]);
+        },
+        accept: (dialogId: string, sequence: number) => addTo(pendingAccept, dialogId, [sequence]),
+        open: (change: ConversationChange) => open.push(change),
+      };
+      if (mapNotification(frame, ctx, current?.id, sink)) current = undefined;
+      for (const [event, agentId] of events) emit(event, agentId);
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         queue(historyArrived);
         historyArrived = undefined;
       }
-      for (const { dialogId, sequence } of result.accept) addTo(pendingAccept, dialogId, [sequence]);
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
       // A conversation opened elsewhere (another tab of this visitor): follow it.
-      const other = pickConversation(result.openConversations);
-      if (ready && !creating && !ctx.conversation && other) {
+      const other = pickConversation(open);
+      if (ready && !creating && !current && other) {
         attach(other.conversationId, other.mainDialogId, undefined, other).catch((error: unknown) => {
           // A lost socket is reported by the socket; a gone conversation was reported closed.
           if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
@@ -503,7 +512,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function typing(on: boolean): void {
-      const conversation = ctx.conversation;
+      const conversation = current;
       if (ended || !conversation) return;
       if (!on) return stopComposing(conversation);
       const now = localNow();
@@ -514,7 +523,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function ensureConversation(): Promise<AttachedConversation> {
-      if (ctx.conversation) return Promise.resolve(ctx.conversation);
+      if (current) return Promise.resolve(current);
       return (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
@@ -522,7 +531,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     async function createConversation(): Promise<AttachedConversation> {
       const response = await socket.request(REQUEST_CONVERSATION, requestConversationBody(account));
-      if (ctx.conversation) return ctx.conversation;
+      if (current) return current;
       if (response.code === 200) {
         const id = str(field(response.body, 'conversationId'));
         if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
@@ -533,7 +542,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       // the one that is open (§5.3 [GC]).
       const open = pickConversation(await openConversations());
       if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
-      return ctx.conversation ?? attach(open.conversationId, open.mainDialogId, undefined, open);
+      return current ?? attach(open.conversationId, open.mainDialogId, undefined, open);
     }
 
     /**
@@ -553,7 +562,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     const connection: Connection = {
       get conversationId() {
-        return ctx.conversation?.id;
+        return current?.id;
       },
 
       async send(text, clientId, replyTo) {
@@ -569,11 +578,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (isGone(response)) {
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
-          if (ctx.conversation === conversation) {
+          if (current === conversation) {
             const { id } = conversation;
             if ((await openConversations()).some((c) => c.conversationId === id)) throw responseError(response, PUBLISH);
-            if (ctx.conversation === conversation) {
-              ctx.conversation = undefined;
+            if (current === conversation) {
+              current = undefined;
               reportClosed(id, 'system');
             }
           }
@@ -600,10 +609,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       markRead,
 
       async endConversation() {
-        const conversation = ctx.conversation;
+        const conversation = current;
         if (!conversation) return;
         await update(closeConversationBody(conversation.id));
-        if (ctx.conversation === conversation) ctx.conversation = undefined;
+        if (current === conversation) current = undefined;
         reportClosed(conversation.id, 'visitor');
       },
 
