@@ -93,12 +93,6 @@ export function initConnectionHeaders(jwt: string, userAgent = ''): JsonObject[]
   ];
 }
 
-export const requestConversationBody = (account: string): JsonObject => ({
-  channelType: 'MESSAGING',
-  brandId: account,
-  skillId: '-1',
-});
-
 export const acceptStatusEvent = (status: 'ACCEPT' | 'READ' | 'ACTION', sequenceList: number[]): JsonObject => ({
   type: 'AcceptStatusEvent',
   status,
@@ -120,15 +114,6 @@ export const publishMetadata = (clientId: string, clickMetadata: readonly unknow
   ...clickMetadata,
   { type: 'ExternalId', id: EXTERNAL_ID_PREFIX + clientId },
 ];
-
-const fieldUpdate = (conversationId: string, conversationField: JsonObject): JsonObject => ({ conversationId, conversationField });
-
-export const closeConversationBody = (conversationId: string): JsonObject =>
-  fieldUpdate(conversationId, { field: 'ConversationStateField', conversationState: 'CLOSE' });
-
-/** Legacy CSAT after close (§5.11): one score, the resolution confirmed, the survey filled. */
-export const csatBody = (conversationId: string, score: number): JsonObject =>
-  fieldUpdate(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
 
 /** Agent public profile (§5.13), on the `acCdnDomain` host; no auth. */
 export function agentProfileUrl(cdnOrigin: string, account: string, agentId: string): string {

@@ -14,9 +14,7 @@ import { addTo, announceAgents, createMappingContext, has, isOurs, mapNotificati
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
-  closeConversationBody,
   closeReason,
-  csatBody,
   field,
   finite,
   initConnectionHeaders,
@@ -26,7 +24,6 @@ import {
   publishMetadata,
   readChanges,
   readConversationChange,
-  requestConversationBody,
   str,
   type ConversationChange,
   type JsonObject,
@@ -102,35 +99,33 @@ const isGone = (response: ResponseFrame): boolean => response.code === 400 || re
 const pickConversation = (open: ConversationChange[], preferredId?: string): ConversationChange | undefined =>
   open.find((c) => c.conversationId === preferredId) ?? open.sort((a, b) => (b.startTs ?? 0) - (a.startTs ?? 0))[0];
 
-const START_FAILURE_REASONS: readonly ReasonCode[] = [
-  'auth-rejected',
-  'network',
-  'connection-lost',
-  'domain-lookup-failed',
-  'config-bad-domain-api',
-  'rate-limited',
-  'server-error',
-  'bad-server-data',
-];
-
-/** Connect failures: `auth-rejected` when the token was refused, else a retryable reason. */
+/**
+ * Connect failures: `auth-rejected` when the token was refused, else a retryable reason. What
+ * reaches here is `network`, `connection-lost`, `auth-rejected`, `rate-limited`, `server-error`,
+ * `bad-server-data` (kept) or a subscribe's `request-refused`, retried as a lost connection.
+ */
 function startFailure(error: unknown): GuestChatError {
   if (!(error instanceof GuestChatError)) return new GuestChatError('connection-lost', 'Connecting failed', { cause: error });
   const { status, reason, message } = error;
-  if (AUTH_CLOSE_CODES.includes(status) && reason !== 'auth-rejected') {
-    return new GuestChatError('auth-rejected', message, { status, cause: error });
-  }
-  return START_FAILURE_REASONS.includes(reason) ? error : new GuestChatError('connection-lost', message, { status, cause: error });
+  const auth = AUTH_CLOSE_CODES.includes(status);
+  return (auth ? reason === 'auth-rejected' : reason !== 'request-refused')
+    ? error
+    : new GuestChatError(auth ? 'auth-rejected' : 'connection-lost', message, { status, cause: error });
 }
 
 export function createLivePersonTransport(options: TransportOptions): Transport {
-  const { account, clock, hosts, profiles } = options;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
-  const keepAliveMs = options.keepAliveMs ?? 30_000;
-  const acceptBatchMs = options.acceptBatchMs ?? 1_000;
-  const composingThrottleMs = options.composingThrottleMs ?? 5_000;
-  const profileWaitMs = options.profileWaitMs ?? 2_000;
-  const localNow = options.localNow ?? Date.now;
+  const {
+    account,
+    clock,
+    hosts,
+    profiles,
+    requestTimeoutMs = 15_000,
+    keepAliveMs = 30_000,
+    acceptBatchMs = 1_000,
+    composingThrottleMs = 5_000,
+    profileWaitMs = 2_000,
+    localNow = Date.now,
+  } = options;
 
   // What the transport remembers across its connections (page lifetime).
   /** `conversationId:agentId` already announced, and conversations already reported closed. */
@@ -224,26 +219,24 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       let early: NotificationFrame[] | undefined = [];
       let wanted: string | undefined;
       let resolve!: (frame: NotificationFrame) => void;
-      let fail!: (error: GuestChatError) => void;
-      const snapshotFrame = new Promise<NotificationFrame>((res, rej) => {
-        resolve = res;
-        fail = rej;
-      });
-      snapshotFrame.catch(noop); // the caller may have stopped listening
       const matches = (frame: NotificationFrame): boolean => {
         const id = field(frame.body, 'subscriptionId');
         return id === undefined || wanted === undefined || id === wanted;
       };
-      const waiter = {
-        offer(frame: NotificationFrame) {
-          if (early) early.push(frame);
-          else if (matches(frame)) resolve(frame);
-        },
-        fail,
-      };
-      snapshot = waiter;
+      let waiter!: NonNullable<typeof snapshot>;
+      const snapshotFrame = new Promise<NotificationFrame>((res, fail) => {
+        resolve = res;
+        snapshot = waiter = {
+          offer(frame) {
+            if (early) early.push(frame);
+            else if (matches(frame)) res(frame);
+          },
+          fail,
+        };
+      });
+      snapshotFrame.catch(noop); // the caller may have stopped listening
       const timer = setTimeout(() => {
-        fail(new GuestChatError('connection-lost', 'No snapshot in time'));
+        waiter.fail(new GuestChatError('connection-lost', 'No snapshot in time'));
         socket.close();
         handleClosed({ code: undefined, reason: 'no-response' });
       }, requestTimeoutMs);
@@ -530,7 +523,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     async function createConversation(): Promise<AttachedConversation> {
-      const response = await socket.request(REQUEST_CONVERSATION, requestConversationBody(account));
+      const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
       if (current) return current;
       if (response.code === 200) {
         const id = str(field(response.body, 'conversationId'));
@@ -611,7 +604,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       async endConversation() {
         const conversation = current;
         if (!conversation) return;
-        await update(closeConversationBody(conversation.id));
+        await update(conversation.id, { field: 'ConversationStateField', conversationState: 'CLOSE' });
         if (current === conversation) current = undefined;
         reportClosed(conversation.id, 'visitor');
       },
@@ -625,15 +618,16 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (!Number.isInteger(score) || score < 1 || score > 5) {
           throw new GuestChatError('request-refused', 'Rating must be 1-5');
         }
-        await update(csatBody(conversationId, score));
+        // Legacy CSAT after close: one score, the resolution confirmed, the survey filled.
+        await update(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
       },
 
       close,
     };
 
-    async function update(body: JsonObject): Promise<void> {
+    async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
       if (ended) throw closedError();
-      const response = await socket.request(UPDATE, body);
+      const response = await socket.request(UPDATE, { conversationId, conversationField });
       if (response.code !== 200) throw responseError(response, UPDATE);
     }
 
