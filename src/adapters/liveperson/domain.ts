@@ -7,7 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { LivePersonConfig } from '../types.ts';
-import { requestJson, type FetchLike } from './http.ts';
+import { accountUrl, requestJson, type FetchLike } from './http.ts';
 import { field } from './protocol.ts';
 
 export interface LivePersonHosts {
@@ -89,7 +89,8 @@ export async function discover(
   const origin = schemesFor(domainApi)[scheme];
   const failed = (what: string, details?: { cause?: unknown; status?: number; retryAfterSec?: number | undefined }) =>
     new GuestChatError('domain-lookup-failed', `Domain API lookup of ${service} ${what}`, details);
-  const url = `${domainApi}/api/account/${encodeURIComponent(account)}/service/${encodeURIComponent(service)}/baseURI.json?version=1.0`;
+  // `service` is one of our own names: nothing to encode.
+  const url = accountUrl(domainApi, account, `/service/${service}/baseURI.json?version=1.0`);
   const { status, body, retryAfterSec } = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
     throw failed('failed', { cause });
   });
@@ -100,9 +101,7 @@ export async function discover(
 }
 
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const freshForMs = options.freshForMs ?? 30 * 60_000;
-  const now = options.now ?? Date.now;
+  const { timeoutMs = 10_000, freshForMs = 30 * 60_000, now = Date.now } = options;
   const key = `${config.domainApi}|${config.account}`;
 
   async function lookUp(): Promise<LivePersonHosts> {

@@ -115,11 +115,6 @@ export const publishMetadata = (clientId: string, clickMetadata: readonly unknow
   { type: 'ExternalId', id: EXTERNAL_ID_PREFIX + clientId },
 ];
 
-/** Agent public profile (§5.13), on the `acCdnDomain` host; no auth. */
-export function agentProfileUrl(cdnOrigin: string, account: string, agentId: string): string {
-  return `${cdnOrigin}/api/account/${encodeURIComponent(account)}/configuration/le-users/users/${encodeURIComponent(agentId)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Inbound
 
