@@ -4,7 +4,7 @@
  * same way). The signature is the server's business.
  */
 import { GuestChatError } from '../../errors.ts';
-import { finite, isObject, type JsonObject } from './protocol.ts';
+import { finite, isObject, str, type JsonObject } from './protocol.ts';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -42,9 +42,8 @@ export interface ConsumerClaims {
 /** The claims GuestChat relies on; anything else in the token is ignored. */
 export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
+  const subject = str(sub);
   const expiry = finite(exp);
-  if (typeof sub !== 'string' || !sub || expiry === undefined) {
-    throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
-  }
-  return { sub, exp: expiry, iat: finite(iat) };
+  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
+  return { sub: subject, exp: expiry, iat: finite(iat) };
 }

@@ -145,19 +145,15 @@ export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | u
     // reported below
   }
   if (!isObject(value)) throw badData('Unreadable socket frame');
-  const { kind, body } = value;
+  // Normalised in place: the frame object is ours.
+  const { kind, reqId } = value;
   if (kind === 'resp') {
-    const reqId = typeof value['reqId'] === 'number' ? String(value['reqId']) : str(value['reqId']);
-    const code = Number(value['code']);
-    if (!reqId || !Number.isFinite(code)) throw badData('Bad response frame');
-    return { kind, reqId, code, body };
-  }
-  if (kind === 'notification') {
-    const type = str(value['type']);
-    if (!type) throw badData('Bad notification frame');
-    return { kind, type, body };
-  }
-  return undefined;
+    value['reqId'] = typeof reqId === 'number' ? String(reqId) : str(reqId);
+    value['code'] = Number(value['code']);
+    if (value['reqId'] && Number.isFinite(value['code'])) return value as unknown as ResponseFrame;
+  } else if (kind !== 'notification') return undefined;
+  else if (str(value['type'])) return value as unknown as NotificationFrame;
+  throw badData(`Bad ${kind} frame`);
 }
 
 export const MESSAGING_NOTIFICATION = 'ms.MessagingEventNotification';

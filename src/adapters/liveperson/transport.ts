@@ -6,7 +6,7 @@
  * until the visitor's first message creates one.
  */
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
+import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
@@ -370,12 +370,14 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function deliverNow(event: TransportEvent, agentId: string | undefined): void {
       if (ended) return;
+      // Only agent-joined events and agent messages come with an agent id.
       const profile = agentId && profiles?.peek(agentId);
       if (profile) {
-        if (event.type === 'agent-joined') Object.assign(event, profile);
-        else if (event.type === 'message' && event.message.from === 'agent') {
-          if (profile.name !== undefined) event.message.senderName = profile.name;
-          if (profile.avatar !== undefined) event.message.senderAvatar = profile.avatar;
+        if (event.type !== 'message') Object.assign(event, profile);
+        else {
+          const { name, avatar } = profile;
+          if (name) event.message.senderName = name;
+          if (avatar) event.message.senderAvatar = avatar;
         }
       }
       deliver(event);
@@ -564,7 +566,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         stopComposing(conversation);
         const click = replyTo?.metadata;
         const metadata = Array.isArray(click) && click.length > 0 ? click : undefined;
-        if (replyTo && metadata) await publishAction(conversation, replyTo.messageId, metadata);
+        if (metadata) await publishAction(conversation, (replyTo as ReplyTo).messageId, metadata);
         const publishText = (): Promise<ResponseFrame> =>
           publish(conversation, { type: 'ContentEvent', contentType: 'text/plain', message: text }, publishMetadata(clientId, metadata));
         let response = await publishText();
