@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TransportEvent } from '../types.ts';
-import { createMappingContext, mapNotification as map, parseMessageId, type MappingContext } from './mapping.ts';
+import { createMapping, parseMessageId, type Mapping } from './mapping.ts';
 import { UNSUPPORTED_CONTENT_TEXT, parseFrame, type ConversationChange, type NotificationFrame } from './protocol.ts';
 
 const ME = 'consumer-1';
@@ -8,10 +8,10 @@ const AGENT = 'agent-7';
 const CONV = 'conv-1';
 
 /** A context with the conversation the connection is attached to (the transport keeps it). */
-type TestContext = MappingContext & { conversation?: string | undefined };
+type TestContext = Mapping & { conversation?: string | undefined };
 
 function ctx(attached = true): TestContext {
-  const c: TestContext = createMappingContext(ME, () => 42);
+  const c: TestContext = createMapping(ME, () => 42);
   if (attached) c.conversation = CONV;
   return c;
 }
@@ -24,7 +24,7 @@ function mapNotification(frame: NotificationFrame, c: TestContext) {
     accept: [] as { dialogId: string; sequence: number }[],
     openConversations: [] as ConversationChange[],
   };
-  const detached = map(frame, c, c.conversation, {
+  const detached = c.map(frame, c.conversation, {
     emit(event, agentId) {
       result.events.push(event);
       if (agentId) result.agentOf.set(event, agentId);

@@ -1,7 +1,7 @@
 /**
- * From LivePerson notifications to GuestChat's normalized transport events. Pure and
- * synchronous: the state lives in a `MappingContext` the connection owns, the side effects
- * (ACCEPT to publish, conversations to attach to) come back as data.
+ * From LivePerson notifications to GuestChat's normalized transport events. Synchronous
+ * and free of I/O: the state lives in one `Mapping` per connection, the findings (events, ACCEPTs
+ * to publish, conversations to attach to) go to a sink.
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
@@ -24,55 +24,6 @@ import {
   type ConversationChange,
   type NotificationFrame,
 } from './protocol.ts';
-
-export interface MappingContext {
-  /** consumerId (`sub` of the consumer JWT): `originatorId` of our own events. */
-  readonly consumerId: string;
-  /** Time for events without a server timestamp. */
-  readonly now: () => number;
-  /** Conversations already reported closed. */
-  readonly closed: Set<string>;
-  /** `conversationId:agentId` of agents already announced. */
-  readonly agents: Set<string>;
-  /** `dialogId:sequence` of stored events already handled on this connection. */
-  readonly seen: Set<string>;
-  /** Highest sequence seen per dialog (the resume cursor). */
-  readonly highest: Map<string, number>;
-  /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
-  readonly floor: Map<string, number>;
-  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
-  readonly ownAccepted: Map<string, Set<number>>;
-  /** Per dialog, agent sequences covered by our own READ. */
-  readonly ownRead: Map<string, Set<number>>;
-  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
-  readonly ownMessages: Map<string, Set<number>>;
-  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
-  readonly ownActions: Map<string, Set<number>>;
-  /** Conversation of each dialog seen. */
-  readonly dialogConversation: Map<string, string>;
-}
-
-/** `shared` sets outlive one connection: agents and closes are announced once per page. */
-export function createMappingContext(
-  consumerId: string,
-  now: () => number,
-  shared: { agents?: Set<string>; closed?: Set<string> } = {},
-): MappingContext {
-  return {
-    consumerId,
-    now,
-    closed: shared.closed ?? new Set(),
-    agents: shared.agents ?? new Set(),
-    seen: new Set(),
-    highest: new Map(),
-    floor: new Map(),
-    ownAccepted: new Map(),
-    ownRead: new Map(),
-    ownMessages: new Map(),
-    ownActions: new Map(),
-    dialogConversation: new Map(),
-  };
-}
 
 /**
  * Where a notification's findings go. The transport collects the events and hands them out once
@@ -114,137 +65,167 @@ export function isOurs(change: ConversationChange, consumerId: string): boolean 
   return !change.consumerIds?.length || change.consumerIds.includes(consumerId);
 }
 
-/** agent-joined for agents of this conversation not announced yet (once per agent id). */
-export function announceAgents(change: ConversationChange, ctx: MappingContext, emit: MappingSink['emit']): void {
-  for (const agentId of change.agentIds) {
-    const key = `${change.conversationId}:${agentId}`;
-    if (!ctx.agents.has(key)) {
-      ctx.agents.add(key);
-      emit({ type: 'agent-joined' }, agentId);
-    }
-  }
-}
-
 /**
- * Map one notification; `attachedId`: the conversation this connection is attached to. Returns
- * true when that conversation is over (the connection is then unattached). Never throws: what
- * cannot be understood becomes a `protocol-error` event; unknown notification types, event
- * types, fields and enum values are ignored.
+ * The mapping state of one connection. `consumerId` (`sub` of the consumer JWT) is the
+ * `originatorId` of our own events; `now` dates events without a server timestamp; the `shared`
+ * sets outlive one connection: agents and closes are announced once per page.
  */
-export function mapNotification(
-  frame: NotificationFrame,
-  ctx: MappingContext,
-  attachedId: string | undefined,
-  { emit, accept, open }: MappingSink,
-): boolean {
-  const { consumerId, closed, seen, highest } = ctx;
-  let detached = false;
-  const protocolError = (message: string): void =>
-    emit({ type: 'protocol-error', error: new GuestChatError('bad-server-data', message) });
+export function createMapping(
+  consumerId: string,
+  now: () => number,
+  shared: { agents?: Set<string>; closed?: Set<string> } = {},
+) {
+  /** Conversations already reported closed. */
+  const closed = shared.closed ?? new Set<string>();
+  /** `conversationId:agentId` of agents already announced. */
+  const agents = shared.agents ?? new Set<string>();
+  /** `dialogId:sequence` of stored events already handled on this connection. */
+  const seen = new Set<string>();
+  /** Highest sequence seen per dialog (the resume cursor). */
+  const highest = new Map<string, number>();
+  /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
+  const floor = new Map<string, number>();
+  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
+  const ownAccepted = new Map<string, Set<number>>();
+  /** Per dialog, agent sequences covered by our own READ. */
+  const ownRead = new Map<string, Set<number>>();
+  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
+  const ownMessages = new Map<string, Set<number>>();
+  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
+  const ownActions = new Map<string, Set<number>>();
+  /** Conversation of each dialog seen. */
+  const dialogConversation = new Map<string, string>();
 
-  /** One change of an `ms.MessagingEventNotification`, read leniently. */
-  function messagingChange(change: unknown): void {
-    const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
-    if (!isObject(change) || !isObject(change['event']) || !dialogId) return protocolError('Unreadable messaging change');
-    const { event, sequence } = change;
-    // Older examples lack conversationId: the MAIN dialog id is the conversation id.
-    const conversationId = str(change['conversationId']) ?? dialogId;
-    const originator = change['originatorMetadata'];
-    const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
-    const role = str(field(originator, 'role'));
-    const eventType = event['type'];
-    const own = originatorId === consumerId || role === 'CONSUMER';
-    ctx.dialogConversation.set(dialogId, conversationId);
-
-    if (eventType === 'ChatStateEvent') {
-      // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
-      if (!own) emit({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
-      return;
+  /** agent-joined for agents of this conversation not announced yet (once per agent id). */
+  function announceAgents(change: ConversationChange, emit: MappingSink['emit']): void {
+    for (const agentId of change.agentIds) {
+      const key = `${change.conversationId}:${agentId}`;
+      if (!agents.has(key)) {
+        agents.add(key);
+        emit({ type: 'agent-joined' }, agentId);
+      }
     }
-    if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
+  }
 
-    if (!isSequence(sequence)) return protocolError(`${eventType} without a sequence`);
-    const key = messageId(dialogId, sequence);
-    if (seen.has(key)) return;
-    seen.add(key);
-    highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
-    const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
+  /**
+   * Map one notification; `attachedId`: the conversation this connection is attached to. Returns
+   * true when that conversation is over (the connection is then unattached). Never throws: what
+   * cannot be understood becomes a `protocol-error` event; unknown notification types, event
+   * types, fields and enum values are ignored.
+   */
+  function map(frame: NotificationFrame, attachedId: string | undefined, { emit, accept, open }: MappingSink): boolean {
+    let detached = false;
+    const protocolError = (message: string): void =>
+      emit({ type: 'protocol-error', error: new GuestChatError('bad-server-data', message) });
 
-    if (eventType === 'AcceptStatusEvent') {
-      const status = event['status'];
-      const sequences = asArray(event['sequenceList']).filter(isSequence);
-      const messageIds = sequences.map((s) => messageId(dialogId, s));
-      const delivery = status === 'ACCEPT' || status === 'READ';
-      if (own) {
-        // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-        if (delivery) addTo(ctx.ownAccepted, dialogId, sequences);
-        if (status === 'ACTION') addTo(ctx.ownActions, dialogId, sequences);
-        if (status === 'READ') {
-          addTo(ctx.ownRead, dialogId, sequences);
-          // Read here, in another tab or before a reload: not unread any more.
-          if (messageIds.length) emit({ type: 'seen', messageIds });
+    /** One change of an `ms.MessagingEventNotification`, read leniently. */
+    function messagingChange(change: unknown): void {
+      const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
+      if (!isObject(change) || !isObject(change['event']) || !dialogId) return protocolError('Unreadable messaging change');
+      const { event, sequence } = change;
+      // Older examples lack conversationId: the MAIN dialog id is the conversation id.
+      const conversationId = str(change['conversationId']) ?? dialogId;
+      const originator = change['originatorMetadata'];
+      const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
+      const role = str(field(originator, 'role'));
+      const eventType = event['type'];
+      const own = originatorId === consumerId || role === 'CONSUMER';
+      dialogConversation.set(dialogId, conversationId);
+
+      if (eventType === 'ChatStateEvent') {
+        // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
+        if (!own) emit({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
+        return;
+      }
+      if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
+
+      if (!isSequence(sequence)) return protocolError(`${eventType} without a sequence`);
+      const key = messageId(dialogId, sequence);
+      if (seen.has(key)) return;
+      seen.add(key);
+      highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
+      const alreadyHeld = sequence <= (floor.get(dialogId) ?? -1);
+
+      if (eventType === 'AcceptStatusEvent') {
+        const status = event['status'];
+        const sequences = asArray(event['sequenceList']).filter(isSequence);
+        const messageIds = sequences.map((s) => messageId(dialogId, s));
+        const delivery = status === 'ACCEPT' || status === 'READ';
+        if (own) {
+          // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
+          if (delivery) addTo(ownAccepted, dialogId, sequences);
+          if (status === 'ACTION') addTo(ownActions, dialogId, sequences);
+          if (status === 'READ') {
+            addTo(ownRead, dialogId, sequences);
+            // Read here, in another tab or before a reload: not unread any more.
+            if (messageIds.length) emit({ type: 'seen', messageIds });
+          }
+        } else if (!alreadyHeld && messageIds.length && delivery) {
+          emit({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds });
         }
-      } else if (!alreadyHeld && messageIds.length && delivery) {
-        emit({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds });
+        return;
       }
-      return;
-    }
 
-    if (own) addTo(ctx.ownMessages, dialogId, [sequence]);
-    if (alreadyHeld) return;
-    if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
+      if (own) addTo(ownMessages, dialogId, [sequence]);
+      if (alreadyHeld) return;
+      if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
-    // Older payloads carry no originatorMetadata: anyone but us is then an agent.
-    const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
-    const message: ChatMessage = {
-      id: key,
-      from,
-      text: eventText(event),
-      at: finite(change['serverTimestamp']) ?? ctx.now(),
-    };
-    if (own) {
-      const clientId = readClientId(change['metadata']);
-      if (clientId) message.clientId = clientId;
-    } else {
-      const quickReplies = readQuickReplies(event);
-      if (quickReplies) message.quickReplies = quickReplies;
-    }
-    const agent = from === 'agent';
-    emit({ type: 'message', message, cursor: String(highest.get(dialogId)) }, agent ? originatorId : undefined);
-    if (agent) accept(dialogId, sequence);
-  }
-
-  function conversationChange(change: ConversationChange): void {
-    const { conversationId, type } = change;
-    const over = type === 'DELETE' || change.over;
-    if (conversationId === attachedId) {
-      if (!over) return announceAgents(change, ctx, emit);
-      attachedId = undefined;
-      detached = true;
-      if (!closed.has(conversationId)) {
-        closed.add(conversationId);
-        emit({ type: 'conversation-closed', conversationId, by: type === 'DELETE' ? 'system' : closedBy(change.closeReason) });
+      // Older payloads carry no originatorMetadata: anyone but us is then an agent.
+      const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
+      const message: ChatMessage = {
+        id: key,
+        from,
+        text: eventText(event),
+        at: finite(change['serverTimestamp']) ?? now(),
+      };
+      if (own) {
+        const clientId = readClientId(change['metadata']);
+        if (clientId) message.clientId = clientId;
+      } else {
+        const quickReplies = readQuickReplies(event);
+        if (quickReplies) message.quickReplies = quickReplies;
       }
-    } else if (!over && !closed.has(conversationId) && isOurs(change, consumerId)) {
-      open(change);
+      const agent = from === 'agent';
+      emit({ type: 'message', message, cursor: String(highest.get(dialogId)) }, agent ? originatorId : undefined);
+      if (agent) accept(dialogId, sequence);
     }
+
+    function conversationChange(change: ConversationChange): void {
+      const { conversationId, type } = change;
+      const over = type === 'DELETE' || change.over;
+      if (conversationId === attachedId) {
+        if (!over) return announceAgents(change, emit);
+        attachedId = undefined;
+        detached = true;
+        if (!closed.has(conversationId)) {
+          closed.add(conversationId);
+          emit({ type: 'conversation-closed', conversationId, by: type === 'DELETE' ? 'system' : closedBy(change.closeReason) });
+        }
+      } else if (!over && !closed.has(conversationId) && isOurs(change, consumerId)) {
+        open(change);
+      }
+    }
+
+    const messaging = frame.type === MESSAGING_NOTIFICATION;
+    if (!messaging && !isConversationNotification(frame.type)) return false;
+    let changes: unknown[];
+    try {
+      changes = readChanges(frame.body);
+    } catch (error) {
+      emit({ type: 'protocol-error', error: error as GuestChatError });
+      return false;
+    }
+    for (const raw of changes) {
+      if (messaging) messagingChange(raw);
+      else {
+        const change = readConversationChange(raw);
+        if (change) conversationChange(change);
+      }
+    }
+    return detached;
   }
 
-  const messaging = frame.type === MESSAGING_NOTIFICATION;
-  if (!messaging && !isConversationNotification(frame.type)) return false;
-  let changes: unknown[];
-  try {
-    changes = readChanges(frame.body);
-  } catch (error) {
-    emit({ type: 'protocol-error', error: error as GuestChatError });
-    return false;
-  }
-  for (const raw of changes) {
-    if (messaging) messagingChange(raw);
-    else {
-      const change = readConversationChange(raw);
-      if (change) conversationChange(change);
-    }
-  }
-  return detached;
+  return { closed, floor, ownAccepted, ownRead, ownMessages, ownActions, dialogConversation, announceAgents, map };
 }
+
+export type Mapping = ReturnType<typeof createMapping>;

@@ -10,7 +10,7 @@ import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, T
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { addTo, announceAgents, createMappingContext, has, isOurs, mapNotification, messageId, parseMessageId } from './mapping.ts';
+import { addTo, createMapping, has, isOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
@@ -146,8 +146,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const ctx = createMappingContext(access.subject, () => clock.now(), shared);
-    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions } = ctx;
+    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions, announceAgents, map } = createMapping(
+      access.subject,
+      () => clock.now(),
+      shared,
+    );
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
     let current: AttachedConversation | undefined;
@@ -282,7 +285,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       attachedBefore.add(conversationId);
       // Announce before subscribing: history may arrive before the subscribe response.
       emit({ type: 'conversation-open', conversationId });
-      if (details) announceAgents(details, ctx, agentsKnown ? noop : emit);
+      if (details) announceAgents(details, agentsKnown ? noop : emit);
       // The replay of stored events follows the subscribe response in one notification. Wait for
       // it before the session may send: a send of ours that the server already stored (the socket
       // dropped before its response) shows up there with our client id and is not sent twice.
@@ -320,7 +323,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         accept: (dialogId: string, sequence: number) => addTo(pendingAccept, dialogId, [sequence]),
         open: (change: ConversationChange) => open.push(change),
       };
-      if (mapNotification(frame, ctx, current?.id, sink)) current = undefined;
+      if (map(frame, current?.id, sink)) current = undefined;
       for (const [event, agentId] of events) emit(event, agentId);
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
