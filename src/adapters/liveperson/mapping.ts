@@ -97,7 +97,7 @@ export function createMapping(
   const dialogConversation = new Map<string, string>();
 
   /** agent-joined for agents of this conversation not announced yet (once per agent id). */
-  function announceAgents(change: ConversationChange, emit: MappingSink['emit']): void {
+  function announceAgents(change: Pick<ConversationChange, 'conversationId' | 'agentIds'>, emit: MappingSink['emit']): void {
     for (const agentId of change.agentIds) {
       const key = `${change.conversationId}:${agentId}`;
       if (!agents.has(key)) {

@@ -106,7 +106,8 @@ export function createAgentProfiles(
   /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
   function entry(agentId: string): Entry {
     const found = entries.get(agentId);
-    if (found && !(found.failedAt !== undefined && now() - found.failedAt >= retryFailedAfterMs)) return found;
+    // Kept unless it failed long enough ago to be tried again.
+    if (found && now() - (found.failedAt ?? Infinity) < retryFailedAfterMs) return found;
     const started: Entry = {
       settled: fetchProfile(agentId).then(
         (profile) => {

@@ -56,6 +56,9 @@ interface AttachedConversation {
   dialogId: string;
 }
 
+/** What attaching needs of a conversation: its ids, and the agents to announce. */
+type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
+
 /** One step of a connection's ordered event output. */
 interface Outgoing {
   /** The agent whose profile this step waits for (briefly, once per agent). */
@@ -206,7 +209,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         // A page that resumes with a cursor already showed this conversation's agents.
         const agentsKnown = held !== undefined && !attachedBefore.has(conversationId);
         try {
-          await attach(conversationId, target.mainDialogId, held, target, agentsKnown);
+          await attach(target, held, agentsKnown);
         } catch (error) {
           // Gone on the server (reported as closed): connect unattached; the next message opens a new one.
           if (!isReason(error, 'conversation-unavailable')) throw error;
@@ -269,15 +272,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     /**
      * Attach to a conversation: subscribe to its MAIN dialog from `held` (the highest sequence
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
-     * or from 0. `details`: the conversation's change, whose agents are announced.
+     * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(
-      conversationId: string,
-      dialogId: string,
-      held?: number,
-      details?: ConversationChange,
-      agentsKnown = false,
-    ): Promise<AttachedConversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<AttachedConversation> {
+      const { conversationId, mainDialogId: dialogId } = change;
       const attached = { id: conversationId, dialogId };
       current = attached;
       dialogConversation.set(dialogId, conversationId);
@@ -285,7 +283,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       attachedBefore.add(conversationId);
       // Announce before subscribing: history may arrive before the subscribe response.
       emit({ type: 'conversation-open', conversationId });
-      if (details) announceAgents(details, agentsKnown ? noop : emit);
+      announceAgents(change, agentsKnown ? noop : emit);
       // The replay of stored events follows the subscribe response in one notification. Wait for
       // it before the session may send: a send of ours that the server already stored (the socket
       // dropped before its response) shows up there with our client id and is not sent twice.
@@ -334,7 +332,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       // A conversation opened elsewhere (another tab of this visitor): follow it.
       const other = pickConversation(open);
       if (ready && !creating && !current && other) {
-        attach(other.conversationId, other.mainDialogId, undefined, other).catch((error: unknown) => {
+        attach(other).catch((error: unknown) => {
           // A lost socket is reported by the socket; a gone conversation was reported closed.
           if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
           emit({
@@ -534,13 +532,13 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         const id = str(field(response.body, 'conversationId'));
         if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
         // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
-        return attach(id, id);
+        return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
       }
       // LivePerson refuses a second open conversation (another tab may have opened one): follow
       // the one that is open (§5.3 [GC]).
       const open = pickConversation(await openConversations());
       if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
-      return current ?? attach(open.conversationId, open.mainDialogId, undefined, open);
+      return current ?? attach(open);
     }
 
     /**
