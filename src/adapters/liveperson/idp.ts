@@ -30,15 +30,17 @@ export function classifyIdpFailure(call: IdpCall, { status, body, retryAfterSec 
   const reason: ReasonCode =
     status === 429
       ? 'rate-limited'
-      : call === 'issue' && is4xx
-        ? 'token-issue-refused'
-        : call === 'refresh' && (is4xx || refused5xx)
-          ? 'token-refresh-refused'
-          : call === 'authenticate' && (status === 401 || refused5xx)
-            ? 'token-exchange-refused'
-            : call === 'authenticate' && is4xx
-              ? 'request-refused'
-              : 'server-error';
+      : !is4xx && !refused5xx
+        ? 'server-error'
+        : call === 'issue'
+          ? is4xx
+            ? 'token-issue-refused'
+            : 'server-error'
+          : call === 'refresh'
+            ? 'token-refresh-refused'
+            : status === 401 || refused5xx
+              ? 'token-exchange-refused'
+              : 'request-refused';
   const codeText = serverCode === undefined ? '' : ` (code ${serverCode})`;
   return new GuestChatError(reason, `IdP ${call} answered ${status}${codeText}`, { status, serverCode, retryAfterSec });
 }

@@ -240,8 +240,9 @@ function richContentText(content: unknown): string | undefined {
     if (!isObject(node)) return;
     const text = firstStr(node, ...(RICH_TEXT_FIELDS.get(node['type'] as string) ?? []));
     if (text) parts.push(text);
-    if ('elements' in node) visit(node['elements'], depth + 1);
-    if ('replies' in node) visit(node['replies'], depth + 1);
+    // Absent children are no nodes: visiting them adds nothing.
+    visit(node['elements'], depth + 1);
+    visit(node['replies'], depth + 1);
   };
   visit(content, 0);
   return parts.join('\n') || (isObject(content) ? str(content['alt']) : undefined);

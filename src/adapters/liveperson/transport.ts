@@ -345,12 +345,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function handleClosed({ code, reason }: SocketClosed): void {
       if (ended) return;
-      // What waits for a profile goes out now, before the disconnect.
-      releaseHold(true);
-      ended = true;
-      stopTimers();
       const auth = closeReason(code);
-      snapshot?.fail(new GuestChatError(auth, 'Socket closed', { status: code }));
+      // What waits for a profile goes out now, before the disconnect.
+      end(new GuestChatError(auth, 'Socket closed', { status: code }));
       if (!ready) return; // connect() rejects instead
       deliver(auth === 'auth-rejected' ? { type: 'auth-expired', code } : { type: 'disconnected', code, reason });
     }
@@ -637,20 +634,20 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function close(): void {
       if (ended) return;
       flushAccepts();
-      ended = true;
       // Our own close: what still waits for a profile is not delivered (the next connection
       // replays it from the session's cursor).
-      clearTimeout(hold);
-      hold = undefined;
       backlog.length = 0;
-      stopTimers();
-      snapshot?.fail(closedError());
+      end(closedError());
       socket.close();
     }
 
-    function stopTimers(): void {
+    /** The connection ended: what the backlog still holds goes out, timers stop, a snapshot wait fails. */
+    function end(error: GuestChatError): void {
+      releaseHold(true);
+      ended = true;
       clearInterval(keepAliveTimer);
       clearTimeout(acceptTimer);
+      snapshot?.fail(error);
     }
 
     try {
