@@ -197,17 +197,16 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       }
       void syncClock();
 
-      const target = pickConversation(await openConversations(), resume?.conversationId);
-      if (resume && target?.conversationId !== resume.conversationId) {
-        // The conversation the session remembers has ended while nobody listened.
-        reportClosed(resume.conversationId);
-      }
+      const resumed = resume?.conversationId;
+      const target = pickConversation(await openConversations(), resumed);
+      const conversationId = target?.conversationId;
+      // The conversation the session remembers has ended while nobody listened.
+      if (resume && conversationId !== resumed) reportClosed(resume.conversationId);
       if (target) {
-        const { conversationId } = target;
-        const cursor = conversationId === resume?.conversationId ? Number(resume.cursor) : undefined;
+        const cursor = conversationId === resumed ? Number(resume?.cursor) : undefined;
         const held = isSequence(cursor) ? cursor : undefined;
         // A page that resumes with a cursor already showed this conversation's agents.
-        const agentsKnown = held !== undefined && !attachedBefore.has(conversationId);
+        const agentsKnown = held !== undefined && !attachedBefore.has(target.conversationId);
         try {
           await attach(target, held, agentsKnown);
         } catch (error) {
