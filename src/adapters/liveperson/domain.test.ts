@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GuestChatError } from '../../errors.ts';
 import type { LivePersonConfig } from '../types.ts';
-import { clearDomainCache, createDomainResolver, isBareHost, schemesFor } from './domain.ts';
+import { clearDomainCache, createDomainResolver, isBareHost, schemeOf } from './domain.ts';
 import { fakeFetch, json } from './test-helpers.ts';
 
 const config = (domainApi: string, account = '12345678'): LivePersonConfig => ({
@@ -35,11 +35,12 @@ describe('Domain API discovery', () => {
     const { fetch } = fakeFetch(() => json(200, { baseURI: '127.0.0.1:8787' }));
     const hosts = await createDomainResolver(config('http://127.0.0.1:8787'), { fetch }).resolve();
     expect(hosts).toEqual({ idp: 'http://127.0.0.1:8787', messaging: 'ws://127.0.0.1:8787' });
-    expect(schemesFor('http://localhost:9000')).toEqual({ http: 'http://', ws: 'ws://' });
+    expect([schemeOf('http://localhost:9000', 'http'), schemeOf('http://localhost:9000', 'ws')]).toEqual(['http://', 'ws://']);
+    expect([schemeOf('https://api.example', 'http'), schemeOf('https://api.example', 'ws')]).toEqual(['https://', 'wss://']);
   });
 
   it('refuses cleartext to a non-local Domain API', () => {
-    expect(() => schemesFor('http://api.liveperson.net')).toThrow(GuestChatError);
+    expect(() => schemeOf('http://api.liveperson.net', 'ws')).toThrow(GuestChatError);
   });
 
   it.each(['https://idp.example.net', 'idp.example.net/path', 'idp.example.net:99999', '', 'a b', 'user@host', 'host?x=1'])(

@@ -7,7 +7,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { LivePersonConfig } from '../types.ts';
-import { requestJson, type FetchLike } from './http.ts';
+import { accountUrl, requestJson, type FetchLike } from './http.ts';
 import { field } from './protocol.ts';
 
 export interface LivePersonHosts {
@@ -17,11 +17,6 @@ export interface LivePersonHosts {
   messaging: string;
 }
 
-export interface Schemes {
-  http: 'https://' | 'http://';
-  ws: 'wss://' | 'ws://';
-}
-
 /** Plain http on a local sandbox (http://localhost or http://127.0.0.1). */
 export const isLocalHttp = (url: URL): boolean =>
   url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
@@ -29,17 +24,17 @@ export const isLocalHttp = (url: URL): boolean =>
 /**
  * Discovered hosts carry no scheme: they inherit the Domain API's. Plain http is allowed only
  * for a local sandbox (the config validator already ensures that; checked again because a
- * downgrade to cleartext must never be silent).
+ * downgrade to cleartext must never be silent). Returns `https://`/`wss://`, or `http://`/`ws://`.
  */
-export function schemesFor(domainApi: string): Schemes {
+export function schemeOf(domainApi: string, scheme: 'http' | 'ws'): string {
   let url: URL | undefined;
   try {
     url = new URL(domainApi);
   } catch {
     // reported below
   }
-  if (url?.protocol === 'https:') return { http: 'https://', ws: 'wss://' };
-  if (url && isLocalHttp(url)) return { http: 'http://', ws: 'ws://' };
+  if (url?.protocol === 'https:') return scheme + 's://';
+  if (url && isLocalHttp(url)) return scheme + '://';
   throw new GuestChatError('config-bad-domain-api', 'Domain API must be https (http on localhost only)');
 }
 
@@ -48,8 +43,9 @@ const BARE_HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])
 
 /** A bare `host[:port]`: no scheme, path, query, credentials or whitespace. */
 export function isBareHost(value: unknown): value is string {
-  const port = typeof value === 'string' && value.length <= 253 + 6 ? BARE_HOST.exec(value) : null;
-  return port !== null && (port[1] === undefined || (Number(port[1]) > 0 && Number(port[1]) <= 65535));
+  const match = typeof value === 'string' && value.length <= 253 + 6 && BARE_HOST.exec(value);
+  const port = match && Number(match[1] ?? 1);
+  return !!port && port <= 65535;
 }
 
 export interface DomainResolverOptions {
@@ -84,12 +80,13 @@ export async function discover(
   { domainApi, account }: Pick<LivePersonConfig, 'domainApi' | 'account'>,
   service: string,
   timeoutMs: number,
-  scheme: keyof Schemes = 'http',
+  scheme: 'http' | 'ws' = 'http',
 ): Promise<string> {
-  const origin = schemesFor(domainApi)[scheme];
+  const origin = schemeOf(domainApi, scheme);
   const failed = (what: string, details?: { cause?: unknown; status?: number; retryAfterSec?: number | undefined }) =>
     new GuestChatError('domain-lookup-failed', `Domain API lookup of ${service} ${what}`, details);
-  const url = `${domainApi}/api/account/${encodeURIComponent(account)}/service/${encodeURIComponent(service)}/baseURI.json?version=1.0`;
+  // `service` is one of our own names: nothing to encode.
+  const url = accountUrl(domainApi, account, `/service/${service}/baseURI.json?version=1.0`);
   const { status, body, retryAfterSec } = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
     throw failed('failed', { cause });
   });
@@ -100,9 +97,7 @@ export async function discover(
 }
 
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const freshForMs = options.freshForMs ?? 30 * 60_000;
-  const now = options.now ?? Date.now;
+  const { timeoutMs = 10_000, freshForMs = 30 * 60_000, now = Date.now } = options;
   const key = `${config.domainApi}|${config.account}`;
 
   async function lookUp(): Promise<LivePersonHosts> {

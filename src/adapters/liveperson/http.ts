@@ -42,6 +42,10 @@ export async function requestJson(
   }
 }
 
+/** `{origin}/api/account/{account}{path}`: the shape of every LivePerson REST address. */
+export const accountUrl = (origin: string, account: string, path: string): string =>
+  `${origin}/api/account/${encodeURIComponent(account)}${path}`;
+
 /** `internalErrorCode` of a LivePerson error body, as a string. */
 export function readServerCode(body: unknown): string | undefined {
   const code = field(body, 'internalErrorCode');

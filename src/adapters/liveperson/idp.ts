@@ -6,7 +6,7 @@
  * Tokens never appear in an error message or a log line.
  */
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-import { requestJson, readServerCode, type FetchLike, type HttpAnswer } from './http.ts';
+import { accountUrl, requestJson, readServerCode, type FetchLike, type HttpAnswer } from './http.ts';
 import { looksLikeJwt } from './jwt.ts';
 import { field } from './protocol.ts';
 
@@ -30,15 +30,17 @@ export function classifyIdpFailure(call: IdpCall, { status, body, retryAfterSec 
   const reason: ReasonCode =
     status === 429
       ? 'rate-limited'
-      : call === 'issue' && is4xx
-        ? 'token-issue-refused'
-        : call === 'refresh' && (is4xx || refused5xx)
-          ? 'token-refresh-refused'
-          : call === 'authenticate' && (status === 401 || refused5xx)
-            ? 'token-exchange-refused'
-            : call === 'authenticate' && is4xx
-              ? 'request-refused'
-              : 'server-error';
+      : !is4xx && !refused5xx
+        ? 'server-error'
+        : call === 'issue'
+          ? is4xx
+            ? 'token-issue-refused'
+            : 'server-error'
+          : call === 'refresh'
+            ? 'token-refresh-refused'
+            : status === 401 || refused5xx
+              ? 'token-exchange-refused'
+              : 'request-refused';
   const codeText = serverCode === undefined ? '' : ` (code ${serverCode})`;
   return new GuestChatError(reason, `IdP ${call} answered ${status}${codeText}`, { status, serverCode, retryAfterSec });
 }
@@ -62,12 +64,11 @@ export interface IdpClient {
 }
 
 export function createIdpClient(options: IdpClientOptions): IdpClient {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const account = encodeURIComponent(options.account);
+  const { timeoutMs = 15_000 } = options;
 
   /** POST and return the `token` of the 200 body, which must look like a JWT. */
   async function call(kind: IdpCall, path: string, idToken?: string): Promise<string> {
-    const url = `${await options.idpOrigin()}/api/account/${account}${path}`;
+    const url = accountUrl(await options.idpOrigin(), options.account, path);
     const answer = await requestJson(options.fetch, url, timeoutMs, 'POST', idToken === undefined ? undefined : { id_token: idToken });
     if (answer.status !== 200) throw classifyIdpFailure(kind, answer);
     const token = field(answer.body, 'token');

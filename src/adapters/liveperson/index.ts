@@ -33,8 +33,7 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
   const createSocket: WebSocketFactory = deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
   const hosts = createDomainResolver(config, { fetch: fetchFn });
   const idp = createIdpClient({
-    account: config.account,
-    connectorId: config.connectorId,
+    ...config, // account and connectorId
     idpOrigin: async () => (await hosts.resolve()).idp,
     fetch: fetchFn,
   });

@@ -4,7 +4,7 @@
  * same way). The signature is the server's business.
  */
 import { GuestChatError } from '../../errors.ts';
-import { finite, isObject, type JsonObject } from './protocol.ts';
+import { finite, isObject, str, type JsonObject } from './protocol.ts';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -14,9 +14,8 @@ export function looksLikeJwt(value: unknown): value is string {
 }
 
 function base64UrlToText(segment: string): string {
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
-  const padded = base64 + '='.repeat((4 - (base64.length % 4)) % 4);
-  const binary = atob(padded);
+  // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
+  const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
   const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
@@ -43,9 +42,8 @@ export interface ConsumerClaims {
 /** The claims GuestChat relies on; anything else in the token is ignored. */
 export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
+  const subject = str(sub);
   const expiry = finite(exp);
-  if (typeof sub !== 'string' || !sub || expiry === undefined) {
-    throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
-  }
-  return { sub, exp: expiry, iat: finite(iat) };
+  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
+  return { sub: subject, exp: expiry, iat: finite(iat) };
 }

@@ -1,15 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { createMappingContext, mapNotification, parseMessageId, type MappingContext } from './mapping.ts';
-import { UNSUPPORTED_CONTENT_TEXT, parseFrame, type NotificationFrame } from './protocol.ts';
+import type { TransportEvent } from '../types.ts';
+import { createMapping, parseMessageId, type Mapping } from './mapping.ts';
+import { UNSUPPORTED_CONTENT_TEXT, parseFrame, type ConversationChange, type NotificationFrame } from './protocol.ts';
 
 const ME = 'consumer-1';
 const AGENT = 'agent-7';
 const CONV = 'conv-1';
 
-function ctx(attached = true): MappingContext {
-  const c = createMappingContext(ME, () => 42);
-  if (attached) c.conversation = { id: CONV, dialogId: CONV };
+/** A context with the conversation the connection is attached to (the transport keeps it). */
+type TestContext = Mapping & { conversation?: string | undefined };
+
+function ctx(attached = true): TestContext {
+  const c: TestContext = createMapping(ME, () => 42);
+  if (attached) c.conversation = CONV;
   return c;
+}
+
+/** Everything the sink was given, collected as the transport does. */
+function mapNotification(frame: NotificationFrame, c: TestContext) {
+  const result = {
+    events: [] as TransportEvent[],
+    agentOf: new Map<TransportEvent, string>(),
+    accept: [] as { dialogId: string; sequence: number }[],
+    openConversations: [] as ConversationChange[],
+  };
+  const detached = c.map(frame, c.conversation, {
+    emit(event, agentId) {
+      result.events.push(event);
+      if (agentId) result.agentOf.set(event, agentId);
+    },
+    accept: (dialogId, sequence) => result.accept.push({ dialogId, sequence }),
+    open: (change) => result.openConversations.push(change),
+  });
+  if (detached) c.conversation = undefined;
+  return result;
 }
 
 function ms(changes: unknown): NotificationFrame {
@@ -201,8 +225,8 @@ describe('ms.MessagingEventNotification mapping', () => {
       { type: 'receipt', status: 'delivered', messageIds: ['conv-1:3'] },
       { type: 'receipt', status: 'read', messageIds: ['conv-1:3'] },
     ]);
-    // Our ACCEPT for 1 came later in the same history: nothing left to accept.
-    expect(result.accept).toEqual([]);
+    // Our ACCEPT for 1 came later in the same history: covered, so the batch skips it.
+    expect(result.accept).toEqual([{ dialogId: CONV, sequence: 1 }]);
     expect(c.ownAccepted.get(CONV)?.has(1)).toBe(true);
   });
 
@@ -227,13 +251,16 @@ describe('frame parsing', () => {
   });
 
   it('reads responses with numeric or string reqId and passes unknown kinds', () => {
-    expect(parseFrame('{"kind":"resp","reqId":7,"code":200,"type":"x","body":{"a":1}}')).toEqual({
+    // The frame is normalised in place: other fields (here `type`) may stay.
+    expect(parseFrame('{"kind":"resp","reqId":7,"code":200,"type":"x","body":{"a":1}}')).toMatchObject({
       kind: 'resp',
       reqId: '7',
       code: 200,
       body: { a: 1 },
     });
-    expect(parseFrame('{"kind":"resp","reqId":"8","code":400}')).toMatchObject({ reqId: '8', code: 400, body: undefined });
+    const bodiless = parseFrame('{"kind":"resp","reqId":"8","code":400}');
+    expect(bodiless).toMatchObject({ reqId: '8', code: 400 });
+    expect(bodiless?.body).toBeUndefined();
     expect(parseFrame('{"kind":"ping"}')).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 /**
- * From LivePerson notifications to GuestChat's normalized transport events. Pure and
- * synchronous: the state lives in a `MappingContext` the connection owns, the side effects
- * (ACCEPT to publish, conversations to attach to) come back as data.
+ * From LivePerson notifications to GuestChat's normalized transport events. Synchronous
+ * and free of I/O: the state lives in one `Mapping` per connection, the findings (events, ACCEPTs
+ * to publish, conversations to attach to) go to a sink.
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
@@ -25,77 +25,17 @@ import {
   type NotificationFrame,
 } from './protocol.ts';
 
-export interface AttachedConversation {
-  id: string;
-  dialogId: string;
-}
-
-export interface MappingContext {
-  /** consumerId (`sub` of the consumer JWT): `originatorId` of our own events. */
-  readonly consumerId: string;
-  /** Time for events without a server timestamp. */
-  readonly now: () => number;
-  /** The conversation this connection is attached to. */
-  conversation: AttachedConversation | undefined;
-  /** Conversations already reported closed. */
-  readonly closed: Set<string>;
-  /** `conversationId:agentId` of agents already announced. */
-  readonly agents: Set<string>;
-  /** `dialogId:sequence` of stored events already handled on this connection. */
-  readonly seen: Set<string>;
-  /** Highest sequence seen per dialog (the resume cursor). */
-  readonly highest: Map<string, number>;
-  /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
-  readonly floor: Map<string, number>;
-  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
-  readonly ownAccepted: Map<string, Set<number>>;
-  /** Per dialog, agent sequences covered by our own READ. */
-  readonly ownRead: Map<string, Set<number>>;
-  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
-  readonly ownMessages: Map<string, Set<number>>;
-  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
-  readonly ownActions: Map<string, Set<number>>;
-  /** Conversation of each dialog seen. */
-  readonly dialogConversation: Map<string, string>;
-}
-
-/** `shared` sets outlive one connection: agents and closes are announced once per page. */
-export function createMappingContext(
-  consumerId: string,
-  now: () => number,
-  shared: { agents?: Set<string>; closed?: Set<string> } = {},
-): MappingContext {
-  return {
-    consumerId,
-    now,
-    conversation: undefined,
-    closed: shared.closed ?? new Set(),
-    agents: shared.agents ?? new Set(),
-    seen: new Set(),
-    highest: new Map(),
-    floor: new Map(),
-    ownAccepted: new Map(),
-    ownRead: new Map(),
-    ownMessages: new Map(),
-    ownActions: new Map(),
-    dialogConversation: new Map(),
-  };
-}
-
-export interface AcceptTarget {
-  dialogId: string;
-  sequence: number;
-}
-
-export interface MappingResult {
-  /** Events for the session, in order. */
-  events: TransportEvent[];
-  /** The agent behind `agent-joined` events and agent messages (their profile is added later). */
-  agentOf: Map<TransportEvent, string>;
-  /** Agent messages to ACCEPT (own coverage already subtracted). */
-  accept: AcceptTarget[];
-  /** Open conversations of this consumer other than the attached one. */
-  openConversations: ConversationChange[];
+/**
+ * Where a notification's findings go. The transport collects the events and hands them out once
+ * the whole notification is read (the state above is then complete when a listener reacts).
+ */
+export interface MappingSink {
+  /** An event for the session; `agentId`: the agent behind an agent-joined or an agent message (its profile is added later). */
+  emit(event: TransportEvent, agentId?: string): void;
+  /** An agent message to ACCEPT (what our own ACCEPT or READ covers is skipped when the batch goes out). */
+  accept(dialogId: string, sequence: number): void;
+  /** An open conversation of this consumer other than the attached one. */
+  open(change: ConversationChange): void;
 }
 
 export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
@@ -120,168 +60,172 @@ export function parseMessageId(id: string): { dialogId: string; sequence: number
   return at > 0 && isSequence(sequence) ? { dialogId: id.slice(0, at), sequence } : undefined;
 }
 
-function protocolError(message: string): TransportEvent {
-  return { type: 'protocol-error', error: new GuestChatError('bad-server-data', message) };
-}
-
-/** One change of an `ms.MessagingEventNotification`, read leniently. */
-function mapMessagingChange(change: unknown, ctx: MappingContext, result: MappingResult): void {
-  const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
-  if (!isObject(change) || !isObject(change['event']) || !dialogId) {
-    result.events.push(protocolError('Unreadable messaging change'));
-    return;
-  }
-  const { event, sequence } = change;
-  // Older examples lack conversationId: the MAIN dialog id is the conversation id.
-  const conversationId = str(change['conversationId']) ?? dialogId;
-  const originator = change['originatorMetadata'];
-  const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
-  const role = str(field(originator, 'role'));
-  const eventType = event['type'];
-  const own = originatorId === ctx.consumerId || role === 'CONSUMER';
-  ctx.dialogConversation.set(dialogId, conversationId);
-
-  if (eventType === 'ChatStateEvent') {
-    // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
-    if (!own) result.events.push({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
-    return;
-  }
-  if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
-
-  if (!isSequence(sequence)) {
-    result.events.push(protocolError(`${eventType} without a sequence`));
-    return;
-  }
-  const { seen, highest } = ctx;
-  const key = messageId(dialogId, sequence);
-  if (seen.has(key)) return;
-  seen.add(key);
-  highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
-  const alreadyHeld = sequence <= (ctx.floor.get(dialogId) ?? -1);
-
-  if (eventType === 'AcceptStatusEvent') {
-    const status = event['status'];
-    const sequences = asArray(event['sequenceList']).filter(isSequence);
-    const ids = sequences.map((s) => messageId(dialogId, s));
-    const delivery = status === 'ACCEPT' || status === 'READ';
-    if (own) {
-      // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-      if (delivery) addTo(ctx.ownAccepted, dialogId, sequences);
-      if (status === 'ACTION') addTo(ctx.ownActions, dialogId, sequences);
-      if (status === 'READ') {
-        addTo(ctx.ownRead, dialogId, sequences);
-        // Read here, in another tab or before a reload: not unread any more.
-        if (ids.length) result.events.push({ type: 'seen', messageIds: ids });
-      }
-      return;
-    }
-    if (!alreadyHeld && ids.length && delivery) {
-      result.events.push({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds: ids });
-    }
-    return;
-  }
-
-  if (own) addTo(ctx.ownMessages, dialogId, [sequence]);
-  if (alreadyHeld) return;
-  if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
-
-  // Older payloads carry no originatorMetadata: anyone but us is then an agent.
-  const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
-  const message: ChatMessage = {
-    id: key,
-    from,
-    text: eventText(event),
-    at: finite(change['serverTimestamp']) ?? ctx.now(),
-  };
-  if (from === 'visitor') {
-    const clientId = readClientId(change['metadata']);
-    if (clientId) message.clientId = clientId;
-  } else {
-    const quickReplies = readQuickReplies(event);
-    if (quickReplies) message.quickReplies = quickReplies;
-  }
-  const out: TransportEvent = { type: 'message', message, cursor: String(highest.get(dialogId)) };
-  result.events.push(out);
-  if (from === 'agent') {
-    if (originatorId) result.agentOf.set(out, originatorId);
-    result.accept.push({ dialogId, sequence });
-  }
-}
-
 /** A conversation of this consumer (or one that does not say whose it is). */
 export function isOurs(change: ConversationChange, consumerId: string): boolean {
   return !change.consumerIds?.length || change.consumerIds.includes(consumerId);
 }
 
 /**
- * agent-joined for agents of this conversation not announced yet (once per agent id). With
- * `agentOf`, each event's agent id is recorded there (the transport adds the profile).
+ * The mapping state of one connection. `consumerId` (`sub` of the consumer JWT) is the
+ * `originatorId` of our own events; `now` dates events without a server timestamp; the `shared`
+ * sets outlive one connection: agents and closes are announced once per page.
  */
-export function announceAgents(
-  change: ConversationChange,
-  ctx: MappingContext,
-  silently = false,
-  agentOf?: Map<TransportEvent, string>,
-): TransportEvent[] {
-  const events: TransportEvent[] = [];
-  for (const agentId of change.agentIds) {
-    const key = `${change.conversationId}:${agentId}`;
-    if (ctx.agents.has(key)) continue;
-    ctx.agents.add(key);
-    if (silently) continue;
-    const event: TransportEvent = { type: 'agent-joined' };
-    agentOf?.set(event, agentId);
-    events.push(event);
+export function createMapping(
+  consumerId: string,
+  now: () => number,
+  shared: { agents?: Set<string>; closed?: Set<string> } = {},
+) {
+  /** Conversations already reported closed. */
+  const closed = shared.closed ?? new Set<string>();
+  /** `conversationId:agentId` of agents already announced. */
+  const agents = shared.agents ?? new Set<string>();
+  /** `dialogId:sequence` of stored events already handled on this connection. */
+  const seen = new Set<string>();
+  /** Highest sequence seen per dialog (the resume cursor). */
+  const highest = new Map<string, number>();
+  /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
+  const floor = new Map<string, number>();
+  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
+  const ownAccepted = new Map<string, Set<number>>();
+  /** Per dialog, agent sequences covered by our own READ. */
+  const ownRead = new Map<string, Set<number>>();
+  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
+  const ownMessages = new Map<string, Set<number>>();
+  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
+  const ownActions = new Map<string, Set<number>>();
+  /** Conversation of each dialog seen. */
+  const dialogConversation = new Map<string, string>();
+
+  /** agent-joined for agents of this conversation not announced yet (once per agent id). */
+  function announceAgents(change: Pick<ConversationChange, 'conversationId' | 'agentIds'>, emit: MappingSink['emit']): void {
+    for (const agentId of change.agentIds) {
+      const key = `${change.conversationId}:${agentId}`;
+      if (!agents.has(key)) {
+        agents.add(key);
+        emit({ type: 'agent-joined' }, agentId);
+      }
+    }
   }
-  return events;
+
+  /**
+   * Map one notification; `attachedId`: the conversation this connection is attached to. Returns
+   * true when that conversation is over (the connection is then unattached). Never throws: what
+   * cannot be understood becomes a `protocol-error` event; unknown notification types, event
+   * types, fields and enum values are ignored.
+   */
+  function map(frame: NotificationFrame, attachedId: string | undefined, { emit, accept, open }: MappingSink): boolean {
+    let detached = false;
+    const protocolError = (message: string): void =>
+      emit({ type: 'protocol-error', error: new GuestChatError('bad-server-data', message) });
+
+    /** One change of an `ms.MessagingEventNotification`, read leniently. */
+    function messagingChange(change: unknown): void {
+      const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
+      if (!isObject(change) || !isObject(change['event']) || !dialogId) return protocolError('Unreadable messaging change');
+      const { event, sequence } = change;
+      // Older examples lack conversationId: the MAIN dialog id is the conversation id.
+      const conversationId = str(change['conversationId']) ?? dialogId;
+      const originator = change['originatorMetadata'];
+      const originatorId = str(change['originatorId']) ?? str(field(originator, 'id'));
+      const role = str(field(originator, 'role'));
+      const eventType = event['type'];
+      const own = originatorId === consumerId || role === 'CONSUMER';
+      dialogConversation.set(dialogId, conversationId);
+
+      if (eventType === 'ChatStateEvent') {
+        // Chat states carry no sequence and are never stored; our own state is echoed back: ignore it.
+        if (!own) emit({ type: 'typing', on: event['chatState'] === 'COMPOSING' });
+        return;
+      }
+      if (eventType !== 'ContentEvent' && eventType !== 'RichContentEvent' && eventType !== 'AcceptStatusEvent') return;
+
+      if (!isSequence(sequence)) return protocolError(`${eventType} without a sequence`);
+      const key = messageId(dialogId, sequence);
+      if (seen.has(key)) return;
+      seen.add(key);
+      highest.set(dialogId, Math.max(highest.get(dialogId) ?? -1, sequence));
+      const alreadyHeld = sequence <= (floor.get(dialogId) ?? -1);
+
+      if (eventType === 'AcceptStatusEvent') {
+        const status = event['status'];
+        const sequences = asArray(event['sequenceList']).filter(isSequence);
+        const messageIds = sequences.map((s) => messageId(dialogId, s));
+        const delivery = status === 'ACCEPT' || status === 'READ';
+        if (own) {
+          // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
+          if (delivery) addTo(ownAccepted, dialogId, sequences);
+          if (status === 'ACTION') addTo(ownActions, dialogId, sequences);
+          if (status === 'READ') {
+            addTo(ownRead, dialogId, sequences);
+            // Read here, in another tab or before a reload: not unread any more.
+            if (messageIds.length) emit({ type: 'seen', messageIds });
+          }
+        } else if (!alreadyHeld && messageIds.length && delivery) {
+          emit({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds });
+        }
+        return;
+      }
+
+      if (own) addTo(ownMessages, dialogId, [sequence]);
+      if (alreadyHeld) return;
+      if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
+
+      // Older payloads carry no originatorMetadata: anyone but us is then an agent.
+      const from: Sender = own ? 'visitor' : role === undefined || role === 'ASSIGNED_AGENT' || role === 'AGENT' ? 'agent' : 'system';
+      const message: ChatMessage = {
+        id: key,
+        from,
+        text: eventText(event),
+        at: finite(change['serverTimestamp']) ?? now(),
+      };
+      if (own) {
+        const clientId = readClientId(change['metadata']);
+        if (clientId) message.clientId = clientId;
+      } else {
+        const quickReplies = readQuickReplies(event);
+        if (quickReplies) message.quickReplies = quickReplies;
+      }
+      const agent = from === 'agent';
+      emit({ type: 'message', message, cursor: String(highest.get(dialogId)) }, agent ? originatorId : undefined);
+      if (agent) accept(dialogId, sequence);
+    }
+
+    function conversationChange(change: ConversationChange): void {
+      const { conversationId, type } = change;
+      const over = type === 'DELETE' || change.over;
+      if (conversationId === attachedId) {
+        if (!over) return announceAgents(change, emit);
+        attachedId = undefined;
+        detached = true;
+        if (!closed.has(conversationId)) {
+          closed.add(conversationId);
+          emit({ type: 'conversation-closed', conversationId, by: type === 'DELETE' ? 'system' : closedBy(change.closeReason) });
+        }
+      } else if (!over && !closed.has(conversationId) && isOurs(change, consumerId)) {
+        open(change);
+      }
+    }
+
+    const messaging = frame.type === MESSAGING_NOTIFICATION;
+    if (!messaging && !isConversationNotification(frame.type)) return false;
+    let changes: unknown[];
+    try {
+      changes = readChanges(frame.body);
+    } catch (error) {
+      emit({ type: 'protocol-error', error: error as GuestChatError });
+      return false;
+    }
+    for (const raw of changes) {
+      if (messaging) messagingChange(raw);
+      else {
+        const change = readConversationChange(raw);
+        if (change) conversationChange(change);
+      }
+    }
+    return detached;
+  }
+
+  return { closed, floor, ownAccepted, ownRead, ownMessages, ownActions, dialogConversation, announceAgents, map };
 }
 
-function mapConversationChange(change: ConversationChange, ctx: MappingContext, result: MappingResult): void {
-  const { conversationId, type } = change;
-  const { closed } = ctx;
-  const over = type === 'DELETE' || change.over;
-  if (conversationId === ctx.conversation?.id) {
-    if (!over) {
-      result.events.push(...announceAgents(change, ctx, false, result.agentOf));
-      return;
-    }
-    ctx.conversation = undefined;
-    if (!closed.has(conversationId)) {
-      closed.add(conversationId);
-      result.events.push({
-        type: 'conversation-closed',
-        conversationId,
-        by: type === 'DELETE' ? 'system' : closedBy(change.closeReason),
-      });
-    }
-  } else if (!over && !closed.has(conversationId) && isOurs(change, ctx.consumerId)) {
-    result.openConversations.push(change);
-  }
-}
-
-/**
- * Map one notification. Never throws: what cannot be understood becomes a `protocol-error`
- * event; unknown notification types, event types, fields and enum values are ignored.
- */
-export function mapNotification(frame: NotificationFrame, ctx: MappingContext): MappingResult {
-  const result: MappingResult = { events: [], agentOf: new Map(), accept: [], openConversations: [] };
-  const messaging = frame.type === MESSAGING_NOTIFICATION;
-  if (!messaging && !isConversationNotification(frame.type)) return result;
-  let changes: unknown[];
-  try {
-    changes = readChanges(frame.body);
-  } catch (error) {
-    result.events.push({ type: 'protocol-error', error: error as GuestChatError });
-    return result;
-  }
-  for (const raw of changes) {
-    if (messaging) mapMessagingChange(raw, ctx, result);
-    else {
-      const change = readConversationChange(raw);
-      if (change) mapConversationChange(change, ctx, result);
-    }
-  }
-  // History may hold our ACCEPT after the message it covers: subtract coverage at the end.
-  result.accept = result.accept.filter((target) => !has(ctx.ownAccepted, target.dialogId, target.sequence));
-  return result;
-}
+export type Mapping = ReturnType<typeof createMapping>;

@@ -11,8 +11,8 @@
  */
 import type { LivePersonConfig } from '../types.ts';
 import { discover, isLocalHttp } from './domain.ts';
-import { requestJson, type FetchLike } from './http.ts';
-import { agentProfileUrl, isObject } from './protocol.ts';
+import { accountUrl, requestJson, type FetchLike } from './http.ts';
+import { isObject, str } from './protocol.ts';
 
 export interface AgentProfile {
   /** `nickname`, when the profile has one. */
@@ -69,8 +69,8 @@ export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: r
 export function readAgentProfile(body: unknown, domainApi: string, localOrigins: readonly string[] = []): AgentProfile {
   const profile: AgentProfile = {};
   if (!isObject(body)) return profile;
-  const nickname = typeof body['nickname'] === 'string' ? body['nickname'].trim() : '';
-  if (nickname.length > 0) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
+  const nickname = str(body['nickname'])?.trim();
+  if (nickname) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
   const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
   if (avatar) profile.avatar = avatar;
   return profile;
@@ -87,9 +87,7 @@ export function createAgentProfiles(
   config: Pick<LivePersonConfig, 'domainApi' | 'account'>,
   options: AgentProfileOptions,
 ): AgentProfiles {
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const retryFailedAfterMs = options.retryFailedAfterMs ?? 60_000;
-  const now = options.now ?? Date.now;
+  const { timeoutMs = 5_000, retryFailedAfterMs = 60_000, now = Date.now } = options;
   const entries = new Map<string, Entry>();
   /** `http(s)://host` of acCdnDomain; a failed discovery is asked again next time. */
   let cdn: Promise<string> | undefined;
@@ -99,7 +97,8 @@ export function createAgentProfiles(
       cdn = undefined;
       throw error;
     }));
-    const answer = await requestJson(options.fetch, agentProfileUrl(origin, config.account, agentId), timeoutMs);
+    const url = accountUrl(origin, config.account, `/configuration/le-users/users/${encodeURIComponent(agentId)}`);
+    const answer = await requestJson(options.fetch, url, timeoutMs);
     if (answer.status !== 200) throw new Error(`Agent profile answered ${answer.status}`);
     return readAgentProfile(answer.body, config.domainApi, [origin]);
   }
@@ -107,7 +106,8 @@ export function createAgentProfiles(
   /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
   function entry(agentId: string): Entry {
     const found = entries.get(agentId);
-    if (found && !(found.failedAt !== undefined && now() - found.failedAt >= retryFailedAfterMs)) return found;
+    // Kept unless it failed long enough ago to be tried again.
+    if (found && now() - (found.failedAt ?? Infinity) < retryFailedAfterMs) return found;
     const started: Entry = {
       settled: fetchProfile(agentId).then(
         (profile) => {

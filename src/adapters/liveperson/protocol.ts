@@ -93,12 +93,6 @@ export function initConnectionHeaders(jwt: string, userAgent = ''): JsonObject[]
   ];
 }
 
-export const requestConversationBody = (account: string): JsonObject => ({
-  channelType: 'MESSAGING',
-  brandId: account,
-  skillId: '-1',
-});
-
 export const acceptStatusEvent = (status: 'ACCEPT' | 'READ' | 'ACTION', sequenceList: number[]): JsonObject => ({
   type: 'AcceptStatusEvent',
   status,
@@ -120,20 +114,6 @@ export const publishMetadata = (clientId: string, clickMetadata: readonly unknow
   ...clickMetadata,
   { type: 'ExternalId', id: EXTERNAL_ID_PREFIX + clientId },
 ];
-
-const fieldUpdate = (conversationId: string, conversationField: JsonObject): JsonObject => ({ conversationId, conversationField });
-
-export const closeConversationBody = (conversationId: string): JsonObject =>
-  fieldUpdate(conversationId, { field: 'ConversationStateField', conversationState: 'CLOSE' });
-
-/** Legacy CSAT after close (§5.11): one score, the resolution confirmed, the survey filled. */
-export const csatBody = (conversationId: string, score: number): JsonObject =>
-  fieldUpdate(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
-
-/** Agent public profile (§5.13), on the `acCdnDomain` host; no auth. */
-export function agentProfileUrl(cdnOrigin: string, account: string, agentId: string): string {
-  return `${cdnOrigin}/api/account/${encodeURIComponent(account)}/configuration/le-users/users/${encodeURIComponent(agentId)}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Inbound
@@ -165,19 +145,15 @@ export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | u
     // reported below
   }
   if (!isObject(value)) throw badData('Unreadable socket frame');
-  const { kind, body } = value;
+  // Normalised in place: the frame object is ours.
+  const { kind, reqId } = value;
   if (kind === 'resp') {
-    const reqId = typeof value['reqId'] === 'number' ? String(value['reqId']) : str(value['reqId']);
-    const code = Number(value['code']);
-    if (!reqId || !Number.isFinite(code)) throw badData('Bad response frame');
-    return { kind, reqId, code, body };
-  }
-  if (kind === 'notification') {
-    const type = str(value['type']);
-    if (!type) throw badData('Bad notification frame');
-    return { kind, type, body };
-  }
-  return undefined;
+    value['reqId'] = typeof reqId === 'number' ? String(reqId) : str(reqId);
+    value['code'] = Number(value['code']);
+    if (value['reqId'] && Number.isFinite(value['code'])) return value as unknown as ResponseFrame;
+  } else if (kind !== 'notification') return undefined;
+  else if (str(value['type'])) return value as unknown as NotificationFrame;
+  throw badData(`Bad ${kind} frame`);
 }
 
 export const MESSAGING_NOTIFICATION = 'ms.MessagingEventNotification';
@@ -264,8 +240,9 @@ function richContentText(content: unknown): string | undefined {
     if (!isObject(node)) return;
     const text = firstStr(node, ...(RICH_TEXT_FIELDS.get(node['type'] as string) ?? []));
     if (text) parts.push(text);
-    if ('elements' in node) visit(node['elements'], depth + 1);
-    if ('replies' in node) visit(node['replies'], depth + 1);
+    // Absent children are no nodes: visiting them adds nothing.
+    visit(node['elements'], depth + 1);
+    visit(node['replies'], depth + 1);
   };
   visit(content, 0);
   return parts.join('\n') || (isObject(content) ? str(content['alt']) : undefined);

@@ -42,11 +42,8 @@ export interface LpSocket {
   close(): void;
 }
 
-interface Pending {
-  resolve: (response: ResponseFrame) => void;
-  reject: (error: GuestChatError) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
+/** Ends a waiting request: with its response, or with an error. */
+type Settle = (response: ResponseFrame | GuestChatError) => void;
 
 const lost = (message: string, cause?: unknown): GuestChatError => new GuestChatError('connection-lost', message, { cause });
 
@@ -63,7 +60,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
       reject(new GuestChatError('network', 'Socket creation failed', { cause }));
       return;
     }
-    const pending = new Map<string, Pending>();
+    const pending = new Map<string, Settle>();
     let nextId = 1;
     let opened = false;
     let open = true;
@@ -81,11 +78,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
     };
     const shutDown = (error: GuestChatError): void => {
       open = false;
-      for (const { timer, reject } of pending.values()) {
-        clearTimeout(timer);
-        reject(error);
-      }
-      pending.clear();
+      for (const settle of pending.values()) settle(error);
     };
 
     const socket: LpSocket = {
@@ -96,22 +89,25 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         const id = String(nextId++);
         if (!open) return Promise.reject(lost('Socket closed'));
         return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => {
+          const settle: Settle = (answer) => {
+            clearTimeout(timer);
             pending.delete(id);
-            reject(lost(`No answer to ${type} in time`));
+            if (answer instanceof GuestChatError) reject(answer);
+            else resolve(answer);
+          };
+          const timer = setTimeout(() => {
+            settle(lost(`No answer to ${type} in time`));
             // A silent socket: close it ourselves, and report it as ended.
             if (open) {
               socket.close();
               on.closed({ code: undefined, reason: 'no-response' });
             }
           }, timeoutMs);
-          pending.set(id, { resolve, reject, timer });
+          pending.set(id, settle);
           try {
             ws.send(JSON.stringify({ kind: 'req', id, type, body, metadata, headers }));
           } catch (cause) {
-            clearTimeout(timer);
-            pending.delete(id);
-            reject(lost('Socket send failed', cause));
+            settle(lost('Socket send failed', cause));
           }
         });
       },
@@ -153,13 +149,8 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         return;
       }
       if (frame?.kind === 'notification') on.notification(frame);
-      else if (frame) {
-        const waiting = pending.get(frame.reqId);
-        if (!waiting) return; // not ours, or too late
-        pending.delete(frame.reqId);
-        clearTimeout(waiting.timer);
-        waiting.resolve(frame);
-      }
+      // Not ours, or too late: ignored.
+      else if (frame) pending.get(frame.reqId)?.(frame);
     };
   });
 }

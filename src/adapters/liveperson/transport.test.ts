@@ -477,6 +477,21 @@ describe('notifications on a live connection', () => {
     expect(accepts().slice(1)).toEqual([{ type: 'AcceptStatusEvent', status: 'READ', sequenceList: [1, 2] }]);
   });
 
+  it('does not ACCEPT what our own ACCEPT in the same history already covers', async () => {
+    const { server, connection, flush } = await connected();
+    await Promise.all([connection.send('hi', 'c1'), flush()]);
+    const socket = server.last;
+    const ownAccept = {
+      ...agentMessage('conv-new-1', 2, ''),
+      originatorId: ME,
+      originatorMetadata: { id: ME, role: 'CONSUMER' },
+      event: { type: 'AcceptStatusEvent', status: 'ACCEPT', sequenceList: [1] },
+    };
+    socket.notify('ms.MessagingEventNotification', { changes: [agentMessage('conv-new-1', 1, 'a'), ownAccept] });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(socket.sentOf('ms.PublishEvent').filter((f) => f.body.event.type === 'AcceptStatusEvent')).toEqual([]);
+  });
+
   it('maps agent typing, receipts and join, and the close by the agent', async () => {
     const { server, connection, events, flush } = await connected();
     await Promise.all([connection.send('hi', 'c1'), flush()]);

@@ -6,18 +6,15 @@
  * until the visitor's first message creates one.
  */
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-import type { AttachedConversation } from './mapping.ts';
-import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
+import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { addTo, announceAgents, createMappingContext, has, isOurs, mapNotification, messageId, parseMessageId } from './mapping.ts';
+import { addTo, createMapping, has, isOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
-  closeConversationBody,
   closeReason,
-  csatBody,
   field,
   finite,
   initConnectionHeaders,
@@ -27,7 +24,6 @@ import {
   publishMetadata,
   readChanges,
   readConversationChange,
-  requestConversationBody,
   str,
   type ConversationChange,
   type JsonObject,
@@ -54,6 +50,14 @@ export interface TransportOptions {
   /** How long events wait for an agent's profile before they go out without it. */
   profileWaitMs?: number;
 }
+
+interface AttachedConversation {
+  id: string;
+  dialogId: string;
+}
+
+/** What attaching needs of a conversation: its ids, and the agents to announce. */
+type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
 
 /** One step of a connection's ordered event output. */
 interface Outgoing {
@@ -98,35 +102,33 @@ const isGone = (response: ResponseFrame): boolean => response.code === 400 || re
 const pickConversation = (open: ConversationChange[], preferredId?: string): ConversationChange | undefined =>
   open.find((c) => c.conversationId === preferredId) ?? open.sort((a, b) => (b.startTs ?? 0) - (a.startTs ?? 0))[0];
 
-const START_FAILURE_REASONS: readonly ReasonCode[] = [
-  'auth-rejected',
-  'network',
-  'connection-lost',
-  'domain-lookup-failed',
-  'config-bad-domain-api',
-  'rate-limited',
-  'server-error',
-  'bad-server-data',
-];
-
-/** Connect failures: `auth-rejected` when the token was refused, else a retryable reason. */
+/**
+ * Connect failures: `auth-rejected` when the token was refused, else a retryable reason. What
+ * reaches here is `network`, `connection-lost`, `auth-rejected`, `rate-limited`, `server-error`,
+ * `bad-server-data` (kept) or a subscribe's `request-refused`, retried as a lost connection.
+ */
 function startFailure(error: unknown): GuestChatError {
   if (!(error instanceof GuestChatError)) return new GuestChatError('connection-lost', 'Connecting failed', { cause: error });
   const { status, reason, message } = error;
-  if (AUTH_CLOSE_CODES.includes(status) && reason !== 'auth-rejected') {
-    return new GuestChatError('auth-rejected', message, { status, cause: error });
-  }
-  return START_FAILURE_REASONS.includes(reason) ? error : new GuestChatError('connection-lost', message, { status, cause: error });
+  const auth = AUTH_CLOSE_CODES.includes(status);
+  return (auth ? reason === 'auth-rejected' : reason !== 'request-refused')
+    ? error
+    : new GuestChatError(auth ? 'auth-rejected' : 'connection-lost', message, { status, cause: error });
 }
 
 export function createLivePersonTransport(options: TransportOptions): Transport {
-  const { account, clock, hosts, profiles } = options;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
-  const keepAliveMs = options.keepAliveMs ?? 30_000;
-  const acceptBatchMs = options.acceptBatchMs ?? 1_000;
-  const composingThrottleMs = options.composingThrottleMs ?? 5_000;
-  const profileWaitMs = options.profileWaitMs ?? 2_000;
-  const localNow = options.localNow ?? Date.now;
+  const {
+    account,
+    clock,
+    hosts,
+    profiles,
+    requestTimeoutMs = 15_000,
+    keepAliveMs = 30_000,
+    acceptBatchMs = 1_000,
+    composingThrottleMs = 5_000,
+    profileWaitMs = 2_000,
+    localNow = Date.now,
+  } = options;
 
   // What the transport remembers across its connections (page lifetime).
   /** `conversationId:agentId` already announced, and conversations already reported closed. */
@@ -147,9 +149,14 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const ctx = createMappingContext(access.subject, () => clock.now(), shared);
-    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions } = ctx;
+    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions, announceAgents, map } = createMapping(
+      access.subject,
+      () => clock.now(),
+      shared,
+    );
     let socket: LpSocket;
+    /** The conversation this connection is attached to. */
+    let current: AttachedConversation | undefined;
     let ready = false;
     let ended = false;
     let creating: Promise<AttachedConversation> | undefined;
@@ -190,19 +197,18 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       }
       void syncClock();
 
-      const target = pickConversation(await openConversations(), resume?.conversationId);
-      if (resume && target?.conversationId !== resume.conversationId) {
-        // The conversation the session remembers has ended while nobody listened.
-        reportClosed(resume.conversationId);
-      }
+      const resumed = resume?.conversationId;
+      const target = pickConversation(await openConversations(), resumed);
+      const conversationId = target?.conversationId;
+      // The conversation the session remembers has ended while nobody listened.
+      if (resume && conversationId !== resumed) reportClosed(resume.conversationId);
       if (target) {
-        const { conversationId } = target;
-        const cursor = conversationId === resume?.conversationId ? Number(resume.cursor) : undefined;
+        const cursor = conversationId === resumed ? Number(resume?.cursor) : undefined;
         const held = isSequence(cursor) ? cursor : undefined;
         // A page that resumes with a cursor already showed this conversation's agents.
-        const agentsKnown = held !== undefined && !attachedBefore.has(conversationId);
+        const agentsKnown = held !== undefined && !attachedBefore.has(target.conversationId);
         try {
-          await attach(conversationId, target.mainDialogId, held, target, agentsKnown);
+          await attach(target, held, agentsKnown);
         } catch (error) {
           // Gone on the server (reported as closed): connect unattached; the next message opens a new one.
           if (!isReason(error, 'conversation-unavailable')) throw error;
@@ -218,26 +224,24 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       let early: NotificationFrame[] | undefined = [];
       let wanted: string | undefined;
       let resolve!: (frame: NotificationFrame) => void;
-      let fail!: (error: GuestChatError) => void;
-      const snapshotFrame = new Promise<NotificationFrame>((res, rej) => {
-        resolve = res;
-        fail = rej;
-      });
-      snapshotFrame.catch(noop); // the caller may have stopped listening
       const matches = (frame: NotificationFrame): boolean => {
         const id = field(frame.body, 'subscriptionId');
         return id === undefined || wanted === undefined || id === wanted;
       };
-      const waiter = {
-        offer(frame: NotificationFrame) {
-          if (early) early.push(frame);
-          else if (matches(frame)) resolve(frame);
-        },
-        fail,
-      };
-      snapshot = waiter;
+      let waiter!: NonNullable<typeof snapshot>;
+      const snapshotFrame = new Promise<NotificationFrame>((res, fail) => {
+        resolve = res;
+        snapshot = waiter = {
+          offer(frame) {
+            if (early) early.push(frame);
+            else if (matches(frame)) res(frame);
+          },
+          fail,
+        };
+      });
+      snapshotFrame.catch(noop); // the caller may have stopped listening
       const timer = setTimeout(() => {
-        fail(new GuestChatError('connection-lost', 'No snapshot in time'));
+        waiter.fail(new GuestChatError('connection-lost', 'No snapshot in time'));
         socket.close();
         handleClosed({ code: undefined, reason: 'no-response' });
       }, requestTimeoutMs);
@@ -267,26 +271,18 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     /**
      * Attach to a conversation: subscribe to its MAIN dialog from `held` (the highest sequence
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
-     * or from 0. `details`: the conversation's change, whose agents are announced.
+     * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(
-      conversationId: string,
-      dialogId: string,
-      held?: number,
-      details?: ConversationChange,
-      agentsKnown = false,
-    ): Promise<AttachedConversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<AttachedConversation> {
+      const { conversationId, mainDialogId: dialogId } = change;
       const attached = { id: conversationId, dialogId };
-      ctx.conversation = attached;
+      current = attached;
       dialogConversation.set(dialogId, conversationId);
       if (held !== undefined) floor.set(dialogId, held);
       attachedBefore.add(conversationId);
       // Announce before subscribing: history may arrive before the subscribe response.
       emit({ type: 'conversation-open', conversationId });
-      if (details) {
-        const agentOf = new Map<TransportEvent, string>();
-        for (const event of announceAgents(details, ctx, agentsKnown, agentOf)) emit(event, agentOf.get(event));
-      }
+      announceAgents(change, agentsKnown ? noop : emit);
       // The replay of stored events follows the subscribe response in one notification. Wait for
       // it before the session may send: a send of ours that the server already stored (the socket
       // dropped before its response) shows up there with our client id and is not sent twice.
@@ -302,7 +298,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const gone = isGone(response);
       if (gone) {
         // Unknown or closed on the server: it is over for us too.
-        if (ctx.conversation === attached) ctx.conversation = undefined;
+        if (current === attached) current = undefined;
         reportClosed(conversationId, 'system');
       }
       throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
@@ -314,22 +310,28 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
       if (isConversationNotification(frame.type)) snapshot?.offer(frame);
-      const result = mapNotification(frame, ctx);
-      for (const event of result.events) {
-        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-        emit(event, result.agentOf.get(event));
-      }
+      const events: [TransportEvent, string | undefined][] = [];
+      const open: ConversationChange[] = [];
+      const sink = {
+        emit: (event: TransportEvent, agentId?: string) => {
+          if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
+          events.push([event, agentId]);
+        },
+        accept: (dialogId: string, sequence: number) => addTo(pendingAccept, dialogId, [sequence]),
+        open: (change: ConversationChange) => open.push(change),
+      };
+      if (map(frame, current?.id, sink)) current = undefined;
+      for (const [event, agentId] of events) emit(event, agentId);
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         queue(historyArrived);
         historyArrived = undefined;
       }
-      for (const { dialogId, sequence } of result.accept) addTo(pendingAccept, dialogId, [sequence]);
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
       // A conversation opened elsewhere (another tab of this visitor): follow it.
-      const other = pickConversation(result.openConversations);
-      if (ready && !creating && !ctx.conversation && other) {
-        attach(other.conversationId, other.mainDialogId, undefined, other).catch((error: unknown) => {
+      const other = pickConversation(open);
+      if (ready && !creating && !current && other) {
+        attach(other).catch((error: unknown) => {
           // A lost socket is reported by the socket; a gone conversation was reported closed.
           if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
           emit({
@@ -342,12 +344,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function handleClosed({ code, reason }: SocketClosed): void {
       if (ended) return;
-      // What waits for a profile goes out now, before the disconnect.
-      releaseHold(true);
-      ended = true;
-      stopTimers();
       const auth = closeReason(code);
-      snapshot?.fail(new GuestChatError(auth, 'Socket closed', { status: code }));
+      // What waits for a profile goes out now, before the disconnect.
+      end(new GuestChatError(auth, 'Socket closed', { status: code }));
       if (!ready) return; // connect() rejects instead
       deliver(auth === 'auth-rejected' ? { type: 'auth-expired', code } : { type: 'disconnected', code, reason });
     }
@@ -368,12 +367,14 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function deliverNow(event: TransportEvent, agentId: string | undefined): void {
       if (ended) return;
+      // Only agent-joined events and agent messages come with an agent id.
       const profile = agentId && profiles?.peek(agentId);
       if (profile) {
-        if (event.type === 'agent-joined') Object.assign(event, profile);
-        else if (event.type === 'message' && event.message.from === 'agent') {
-          if (profile.name !== undefined) event.message.senderName = profile.name;
-          if (profile.avatar !== undefined) event.message.senderAvatar = profile.avatar;
+        if (event.type !== 'message') Object.assign(event, profile);
+        else {
+          const { name, avatar } = profile;
+          if (name) event.message.senderName = name;
+          if (avatar) event.message.senderAvatar = avatar;
         }
       }
       deliver(event);
@@ -503,7 +504,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function typing(on: boolean): void {
-      const conversation = ctx.conversation;
+      const conversation = current;
       if (ended || !conversation) return;
       if (!on) return stopComposing(conversation);
       const now = localNow();
@@ -514,26 +515,26 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function ensureConversation(): Promise<AttachedConversation> {
-      if (ctx.conversation) return Promise.resolve(ctx.conversation);
+      if (current) return Promise.resolve(current);
       return (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
     }
 
     async function createConversation(): Promise<AttachedConversation> {
-      const response = await socket.request(REQUEST_CONVERSATION, requestConversationBody(account));
-      if (ctx.conversation) return ctx.conversation;
+      const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
+      if (current) return current;
       if (response.code === 200) {
         const id = str(field(response.body, 'conversationId'));
         if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
         // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
-        return attach(id, id);
+        return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
       }
       // LivePerson refuses a second open conversation (another tab may have opened one): follow
       // the one that is open (§5.3 [GC]).
       const open = pickConversation(await openConversations());
       if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
-      return ctx.conversation ?? attach(open.conversationId, open.mainDialogId, undefined, open);
+      return current ?? attach(open);
     }
 
     /**
@@ -553,7 +554,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     const connection: Connection = {
       get conversationId() {
-        return ctx.conversation?.id;
+        return current?.id;
       },
 
       async send(text, clientId, replyTo) {
@@ -562,18 +563,18 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         stopComposing(conversation);
         const click = replyTo?.metadata;
         const metadata = Array.isArray(click) && click.length > 0 ? click : undefined;
-        if (replyTo && metadata) await publishAction(conversation, replyTo.messageId, metadata);
+        if (metadata) await publishAction(conversation, (replyTo as ReplyTo).messageId, metadata);
         const publishText = (): Promise<ResponseFrame> =>
           publish(conversation, { type: 'ContentEvent', contentType: 'text/plain', message: text }, publishMetadata(clientId, metadata));
         let response = await publishText();
         if (isGone(response)) {
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
-          if (ctx.conversation === conversation) {
+          if (current === conversation) {
             const { id } = conversation;
             if ((await openConversations()).some((c) => c.conversationId === id)) throw responseError(response, PUBLISH);
-            if (ctx.conversation === conversation) {
-              ctx.conversation = undefined;
+            if (current === conversation) {
+              current = undefined;
               reportClosed(id, 'system');
             }
           }
@@ -600,10 +601,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       markRead,
 
       async endConversation() {
-        const conversation = ctx.conversation;
+        const conversation = current;
         if (!conversation) return;
-        await update(closeConversationBody(conversation.id));
-        if (ctx.conversation === conversation) ctx.conversation = undefined;
+        await update(conversation.id, { field: 'ConversationStateField', conversationState: 'CLOSE' });
+        if (current === conversation) current = undefined;
         reportClosed(conversation.id, 'visitor');
       },
 
@@ -616,35 +617,36 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (!Number.isInteger(score) || score < 1 || score > 5) {
           throw new GuestChatError('request-refused', 'Rating must be 1-5');
         }
-        await update(csatBody(conversationId, score));
+        // Legacy CSAT after close: one score, the resolution confirmed, the survey filled.
+        await update(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
       },
 
       close,
     };
 
-    async function update(body: JsonObject): Promise<void> {
+    async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
       if (ended) throw closedError();
-      const response = await socket.request(UPDATE, body);
+      const response = await socket.request(UPDATE, { conversationId, conversationField });
       if (response.code !== 200) throw responseError(response, UPDATE);
     }
 
     function close(): void {
       if (ended) return;
       flushAccepts();
-      ended = true;
       // Our own close: what still waits for a profile is not delivered (the next connection
       // replays it from the session's cursor).
-      clearTimeout(hold);
-      hold = undefined;
       backlog.length = 0;
-      stopTimers();
-      snapshot?.fail(closedError());
+      end(closedError());
       socket.close();
     }
 
-    function stopTimers(): void {
+    /** The connection ended: what the backlog still holds goes out, timers stop, a snapshot wait fails. */
+    function end(error: GuestChatError): void {
+      releaseHold(true);
+      ended = true;
       clearInterval(keepAliveTimer);
       clearTimeout(acceptTimer);
+      snapshot?.fail(error);
     }
 
     try {
