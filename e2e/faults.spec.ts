@@ -540,6 +540,22 @@ for (const adapter of ADAPTERS) {
       });
     }
 
+    test('the network comes back while a failing attempt is under way: the next attempt starts at once, not after the backoff', async ({ page, sandbox, hostPage }) => {
+      await page.clock.install();
+      await startConversation(page, sandbox, hostPage(adapter));
+      const before = await sandbox.calls();
+      // The first reconnect attempt hangs for a while on the server, then fails.
+      await sandbox.fault({ call: connectCall, status: 503, times: 1, delayMs: 2_000 });
+      await sandbox.drop({ adapter });
+      await expect(statusLine(page)).toContainText('Reconnecting');
+      await runClockUntil(page, async () => (callsSince(before, await sandbox.calls())[connectCall] ?? 0) >= 1, { stepMs: 6_000 });
+      // While it hangs, the browser says the network is back.
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      // The page clock is not moved: no backoff can end, only the remembered event starts attempt 2.
+      await expect.poll(async () => callsSince(before, await sandbox.calls())[connectCall], { timeout: 6_000 }).toBe(2);
+      await expect.poll(() => widgetStatus(page), { timeout: 3_000 }).toBe('online');
+    });
+
     // 13 ---------------------------------------------------------------------------------------
     test(
       adapter === 'liveperson'

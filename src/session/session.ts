@@ -71,6 +71,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   let cursor: string | undefined;
   let started = false;
   let connecting: Promise<void> | undefined;
+  /** The network came back while an attempt was under way (see reconnectNow). */
+  let retryAtOnce = false;
   let reconnectAttempt = 0;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -252,8 +254,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   }
 
   /** Connect now rather than wait out the backoff, if a reconnect is waiting. */
+  /**
+   * The network is back (online, pageshow, the tab visible again): try now rather than after the
+   * backoff. If an attempt is under way, remember it: should that attempt fail, the next one
+   * starts at once instead of waiting out a backoff the event made moot.
+   */
   function reconnectNow() {
-    if (status.peek() === 'reconnecting' && !connecting) {
+    if (status.peek() !== 'reconnecting') return;
+    if (connecting) retryAtOnce = true;
+    else {
       clearTimeout(reconnectTimer);
       void connect();
     }
@@ -272,8 +281,10 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     setStatus('reconnecting');
     report(failure);
     clearTimeout(reconnectTimer);
-    // A server's Retry-After is a floor under our own backoff.
-    reconnectTimer = setTimeout(connect, Math.max(vendor.transport.retryDelayMs(reconnectAttempt++), (failure.retryAfterSec ?? 0) * 1000));
+    // A server's Retry-After is a floor under our own backoff (and under an at-once retry).
+    const backoff = retryAtOnce ? 0 : vendor.transport.retryDelayMs(reconnectAttempt++);
+    retryAtOnce = false;
+    reconnectTimer = setTimeout(connect, Math.max(backoff, (failure.retryAfterSec ?? 0) * 1000));
   }
 
   async function onAuthExpired() {
