@@ -19,12 +19,11 @@ import {
   isLowercaseUuid,
   newId,
   pickConversation,
-  readConversationList,
   readSendTimestamp,
   readTokenAnswer,
   textMessageBody,
   typingBody,
-  urls,
+  routes,
   type Deployment,
 } from './protocol.ts';
 import { openEventStream, type EventSourceMessage } from './stream.ts';
@@ -88,6 +87,7 @@ function connectFailure(error: unknown): GuestChatError {
 
 export function createSalesforceTransport(options: SalesforceTransportOptions): Transport {
   const { deployment: d, clock, fetch: fetchFn, random } = options;
+  const urls = routes(d);
   const timings: TransportTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const timeoutMs = timings.requestTimeoutMs;
   const now = (): number => clock.now();
@@ -104,10 +104,9 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
-    const answer = await callApi(fetchFn, urls.continuation(d), { method: 'GET', token: storedToken, timeoutMs, readBody: true });
+    const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
     if (!isSuccess(answer.status)) throw answerError(answer, 'The continuation token request');
     const token = readTokenAnswer(answer.body);
-    if (token === undefined) throw badData('The continuation answer has no accessToken');
     return { token: token.accessToken, lastEventId: token.lastEventId };
   }
 
@@ -210,7 +209,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     const typing = createTypingIndicator(
       (on) => {
         const conversationId = state.conversationId;
-        if (conversationId !== undefined) post(urls.entry(d, conversationId), typingBody(on));
+        if (conversationId !== undefined) post(urls.entry(conversationId), typingBody(on));
       },
       options.localNow ?? Date.now,
       timings.typing,
@@ -229,7 +228,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       deliveryTimer = undefined;
       for (const [conversationId, batch] of pendingDelivery) {
         const ids = [...batch].filter((id) => !readAcked.has(id));
-        if (ids.length > 0) post(urls.acknowledge(d, conversationId), acknowledgeBody('Delivery', ids));
+        if (ids.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Delivery', ids));
       }
       pendingDelivery.clear();
     }
@@ -267,7 +266,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       const all: unknown[] = [];
       let end: number | undefined;
       while (all.length < timings.historyLimit) {
-        const answer = await api('GET', urls.entries(d, conversationId, ENTRIES_PAGE, end), undefined, true);
+        const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end), undefined, true);
         if (answer.status === 404) return undefined;
         if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
         const page = get(answer.body, 'conversationEntries');
@@ -308,7 +307,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('Creating the conversation', urls.createConversation(d), createConversationBody(d, id), false, (a) => a.status === 409);
+        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, (a) => a.status === 409);
       } finally {
         if (state.creatingId === id) state.creatingId = undefined;
       }
@@ -345,7 +344,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         for (let newSession = false; ; newSession = true) {
           const answer = await write(
             'Sending the message',
-            urls.message(d, conversationId),
+            urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
             true,
             (a) => a.status === 404 || a.status === 417,
@@ -371,12 +370,9 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (ended || conversationId === undefined) return;
         const fresh = [...new Set(messageIds)].filter((id) => !ownIds.has(id) && !readAcked.has(id));
         if (fresh.length === 0) return;
-        for (const id of fresh) {
-          readAcked.add(id);
-          // Read implies delivered: no separate Delivery for these.
-          for (const batch of pendingDelivery.values()) batch.delete(id);
-        }
-        post(urls.acknowledge(d, conversationId), acknowledgeBody('Read', fresh));
+        // Read implies delivered: the delivery batch leaves these out.
+        for (const id of fresh) readAcked.add(id);
+        post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
       },
 
       async endConversation() {
@@ -384,7 +380,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (conversationId === undefined) return;
         if (ended) throw closedError();
         typing.stop();
-        const answer = await api('DELETE', urls.closeConversation(d, conversationId));
+        const answer = await api('DELETE', urls.closeConversation(conversationId));
         if (refused(answer)) throw authExpired(answer.status);
         // 404: unknown on the server, so closed for us too.
         if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
@@ -398,18 +394,16 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const listAnswer = await api('GET', urls.conversations(d), undefined, true);
+      const listAnswer = await api('GET', urls.conversations, undefined, true);
       if (!isSuccess(listAnswer.status)) throw answerError(listAnswer, 'The conversation list');
-      const list = readConversationList(listAnswer.body);
-      if (list === undefined) throw badData('The conversation list answer has no conversations');
-      const target = pickConversation(list, resume?.conversationId);
+      const target = pickConversation(listAnswer.body, resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
 
       // The stream opens before the history is read, from a cursor taken before it: no gap.
       cursor = resume?.cursor ?? tab.lastHandledId ?? tab.lastEventId ?? '';
       const stream = await openEventStream(fetchFn, {
-        url: urls.stream(d, Date.now()),
+        url: urls.stream(Date.now()),
         token: tab.token,
         orgId15: d.orgId15,
         lastEventId: cursor || undefined,
