@@ -145,7 +145,14 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (state.conversationId === conversationId) state.conversationId = undefined;
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
-      emit(by === undefined ? { type: 'conversation-closed', conversationId } : { type: 'conversation-closed', conversationId, by });
+      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
+    };
+
+    /** Attach to a conversation, and say so. */
+    const attach = (conversationId: string): void => {
+      state.conversationId = conversationId;
+      attached.add(conversationId);
+      emit({ type: 'conversation-open', conversationId });
     };
 
     /** End this connection with one last event (none for our own close). */
@@ -171,17 +178,21 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     // ----------------------------------------------------------------------------------------
     // REST
 
-    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody?: boolean): Promise<HttpAnswer> =>
+    /** A call with this tab's token; the body of a 2xx answer is read for GET, and where asked. */
+    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> =>
       callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
 
-    /** A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network. */
-    async function write(what: string, url: string, json: unknown, readBody: boolean, accept: (answer: HttpAnswer) => boolean): Promise<HttpAnswer> {
+    /**
+     * A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network.
+     * Resolves with a 2xx answer or one of the `accepted` statuses.
+     */
+    async function write(what: string, url: string, json: unknown, readBody: boolean, accepted: number[]): Promise<HttpAnswer> {
       for (let attempt = 0; ; attempt++) {
         if (ended) throw closedError();
         let failure: GuestChatError;
         try {
           const answer = await api('POST', url, json, readBody);
-          if (isSuccess(answer.status) || accept(answer)) return answer;
+          if (isSuccess(answer.status) || accepted.includes(answer.status)) return answer;
           if (refused(answer)) throw authExpired(answer.status);
           failure = answerError(answer, what);
         } catch (error) {
@@ -266,7 +277,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       const all: unknown[] = [];
       let end: number | undefined;
       while (all.length < timings.historyLimit) {
-        const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end), undefined, true);
+        const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
         if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
         const page = get(answer.body, 'conversationEntries');
@@ -283,9 +294,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
 
     async function attachWithHistory(conversationId: string): Promise<void> {
       const reattached = attached.has(conversationId);
-      state.conversationId = conversationId;
-      attached.add(conversationId);
-      emit({ type: 'conversation-open', conversationId });
+      attach(conversationId);
 
       const entries = await loadEntries(conversationId);
       if (entries === undefined) return gone(conversationId);
@@ -307,16 +316,12 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, (a) => a.status === 409);
+        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
       } finally {
         if (state.creatingId === id) state.creatingId = undefined;
       }
-      attached.add(id);
       // Its first events may have attached us already (they can beat the answer).
-      if (state.conversationId !== id) {
-        state.conversationId = id;
-        emit({ type: 'conversation-open', conversationId: id });
-      }
+      if (state.conversationId !== id) attach(id);
       return id;
     }
 
@@ -347,7 +352,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
             urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
             true,
-            (a) => a.status === 404 || a.status === 417,
+            [404, 417],
           );
           if (isSuccess(answer.status)) return { id, at: readSendTimestamp(answer.body) ?? now() };
           if (answer.status === 404) {
@@ -394,7 +399,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const listAnswer = await api('GET', urls.conversations, undefined, true);
+      const listAnswer = await api('GET', urls.conversations);
       if (!isSuccess(listAnswer.status)) throw answerError(listAnswer, 'The conversation list');
       const target = pickConversation(listAnswer.body, resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
