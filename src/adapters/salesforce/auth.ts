@@ -42,7 +42,7 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
       const token = readTokenAnswer(answer.body);
       if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message = `GuestChat: the Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api") as GuestChat needs (data-deployment)`;
+        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" (data-deployment) is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api")`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
           (options.logError ?? ((m: string) => console.error(m)))(message);

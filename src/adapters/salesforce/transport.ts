@@ -76,15 +76,6 @@ const closedError = (): GuestChatError => new GuestChatError('connection-lost', 
 /** 401/403 on a call with our token: it was refused (§1.3). */
 const refused = (answer: HttpAnswer): boolean => answer.status === 401 || answer.status === 403;
 
-/** Any failure of connect(), as a reason the session acts on. */
-function connectFailure(error: unknown): GuestChatError {
-  const failure = toGuestChatError(error, 'connection-lost');
-  if (failure.status === 401 && failure.reason !== 'auth-rejected') {
-    return new GuestChatError('auth-rejected', failure.message, { status: 401, cause: failure });
-  }
-  return failure;
-}
-
 export function createSalesforceTransport(options: SalesforceTransportOptions): Transport {
   const { deployment: d, clock, fetch: fetchFn, random } = options;
   const urls = routes(d);
@@ -281,7 +272,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (answer.status === 404) return undefined;
         if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
         const page = get(answer.body, 'conversationEntries');
-        if (!Array.isArray(page)) throw badData('The entries answer has no conversationEntries');
+        if (!Array.isArray(page)) throw badData('No conversationEntries in the entries answer');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
@@ -439,7 +430,9 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         const tab = await tabTokenFor(options.memory, access.token, () => takeContinuation(access.token));
         return await open(tab, resume, onEvent);
       } catch (error) {
-        throw connectFailure(error);
+        // A 401 is already `auth-rejected` (answerError, authExpired): only the reason of a
+        // failure that is not ours yet is chosen here.
+        throw toGuestChatError(error, 'connection-lost');
       }
     },
     retryDelayMs: (attempt) => retryDelayMs(attempt, random),
