@@ -6,7 +6,7 @@
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
 import { refusedAs } from '../http.ts';
-import { answerError, callApi, isSuccess, type FetchLike } from './http.ts';
+import { bodyOf, callApi, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
 import { guestTokenBody, newId, readTokenAnswer, routes, type Deployment } from './protocol.ts';
 
@@ -36,10 +36,7 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         timeoutMs: options.requestTimeoutMs,
         readBody: true,
       });
-      if (!isSuccess(answer.status)) {
-        throw answerError(answer, 'The guest token request', refusedAs('token-issue-refused'));
-      }
-      const token = readTokenAnswer(answer.body);
+      const token = readTokenAnswer(bodyOf(answer, 'The guest token request', refusedAs('token-issue-refused')));
       if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
         const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" (data-deployment) is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api")`;

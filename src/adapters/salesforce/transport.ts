@@ -10,7 +10,7 @@ import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '
 import { retryDelayMs } from '../backoff.ts';
 import { badData, get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, bodyOf, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
 import { tabTokenFor, type PageMemory, type TabToken } from './memory.ts';
 import {
@@ -96,8 +96,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
     const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
-    if (!isSuccess(answer.status)) throw answerError(answer, 'The continuation token request');
-    const token = readTokenAnswer(answer.body);
+    const token = readTokenAnswer(bodyOf(answer, 'The continuation token request'));
     return { token: token.accessToken, lastEventId: token.lastEventId };
   }
 
@@ -270,8 +269,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       while (all.length < timings.historyLimit) {
         const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
-        if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
-        const page = get(answer.body, 'conversationEntries');
+        const page = get(bodyOf(answer, 'The conversation entries'), 'conversationEntries');
         if (!Array.isArray(page)) throw badData('No conversationEntries in the entries answer');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
@@ -390,9 +388,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const listAnswer = await api('GET', urls.conversations);
-      if (!isSuccess(listAnswer.status)) throw answerError(listAnswer, 'The conversation list');
-      const target = pickConversation(listAnswer.body, resume?.conversationId);
+      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'The conversation list'), resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
 
