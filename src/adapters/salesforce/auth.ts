@@ -5,10 +5,10 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
-import { badData, refusedAs } from '../http.ts';
-import { answerError, callApi, isSuccess, type FetchLike } from './http.ts';
+import { refusedAs } from '../http.ts';
+import { bodyOf, callApi, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
-import { guestTokenBody, newId, readTokenAnswer, urls, type Deployment } from './protocol.ts';
+import { guestTokenBody, newId, readTokenAnswer, routes, type Deployment } from './protocol.ts';
 
 /** Channel Authorization Token Timeout, Salesforce's default for unauthenticated users (§1.3). */
 export const GUEST_TOKEN_LIFETIME_MS = 3_600_000;
@@ -30,20 +30,16 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
   return {
     async issue(): Promise<Identity> {
       // §2.1: no Authorization header; this call is how a guest gets a token.
-      const answer = await callApi(options.fetch, urls.guestToken(deployment), {
+      const answer = await callApi(options.fetch, routes(deployment).guestToken, {
         method: 'POST',
         json: guestTokenBody(deployment, options.clientVersion),
         timeoutMs: options.requestTimeoutMs,
         readBody: true,
       });
-      if (!isSuccess(answer.status)) {
-        throw answerError(answer, 'The guest token request', refusedAs('token-issue-refused'));
-      }
-      const token = readTokenAnswer(answer.body);
-      if (token === undefined) throw badData('The guest token answer has no accessToken');
+      const token = readTokenAnswer(bodyOf(answer, 'The guest token request', refusedAs('token-issue-refused')));
       if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message = `GuestChat: the Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api") as GuestChat needs (data-deployment)`;
+        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" (data-deployment) is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api")`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
           (options.logError ?? ((m: string) => console.error(m)))(message);

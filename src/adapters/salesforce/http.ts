@@ -3,7 +3,7 @@
  * cache, only the headers of §4, a time limit. Errors are told apart by status only; a body that
  * is empty or not JSON is survived (W12). This names what a status means here.
  */
-import { answerError as readAnswer, type HttpAnswer } from '../http.ts';
+import { answerError as readAnswer, isSuccess, type HttpAnswer } from '../http.ts';
 import type { GuestChatError, ReasonCode } from '../../errors.ts';
 
 /**
@@ -13,6 +13,12 @@ import type { GuestChatError, ReasonCode } from '../../errors.ts';
  */
 export const answerError = (answer: HttpAnswer, what: string, overrides: Partial<Record<number, ReasonCode>> = {}): GuestChatError =>
   readAnswer(answer, what, { 403: 'auth-rejected', ...overrides }, answer.body);
+
+/** The body of a 2xx answer; any other answer throws its `answerError`. */
+export function bodyOf(answer: HttpAnswer, what: string, overrides?: Partial<Record<number, ReasonCode>>): unknown {
+  if (!isSuccess(answer.status)) throw answerError(answer, what, overrides);
+  return answer.body;
+}
 
 export {
   DEFAULT_REQUEST_TIMEOUT_MS,

@@ -31,7 +31,7 @@ export function createSalesforceVendor(config: SalesforceConfig, clock: Clock, d
 export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps?: SalesforceDeps): Vendor;
 export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps: SalesforceDeps = {}): Vendor {
   if (config.adapter !== 'salesforce') {
-    throw new GuestChatError('config-bad-adapter', 'The Salesforce adapter was given another vendor\'s configuration');
+    throw new GuestChatError('config-bad-adapter', 'Not a Salesforce configuration');
   }
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));

@@ -5,7 +5,7 @@
  * conversation, acknowledge delivery) come back as data. Never throws on server data: what
  * cannot be read becomes a `protocol-error` event.
  */
-import { GuestChatError } from '../../errors.ts';
+import type { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, QuickReply, Sender, TransportEvent } from '../types.ts';
 import { badData, field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
 
@@ -36,7 +36,7 @@ export const EVENT_ENTRY_TYPES: ReadonlyMap<string, string> = new Map(
 /** Entry types that show a conversation is open: a tab with none attached follows it. */
 const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
 
-const AGENT_ROLES: ReadonlySet<string> = new Set(['Agent', 'Chatbot', 'Supervisor']);
+const AGENT_ROLES: ReadonlySet<string | undefined> = new Set(['Agent', 'Chatbot', 'Supervisor']);
 
 /** The parts there are, one per line; undefined when there are none. */
 function lines(parts: Array<string | undefined>): string | undefined {
@@ -45,7 +45,7 @@ function lines(parts: Array<string | undefined>): string | undefined {
 }
 
 /** One conversation entry, read leniently (stream envelope §3.3 or stored entry §2.7). */
-export interface Entry {
+interface Entry {
   identifier: string | undefined;
   entryType: string | undefined;
   /** The parsed `entryPayload` (a JSON string on the stream, an object in stored entries). */
@@ -54,11 +54,12 @@ export interface Entry {
   senderName: string | undefined;
   /** `transcriptedTimestamp`, else `clientTimestamp`. */
   at: number | undefined;
-  relatedRecords: string[];
+  /** The first of `relatedRecords`: the entry an acknowledgement is about. */
+  related: string | undefined;
 }
 
 /** A stored or streamed entry, or why it could not be read. */
-export function readEntry(raw: unknown): Entry | string {
+function readEntry(raw: unknown): Entry | string {
   if (!isObject(raw)) return 'conversationEntry is not an object';
   let payload: unknown = raw['entryPayload'];
   if (typeof payload === 'string') {
@@ -68,7 +69,7 @@ export function readEntry(raw: unknown): Entry | string {
       return 'entryPayload is not JSON';
     }
   }
-  if (payload === undefined || payload === null) payload = {};
+  payload ??= {};
   if (!isObject(payload)) return 'entryPayload is not an object';
   return {
     identifier: readString(raw['identifier']),
@@ -77,14 +78,8 @@ export function readEntry(raw: unknown): Entry | string {
     role: field(raw['sender'], 'role'),
     senderName: readString(raw['senderDisplayName']),
     at: readNumber(raw['transcriptedTimestamp']) ?? readNumber(raw['clientTimestamp']),
-    relatedRecords: list(raw['relatedRecords']).filter((r): r is string => readString(r) !== undefined),
+    related: list(raw['relatedRecords']).find((r): r is string => readString(r) !== undefined),
   };
-}
-
-export function senderOf(role: string | undefined): Sender {
-  if (role === 'EndUser') return 'visitor';
-  if (role !== undefined && AGENT_ROLES.has(role)) return 'agent';
-  return 'system';
 }
 
 // ------------------------------------------------------------------------------------------
@@ -169,78 +164,60 @@ export function choicesQuickReplies(payload: Record<string, unknown>): QuickRepl
 // ------------------------------------------------------------------------------------------
 // One entry → events
 
-type OtherEvent = Exclude<TransportEvent, { type: 'message' }>;
-
-export interface MappedEntry {
-  /** A message to show; the caller adds the cursor. */
-  message?: ChatMessage;
-  /** Other events, in order. */
-  events: OtherEvent[];
-  /** Set when the conversation was closed by this entry. */
-  closed?: boolean;
-}
-
-function messageIdOf(entry: Entry): string | undefined {
-  return entry.identifier ?? readString(entry.payload['id']) ?? field(entry.payload['abstractMessage'], 'id');
-}
-
 /**
  * Map one entry of `conversationId`, typed `entryType` (from the stream event name, or the
- * entry's own type for stored entries). `now` stands in for a missing timestamp.
+ * entry's own type for stored entries), to its events in order; a message carries `cursor`.
+ * `now` stands in for a missing timestamp.
  */
-export function mapEntry(entry: Entry, entryType: string, conversationId: string, now: number): MappedEntry | GuestChatError {
-  const own = entry.role === 'EndUser';
+function mapEntry(entry: Entry, entryType: string, conversationId: string, now: number, cursor: string): TransportEvent[] {
+  const { identifier, payload, role } = entry;
+  const own = role === 'EndUser';
   const at = entry.at ?? now;
   switch (entryType) {
     case 'Message': {
-      const id = messageIdOf(entry);
-      if (id === undefined) return badData('A message entry has no identifier');
-      const from = senderOf(entry.role);
-      const message: ChatMessage = { id, from, text: messageText(entry.payload), at };
+      const id = identifier ?? readString(payload['id']) ?? field(payload['abstractMessage'], 'id');
+      if (id === undefined) return [{ type: 'protocol-error', error: badData('A message entry has no identifier') }];
+      const from: Sender = own ? 'visitor' : AGENT_ROLES.has(role) ? 'agent' : 'system';
+      const message: ChatMessage = { id, from, text: messageText(payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
-      if (from === 'visitor') message.clientId = id;
+      if (own) message.clientId = id;
       if (from === 'agent' && entry.senderName !== undefined) message.senderName = entry.senderName;
-      if (from !== 'visitor') {
-        const quickReplies = choicesQuickReplies(entry.payload);
-        if (quickReplies !== undefined) message.quickReplies = quickReplies;
-      }
-      return { message, events: [] };
+      const quickReplies = own ? undefined : choicesQuickReplies(payload);
+      if (quickReplies !== undefined) message.quickReplies = quickReplies;
+      return [{ type: 'message', message, cursor }];
     }
     case 'RoutingResult': {
-      const failure = readString(entry.payload['failureType']);
-      if (failure === undefined || failure === 'None' || entry.identifier === undefined) return { events: [] };
-      return { message: { id: entry.identifier, from: 'system', text: ROUTING_FAILED_TEXT, at }, events: [] };
+      const failure = readString(payload['failureType']);
+      if (failure === undefined || failure === 'None' || identifier === undefined) return [];
+      return [{ type: 'message', message: { id: identifier, from: 'system', text: ROUTING_FAILED_TEXT, at }, cursor }];
     }
-    case 'ParticipantChanged': {
-      const events: OtherEvent[] = [];
-      for (const change of list(entry.payload['entries'])) {
-        const role = field(get(change, 'participant'), 'role');
-        if (get(change, 'operation') !== 'add' || (role !== 'Agent' && role !== 'Chatbot')) continue;
+    case 'ParticipantChanged':
+      return list(payload['entries']).flatMap((change): TransportEvent[] => {
+        const joined = field(get(change, 'participant'), 'role');
+        if (get(change, 'operation') !== 'add' || (joined !== 'Agent' && joined !== 'Chatbot')) return [];
         const name = field(change, 'displayName');
-        events.push(name === undefined ? { type: 'agent-joined' } : { type: 'agent-joined', name });
-      }
-      return { events };
-    }
+        return [name === undefined ? { type: 'agent-joined' } : { type: 'agent-joined', name }];
+      });
     case 'TypingStartedIndicator':
     case 'TypingStoppedIndicator':
       // Our own typing is echoed back as EndUser: not the agent typing.
-      return { events: own ? [] : [{ type: 'typing', on: entryType === 'TypingStartedIndicator' }] };
+      return own ? [] : [{ type: 'typing', on: entryType === 'TypingStartedIndicator' }];
     case 'DeliveryAcknowledgement':
     case 'ReadAcknowledgement': {
-      const target = entry.relatedRecords[0];
+      const target = entry.related;
       const read = entryType === 'ReadAcknowledgement';
-      if (target === undefined || (own && !read)) return { events: [] };
+      if (target === undefined || (own && !read)) return [];
       const messageIds = [target];
       // A visitor's read in another tab: those agent messages are no longer unread here.
-      return { events: [own ? { type: 'seen', messageIds } : { type: 'receipt', messageIds, status: read ? 'read' : 'delivered' }] };
+      return [own ? { type: 'seen', messageIds } : { type: 'receipt', messageIds, status: read ? 'read' : 'delivered' }];
     }
     case 'SessionStatusChanged':
-      return { events: entry.payload['sessionStatus'] === 'Ended' ? [{ type: 'session-ended', conversationId }] : [] };
+      return payload['sessionStatus'] === 'Ended' ? [{ type: 'session-ended', conversationId }] : [];
     case 'CloseConversation':
       // Fired only when the end user closed it (§3.4), in this tab or another.
-      return { events: [{ type: 'conversation-closed', conversationId, by: 'visitor' }], closed: true };
+      return [{ type: 'conversation-closed', conversationId, by: 'visitor' }];
     default:
-      return { events: [] };
+      return [];
   }
 }
 
@@ -298,6 +275,7 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
   if (typeof entry === 'string') return invalid(entry);
 
   const events: TransportEvent[] = [];
+  const outcome: StreamOutcome = { events };
   if (conversationId !== state.conversationId) {
     // The stream carries all of this identity's conversations (§3.3). With none attached, the
     // one this tab is creating (its events can beat the create answer), or one that shows signs
@@ -306,24 +284,18 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
       state.conversationId === undefined &&
       (conversationId === state.creatingId ||
         (state.creatingId === undefined && OPENING_TYPES.has(entryType) && !state.closed.has(conversationId)));
-    if (!follow) return { events: [] };
+    if (!follow) return outcome;
     state.conversationId = conversationId;
     events.push({ type: 'conversation-open', conversationId });
   }
 
   if (entry.identifier !== undefined) {
-    if (state.seen.has(entry.identifier)) return { events };
+    if (state.seen.has(entry.identifier)) return outcome;
     state.seen.add(entry.identifier);
   }
 
-  const mapped = mapEntry(entry, entryType, conversationId, now);
-  if (mapped instanceof GuestChatError) return { events: [...events, { type: 'protocol-error', error: mapped }] };
-  const outcome: StreamOutcome = { events };
-  if (mapped.message !== undefined) {
-    events.push({ type: 'message', message: mapped.message, cursor });
-    if (mapped.message.from === 'agent') outcome.delivered = { conversationId, entryId: mapped.message.id };
-  }
-  for (const event of mapped.events) {
+  for (const event of mapEntry(entry, entryType, conversationId, now, cursor)) {
+    if (event.type === 'message' && event.message.from === 'agent') outcome.delivered = { conversationId, entryId: event.message.id };
     if (event.type === 'conversation-closed') {
       if (state.closed.has(conversationId)) continue;
       state.closed.add(conversationId);
@@ -359,14 +331,10 @@ export function mapHistory(entries: readonly unknown[], conversationId: string, 
     }
     const type = entry.entryType;
     if (type !== 'Message' && type !== 'RoutingResult') continue;
-    const mapped = mapEntry(entry, type, conversationId, now);
-    if (mapped instanceof GuestChatError) {
-      errors.push(mapped);
-      continue;
+    for (const event of mapEntry(entry, type, conversationId, now, '')) {
+      if (event.type === 'protocol-error') errors.push(event.error);
+      else if (event.type === 'message' && !state.seen.has(event.message.id) && !byId.has(event.message.id)) byId.set(event.message.id, event.message);
     }
-    const message = mapped.message;
-    if (message === undefined || state.seen.has(message.id) || byId.has(message.id)) continue;
-    byId.set(message.id, message);
   }
   const messages = [...byId.values()].sort((a, b) => a.at - b.at);
   for (const m of messages) state.seen.add(m.id);

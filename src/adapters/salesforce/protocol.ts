@@ -2,7 +2,7 @@
  * The wire shapes of Salesforce's Messaging for In-App and Web v2 API (contract §2, §3): URLs,
  * request bodies, and readers for the answers the widget uses. Pure; no I/O.
  */
-import { field, get, isObject, list, num as readNumber, str as readString } from '../http.ts';
+import { badData, field, get, list, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
 
 /** What every request of one deployment needs (W16: any base URL works). */
@@ -22,25 +22,27 @@ export function deploymentOf(config: SalesforceConfig): Deployment {
   };
 }
 
-const api = (d: Deployment): string => `${d.scrt}/iamessage/api/v2`;
-const enc = encodeURIComponent;
-/** `{api}/conversation/{id}{rest}`. */
-const conversation = (d: Deployment, id: string, rest: string): string => `${api(d)}/conversation/${enc(id)}${rest}`;
-
-export const urls = {
-  guestToken: (d: Deployment) => `${api(d)}/authorization/unauthenticated/access-token`,
-  continuation: (d: Deployment) => `${api(d)}/authorization/continuation-access-token`,
-  conversations: (d: Deployment) => `${api(d)}/conversation/list?inclClosedConvs=false&limit=20`,
-  createConversation: (d: Deployment) => `${api(d)}/conversation`,
-  closeConversation: (d: Deployment, id: string) => conversation(d, id, `?esDeveloperName=${enc(d.esDeveloperName)}`),
-  entries: (d: Deployment, id: string, limit: number, endTimestamp: number | undefined) =>
-    conversation(d, id, `/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message${endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`}`),
-  message: (d: Deployment, id: string) => conversation(d, id, '/message'),
-  entry: (d: Deployment, id: string) => conversation(d, id, '/entry'),
-  acknowledge: (d: Deployment, id: string) => conversation(d, id, '/acknowledge-entries'),
-  // The sample adds a cache-busting query; the server ignores any query string (§3.1).
-  stream: (d: Deployment, nowMs: number) => `${d.scrt}/eventrouter/v1/sse?_ts=${nowMs}`,
-};
+/** The URLs of one deployment's calls (§2) and its stream (§3.1). */
+export function routes(d: Deployment) {
+  const api = `${d.scrt}/iamessage/api/v2`;
+  const enc = encodeURIComponent;
+  /** `{api}/conversation/{id}{rest}`. */
+  const conversation = (id: string, rest: string): string => `${api}/conversation/${enc(id)}${rest}`;
+  return {
+    guestToken: `${api}/authorization/unauthenticated/access-token`,
+    continuation: `${api}/authorization/continuation-access-token`,
+    conversations: `${api}/conversation/list?inclClosedConvs=false&limit=20`,
+    createConversation: `${api}/conversation`,
+    closeConversation: (id: string) => conversation(id, `?esDeveloperName=${enc(d.esDeveloperName)}`),
+    entries: (id: string, limit: number, endTimestamp: number | undefined) =>
+      conversation(id, `/entries?limit=${limit}&direction=FromEnd&entryTypeFilter=Message${endTimestamp === undefined ? '' : `&endTimestamp=${endTimestamp}`}`),
+    message: (id: string) => conversation(id, '/message'),
+    entry: (id: string) => conversation(id, '/entry'),
+    acknowledge: (id: string) => conversation(id, '/acknowledge-entries'),
+    // The sample adds a cache-busting query; the server ignores any query string (§3.1).
+    stream: (nowMs: number) => `${d.scrt}/eventrouter/v1/sse?_ts=${nowMs}`,
+  };
+}
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -100,9 +102,10 @@ export interface TokenAnswer {
   deploymentType: string | undefined;
 }
 
-export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
+/** A guest or continuation token answer (§2.1, §2.2); one without a token is bad data. */
+export function readTokenAnswer(body: unknown): TokenAnswer {
   const accessToken = field(body, 'accessToken');
-  if (accessToken === undefined) return undefined;
+  if (accessToken === undefined) throw badData('No accessToken in the token answer');
   return {
     accessToken,
     lastEventId: readEventId(get(body, 'lastEventId')),
@@ -110,29 +113,20 @@ export function readTokenAnswer(body: unknown): TokenAnswer | undefined {
   };
 }
 
-export interface ListedConversation {
-  conversationId: string;
-  startTimestamp: number;
-  open: boolean;
-}
-
-export function readConversationList(body: unknown): ListedConversation[] | undefined {
+/**
+ * From a conversation list answer (§2.6): the resumed conversation if it is open, else the open
+ * one started last (§1.2). An answer without a list is bad data.
+ */
+export function pickConversation(body: unknown, preferred: string | undefined): string | undefined {
   const conversations = get(body, 'conversations');
-  if (!Array.isArray(conversations)) return undefined;
-  return conversations.flatMap((raw) => {
-    const conversationId = field(raw, 'conversationId');
+  if (!Array.isArray(conversations)) throw badData('No conversations in the list answer');
+  const open = conversations.flatMap((raw) => {
+    const id = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
-    return conversationId === undefined
-      ? []
-      : [{ conversationId, startTimestamp: readNumber(get(raw, 'startTimestamp')) ?? 0, open: (get(raw, 'endTimestamp') ?? null) === null }];
+    return id === undefined || (get(raw, 'endTimestamp') ?? null) !== null ? [] : [{ id, start: readNumber(get(raw, 'startTimestamp')) ?? 0 }];
   });
-}
-
-/** The resumed conversation if it is open, else the open one started last (§1.2). */
-export function pickConversation(list: readonly ListedConversation[], preferred: string | undefined): string | undefined {
-  const open = list.filter((c) => c.open);
-  if (preferred !== undefined && open.some((c) => c.conversationId === preferred)) return preferred;
-  return open.sort((a, b) => b.startTimestamp - a.startTimestamp)[0]?.conversationId;
+  if (preferred !== undefined && open.some((c) => c.id === preferred)) return preferred;
+  return open.sort((a, b) => b.start - a.start)[0]?.id;
 }
 
 /** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */

@@ -10,7 +10,7 @@ import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '
 import { retryDelayMs } from '../backoff.ts';
 import { badData, get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, bodyOf, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
 import { tabTokenFor, type PageMemory, type TabToken } from './memory.ts';
 import {
@@ -19,12 +19,11 @@ import {
   isLowercaseUuid,
   newId,
   pickConversation,
-  readConversationList,
   readSendTimestamp,
   readTokenAnswer,
   textMessageBody,
   typingBody,
-  urls,
+  routes,
   type Deployment,
 } from './protocol.ts';
 import { openEventStream, type EventSourceMessage } from './stream.ts';
@@ -77,17 +76,9 @@ const closedError = (): GuestChatError => new GuestChatError('connection-lost', 
 /** 401/403 on a call with our token: it was refused (§1.3). */
 const refused = (answer: HttpAnswer): boolean => answer.status === 401 || answer.status === 403;
 
-/** Any failure of connect(), as a reason the session acts on. */
-function connectFailure(error: unknown): GuestChatError {
-  const failure = toGuestChatError(error, 'connection-lost');
-  if (failure.status === 401 && failure.reason !== 'auth-rejected') {
-    return new GuestChatError('auth-rejected', failure.message, { status: 401, cause: failure });
-  }
-  return failure;
-}
-
 export function createSalesforceTransport(options: SalesforceTransportOptions): Transport {
   const { deployment: d, clock, fetch: fetchFn, random } = options;
+  const urls = routes(d);
   const timings: TransportTimings = { ...DEFAULT_TIMINGS, ...options.timings };
   const timeoutMs = timings.requestTimeoutMs;
   const now = (): number => clock.now();
@@ -104,10 +95,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
-    const answer = await callApi(fetchFn, urls.continuation(d), { method: 'GET', token: storedToken, timeoutMs, readBody: true });
-    if (!isSuccess(answer.status)) throw answerError(answer, 'The continuation token request');
-    const token = readTokenAnswer(answer.body);
-    if (token === undefined) throw badData('The continuation answer has no accessToken');
+    const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
+    const token = readTokenAnswer(bodyOf(answer, 'The continuation token request'));
     return { token: token.accessToken, lastEventId: token.lastEventId };
   }
 
@@ -146,7 +135,14 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (state.conversationId === conversationId) state.conversationId = undefined;
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
-      emit(by === undefined ? { type: 'conversation-closed', conversationId } : { type: 'conversation-closed', conversationId, by });
+      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
+    };
+
+    /** Attach to a conversation, and say so. */
+    const attach = (conversationId: string): void => {
+      state.conversationId = conversationId;
+      attached.add(conversationId);
+      emit({ type: 'conversation-open', conversationId });
     };
 
     /** End this connection with one last event (none for our own close). */
@@ -172,17 +168,21 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     // ----------------------------------------------------------------------------------------
     // REST
 
-    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody?: boolean): Promise<HttpAnswer> =>
+    /** A call with this tab's token; the body of a 2xx answer is read for GET, and where asked. */
+    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> =>
       callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
 
-    /** A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network. */
-    async function write(what: string, url: string, json: unknown, readBody: boolean, accept: (answer: HttpAnswer) => boolean): Promise<HttpAnswer> {
+    /**
+     * A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network.
+     * Resolves with a 2xx answer or one of the `accepted` statuses.
+     */
+    async function write(what: string, url: string, json: unknown, readBody: boolean, accepted: number[]): Promise<HttpAnswer> {
       for (let attempt = 0; ; attempt++) {
         if (ended) throw closedError();
         let failure: GuestChatError;
         try {
           const answer = await api('POST', url, json, readBody);
-          if (isSuccess(answer.status) || accept(answer)) return answer;
+          if (isSuccess(answer.status) || accepted.includes(answer.status)) return answer;
           if (refused(answer)) throw authExpired(answer.status);
           failure = answerError(answer, what);
         } catch (error) {
@@ -210,7 +210,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     const typing = createTypingIndicator(
       (on) => {
         const conversationId = state.conversationId;
-        if (conversationId !== undefined) post(urls.entry(d, conversationId), typingBody(on));
+        if (conversationId !== undefined) post(urls.entry(conversationId), typingBody(on));
       },
       options.localNow ?? Date.now,
       timings.typing,
@@ -229,7 +229,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       deliveryTimer = undefined;
       for (const [conversationId, batch] of pendingDelivery) {
         const ids = [...batch].filter((id) => !readAcked.has(id));
-        if (ids.length > 0) post(urls.acknowledge(d, conversationId), acknowledgeBody('Delivery', ids));
+        if (ids.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Delivery', ids));
       }
       pendingDelivery.clear();
     }
@@ -267,11 +267,10 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       const all: unknown[] = [];
       let end: number | undefined;
       while (all.length < timings.historyLimit) {
-        const answer = await api('GET', urls.entries(d, conversationId, ENTRIES_PAGE, end), undefined, true);
+        const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
-        if (!isSuccess(answer.status)) throw answerError(answer, 'The conversation entries');
-        const page = get(answer.body, 'conversationEntries');
-        if (!Array.isArray(page)) throw badData('The entries answer has no conversationEntries');
+        const page = get(bodyOf(answer, 'The conversation entries'), 'conversationEntries');
+        if (!Array.isArray(page)) throw badData('No conversationEntries in the entries answer');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
@@ -284,9 +283,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
 
     async function attachWithHistory(conversationId: string): Promise<void> {
       const reattached = attached.has(conversationId);
-      state.conversationId = conversationId;
-      attached.add(conversationId);
-      emit({ type: 'conversation-open', conversationId });
+      attach(conversationId);
 
       const entries = await loadEntries(conversationId);
       if (entries === undefined) return gone(conversationId);
@@ -308,16 +305,12 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('Creating the conversation', urls.createConversation(d), createConversationBody(d, id), false, (a) => a.status === 409);
+        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
       } finally {
         if (state.creatingId === id) state.creatingId = undefined;
       }
-      attached.add(id);
       // Its first events may have attached us already (they can beat the answer).
-      if (state.conversationId !== id) {
-        state.conversationId = id;
-        emit({ type: 'conversation-open', conversationId: id });
-      }
+      if (state.conversationId !== id) attach(id);
       return id;
     }
 
@@ -345,10 +338,10 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         for (let newSession = false; ; newSession = true) {
           const answer = await write(
             'Sending the message',
-            urls.message(d, conversationId),
+            urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
             true,
-            (a) => a.status === 404 || a.status === 417,
+            [404, 417],
           );
           if (isSuccess(answer.status)) return { id, at: readSendTimestamp(answer.body) ?? now() };
           if (answer.status === 404) {
@@ -371,12 +364,9 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (ended || conversationId === undefined) return;
         const fresh = [...new Set(messageIds)].filter((id) => !ownIds.has(id) && !readAcked.has(id));
         if (fresh.length === 0) return;
-        for (const id of fresh) {
-          readAcked.add(id);
-          // Read implies delivered: no separate Delivery for these.
-          for (const batch of pendingDelivery.values()) batch.delete(id);
-        }
-        post(urls.acknowledge(d, conversationId), acknowledgeBody('Read', fresh));
+        // Read implies delivered: the delivery batch leaves these out.
+        for (const id of fresh) readAcked.add(id);
+        post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
       },
 
       async endConversation() {
@@ -384,7 +374,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (conversationId === undefined) return;
         if (ended) throw closedError();
         typing.stop();
-        const answer = await api('DELETE', urls.closeConversation(d, conversationId));
+        const answer = await api('DELETE', urls.closeConversation(conversationId));
         if (refused(answer)) throw authExpired(answer.status);
         // 404: unknown on the server, so closed for us too.
         if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
@@ -398,18 +388,14 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const listAnswer = await api('GET', urls.conversations(d), undefined, true);
-      if (!isSuccess(listAnswer.status)) throw answerError(listAnswer, 'The conversation list');
-      const list = readConversationList(listAnswer.body);
-      if (list === undefined) throw badData('The conversation list answer has no conversations');
-      const target = pickConversation(list, resume?.conversationId);
+      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'The conversation list'), resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
 
       // The stream opens before the history is read, from a cursor taken before it: no gap.
       cursor = resume?.cursor ?? tab.lastHandledId ?? tab.lastEventId ?? '';
       const stream = await openEventStream(fetchFn, {
-        url: urls.stream(d, Date.now()),
+        url: urls.stream(Date.now()),
         token: tab.token,
         orgId15: d.orgId15,
         lastEventId: cursor || undefined,
@@ -440,7 +426,9 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         const tab = await tabTokenFor(options.memory, access.token, () => takeContinuation(access.token));
         return await open(tab, resume, onEvent);
       } catch (error) {
-        throw connectFailure(error);
+        // A 401 is already `auth-rejected` (answerError, authExpired): only the reason of a
+        // failure that is not ours yet is chosen here.
+        throw toGuestChatError(error, 'connection-lost');
       }
     },
     retryDelayMs: (attempt) => retryDelayMs(attempt, random),
