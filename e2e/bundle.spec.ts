@@ -20,7 +20,7 @@ const gzip = (file: string) => gzipSync(readFileSync(join(DIST, file)), { level:
  * today's sizes and stop any growth. Lower them as the sizes come down; the goal is the budget.
  */
 const LOADER_BUDGET = 2_300;
-const APP_BUDGET = 30_000;
+const APP_BUDGET = 29_600;
 const ADAPTERS = ['liveperson', 'salesforce', 'liveperson-connector'] as const;
 
 /** Chunks a chunk imports statically (`import … from "./x.js"`, `import "./x.js"`, `export … from "./x.js"`). */
