@@ -224,6 +224,16 @@ test('a misconfigured tag names the attribute, draws nothing and leaves the page
   await expect.poll(() => errors.join('\n')).toContain('data-account');
   await expect.poll(() => page.evaluate(() => (window as unknown as { seenErrors: string[] }).seenErrors)).toEqual(['config-missing-account']);
   await expect(page.getByRole('button', { name: /chat/i })).toHaveCount(0);
+  // The API answers harmlessly: nothing to open, no exception for the site's code.
+  const api = await page.evaluate(() => {
+    const chat = window.GuestChat as { open(): void; toggle(): void; send(t: string): void; state(): { loaded: boolean; adapter: string | null } };
+    chat.open();
+    chat.toggle();
+    chat.send('hello');
+    return chat.state();
+  });
+  expect(api).toMatchObject({ loaded: false, adapter: null });
+  await expect(page.getByRole('button', { name: /chat/i })).toHaveCount(0);
   await page.getByRole('button', { name: 'Host page button' }).click();
   expect(await databaseNames(page)).not.toContain('guestchat');
 });
