@@ -16,7 +16,7 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
         id: 'c-1:0', conversationId: 'c-1', dialogId: 'c-1', sequence: 0, from: 'visitor', role: 'CONSUMER', text: 'Hello', clientId: 'u-1', at: 123,
         event: { type: 'ContentEvent', message: 'Hello' }, metadata: [{ type: 'ExternalId', id: 'guestchat:u-1' }],
       }),
-    ).toEqual({ kind: 'message', conversationId: 'c-1', sequence: 0, message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
+    ).toEqual({ kind: 'message', conversationId: 'c-1', message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
   });
 
   it('keeps a clientId only on the visitor\'s own messages, and stamps a missing time with now', () => {

@@ -19,7 +19,7 @@ export interface StreamMessage {
 }
 
 export type ConversationEvent =
-  | { kind: 'message'; conversationId: string; message: ChatMessage; sequence: number | undefined }
+  | { kind: 'message'; conversationId: string; message: ChatMessage }
   | { kind: 'receipt'; conversationId: string; status: 'delivered' | 'read'; messageIds: string[] }
   | { kind: 'seen'; conversationId: string; messageIds: string[] }
   | { kind: 'typing'; conversationId: string; on: boolean }
@@ -115,7 +115,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
-      return { kind: 'message', conversationId, message: chat, sequence: num(data['sequence']) };
+      return { kind: 'message', conversationId, message: chat };
     }
     case 'receipt': {
       const status = data['status'];

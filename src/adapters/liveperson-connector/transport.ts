@@ -241,7 +241,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     /** The visitor token was refused: stop; the session renews it and reconnects. */
     const authExpired = (): GuestChatError => {
       if (ready) finish({ type: 'auth-expired', code: 401 });
-      return new GuestChatError('auth-rejected', 'Visitor token refused (401)', { status: 401 });
+      return new GuestChatError('auth-rejected', 'Visitor token refused', { status: 401 });
     };
 
     // ----------------------------------------------------------------------------------------
@@ -253,9 +253,9 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     /** The visitor's open conversation according to the broker. */
     async function openConversation(): Promise<string | undefined> {
       const answer = await call('GET', to.open);
-      if (!isSuccess(answer.status)) throw answerError(answer, 'Open conversation request');
+      if (!isSuccess(answer.status)) throw answerError(answer, 'Open conversation');
       const id = readOpenConversation(answer.body);
-      if (id === undefined) throw badData('Bad open conversation answer');
+      if (id === undefined) throw badData('Bad open conversation');
       return id ?? undefined;
     }
 
@@ -402,7 +402,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       if (!isSuccess(answer.status)) throw answerError(answer, 'Create', { 409: 'conversation-unavailable' });
       const id = readCreatedConversation(answer.body);
       if (id === undefined) throw badData('Bad create answer');
-      if (closed.has(id)) throw new GuestChatError('conversation-unavailable', 'Create answered a closed conversation');
+      if (closed.has(id)) throw new GuestChatError('conversation-unavailable', 'Created a closed conversation');
       // Its first events may have arrived already: they are replayed now, after conversation-open.
       if (attached !== id) {
         attached = undefined;
