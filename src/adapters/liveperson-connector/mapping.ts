@@ -44,10 +44,7 @@ export type BrokerEvent =
   | { kind: 'invalid'; error: GuestChatError };
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
-const invalid = (kind: string, why: string): BrokerEvent => ({
-  kind: 'invalid',
-  error: badData(`Bad "${kind}" event: ${why}`),
-});
+const invalid = (kind: string): BrokerEvent => ({ kind: 'invalid', error: badData(`Bad "${kind}" event`) });
 
 /** Who sends a message, and who closes a conversation. */
 const PARTIES: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);
@@ -101,17 +98,16 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
   try {
     data = JSON.parse(message.data);
   } catch {
-    return invalid(kind, 'not JSON');
+    // Not JSON: unreadable like any other bad shape below.
   }
-  if (!isObject(data)) return invalid(kind, 'not an object');
-  const conversationId = str(data['conversationId']);
-  if (conversationId === undefined) return invalid(kind, 'no conversationId');
+  const conversationId = isObject(data) ? str(data['conversationId']) : undefined;
+  if (!isObject(data) || conversationId === undefined) return invalid(kind);
 
   switch (kind) {
     case 'message': {
       const id = str(data['id']);
       const from = data['from'];
-      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind, 'no id or sender');
+      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind);
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
@@ -129,7 +125,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
     default: {
       // 'conversation'
       const state = data['state'];
-      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind, 'no state');
+      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind);
       const agent = isObject(data['agent']) ? str(data['agent']['id']) : undefined;
       const by = data['closedBy'];
       return {
