@@ -5,7 +5,7 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import type { ChatMessage, Sender } from '../types.ts';
-import { badData, isObject, num, str } from '../http.ts';
+import { badData, get, isObject, num, str } from '../http.ts';
 import { parseMessageId, type Json } from './protocol.ts';
 
 /** What a message that cannot be rendered as text shows. */
@@ -77,13 +77,10 @@ export function richContentText(content: unknown): string {
 function messageText(data: Json): string {
   const text = data['text'];
   if (typeof text === 'string') return text;
-  const event = isObject(data['event']) ? data['event'] : undefined;
-  if (event === undefined) return UNSUPPORTED_CONTENT_TEXT;
-  if (event['type'] === 'RichContentEvent') return richContentText(event['content']);
-  const message = event['message'];
-  if (typeof message === 'string') return message;
-  if (isObject(message)) return str(message['caption']) ?? str(message['text']) ?? UNSUPPORTED_CONTENT_TEXT;
-  return UNSUPPORTED_CONTENT_TEXT;
+  const event = data['event'];
+  if (get(event, 'type') === 'RichContentEvent') return richContentText(get(event, 'content'));
+  const message = get(event, 'message');
+  return typeof message === 'string' ? message : (str(get(message, 'caption')) ?? str(get(message, 'text')) ?? UNSUPPORTED_CONTENT_TEXT);
 }
 
 /** Read one SSE message. Never throws. `now` stamps messages the broker sent without a time. */
@@ -126,7 +123,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       // 'conversation'
       const state = data['state'];
       if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind);
-      const agent = isObject(data['agent']) ? str(data['agent']['id']) : undefined;
+      const agent = str(get(data['agent'], 'id'));
       const by = data['closedBy'];
       return {
         kind: 'conversation',
