@@ -24,7 +24,7 @@ export function createConnectorVendor(config: LivePersonConnectorConfig, clock: 
 export function createConnectorVendor(config: VendorConfig, clock: Clock, deps?: ConnectorDeps): Vendor;
 export function createConnectorVendor(config: VendorConfig, clock: Clock, deps: ConnectorDeps = {}): Vendor {
   if (config.adapter !== 'liveperson-connector') {
-    throw new GuestChatError('config-bad-adapter', "The LivePerson Connector adapter was given another vendor's configuration");
+    throw new GuestChatError('config-bad-adapter', 'Not a liveperson-connector configuration');
   }
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));

@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  UNSUPPORTED_CONTENT_TEXT,
-  attachConversation,
-  closeConversation,
-  createMappingState,
-  handleConversationEvent,
-  parseStreamMessage,
-  richContentText,
-  sequencesOf,
-  type BrokerEvent,
-  type ConversationEvent,
-  type MappingState,
-} from './mapping.ts';
+import { UNSUPPORTED_CONTENT_TEXT, parseStreamMessage, richContentText, sequencesOf, type BrokerEvent, type ConversationEvent } from './mapping.ts';
 
 const NOW = 1_700_000_000_000;
 const parse = (event: string, data: unknown, id = '1-0'): BrokerEvent =>
@@ -21,12 +9,6 @@ const conv = 'c-1';
 const agentMessage = (sequence: number, text = `agent ${sequence}`) =>
   parse('message', { id: `${conv}:${sequence}`, conversationId: conv, dialogId: conv, sequence, from: 'agent', role: 'ASSIGNED_AGENT', text, at: 100 + sequence, event: { type: 'ContentEvent', message: text } }) as ConversationEvent;
 
-function attached(): MappingState {
-  const state = createMappingState();
-  attachConversation(state, conv);
-  return state;
-}
-
 describe('parseStreamMessage (broker SSE → typed events)', () => {
   it('reads a message with its id, sender, text, time and the visitor\'s clientId', () => {
     expect(
@@ -34,7 +16,7 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
         id: 'c-1:0', conversationId: 'c-1', dialogId: 'c-1', sequence: 0, from: 'visitor', role: 'CONSUMER', text: 'Hello', clientId: 'u-1', at: 123,
         event: { type: 'ContentEvent', message: 'Hello' }, metadata: [{ type: 'ExternalId', id: 'guestchat:u-1' }],
       }),
-    ).toEqual({ kind: 'message', conversationId: 'c-1', sequence: 0, message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
+    ).toEqual({ kind: 'message', conversationId: 'c-1', message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
   });
 
   it('keeps a clientId only on the visitor\'s own messages, and stamps a missing time with now', () => {
@@ -78,78 +60,7 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
   });
 });
 
-describe('routing and mapping to TransportEvents', () => {
-  it('maps the attached conversation\'s message with the SSE id as cursor, once per id, and asks to acknowledge agent messages', () => {
-    const state = attached();
-    const first = handleConversationEvent(state, agentMessage(0), '1-5');
-    expect(first.events).toEqual([{ type: 'message', message: { id: 'c-1:0', from: 'agent', text: 'agent 0', at: 100 }, cursor: '1-5' }]);
-    expect(first.delivered).toEqual([{ conversationId: conv, id: 'c-1:0' }]);
-    expect(handleConversationEvent(state, agentMessage(0), '1-6').events).toEqual([]);
-  });
-
-  it('maps receipts, seen (remembered as read: no delivery acknowledgement) and typing', () => {
-    const state = attached();
-    expect(handleConversationEvent(state, { kind: 'receipt', conversationId: conv, status: 'delivered', messageIds: ['c-1:0'] }, '1').events).toEqual([
-      { type: 'receipt', messageIds: ['c-1:0'], status: 'delivered' },
-    ]);
-    expect(handleConversationEvent(state, { kind: 'seen', conversationId: conv, messageIds: ['c-1:1'] }, '2').events).toEqual([{ type: 'seen', messageIds: ['c-1:1'] }]);
-    expect(handleConversationEvent(state, agentMessage(1), '3').delivered).toEqual([]);
-    expect(handleConversationEvent(state, { kind: 'typing', conversationId: conv, on: true }, '4').events).toEqual([{ type: 'typing', on: true }]);
-  });
-
-  it('announces an agent once per conversation, and reports a close once, with who closed it', () => {
-    const state = attached();
-    const join = { kind: 'conversation', conversationId: conv, state: 'OPEN', agentId: 'a-1', closedBy: undefined } as const;
-    expect(handleConversationEvent(state, { ...join, agentId: undefined }, '1').events).toEqual([]);
-    expect(handleConversationEvent(state, join, '2').events).toEqual([{ type: 'agent-joined' }]);
-    expect(handleConversationEvent(state, join, '3').events).toEqual([]);
-    const close = { kind: 'conversation', conversationId: conv, state: 'CLOSE', agentId: 'a-1', closedBy: 'agent' } as const;
-    expect(handleConversationEvent(state, close, '4').events).toEqual([{ type: 'conversation-closed', conversationId: conv, by: 'agent' }]);
-    expect(state.attached).toBeUndefined();
-    expect(handleConversationEvent(state, close, '5').events).toEqual([]);
-    // Whatever still comes for it is not shown.
-    expect(handleConversationEvent(state, agentMessage(7), '6').events).toEqual([]);
-  });
-
-  it('drops a closed conversation\'s history from a replay', () => {
-    const state = createMappingState();
-    const old = (event: ConversationEvent): ConversationEvent => ({ ...event, conversationId: 'old' });
-    expect(handleConversationEvent(state, old(agentMessage(0)), '1').unknown).toBe('old');
-    handleConversationEvent(state, { kind: 'conversation', conversationId: 'old', state: 'CLOSE', agentId: undefined, closedBy: 'agent' }, '2');
-    expect(state.closed.has('old')).toBe(true);
-    expect(state.held.has('old')).toBe(false);
-    // Attaching to a closed conversation does nothing.
-    expect(attachConversation(state, 'old').events).toEqual([]);
-  });
-
-  it('holds back the events of a conversation not attached yet, and replays them in order after conversation-open', () => {
-    const state = createMappingState();
-    const created = handleConversationEvent(state, { kind: 'conversation', conversationId: conv, state: 'OPEN', agentId: undefined, closedBy: undefined }, '1');
-    expect(created).toEqual({ events: [], delivered: [], unknown: conv });
-    handleConversationEvent(state, agentMessage(0, 'early'), '2');
-    handleConversationEvent(state, { kind: 'conversation', conversationId: conv, state: 'OPEN', agentId: 'a-1', closedBy: undefined }, '3');
-    const attachedNow = attachConversation(state, conv);
-    expect(attachedNow.events).toEqual([
-      { type: 'conversation-open', conversationId: conv },
-      { type: 'message', message: { id: 'c-1:0', from: 'agent', text: 'early', at: 100 }, cursor: '2' },
-      { type: 'agent-joined' },
-    ]);
-    expect(attachedNow.delivered).toEqual([{ conversationId: conv, id: 'c-1:0' }]);
-    expect(state.held.size).toBe(0);
-    // Asked about once: later events of the same unknown conversation do not ask again.
-    const other = handleConversationEvent(state, { ...agentMessage(0), conversationId: 'c-2' } as ConversationEvent, '4');
-    expect(other.unknown).toBe('c-2');
-    state.asked.add('c-2');
-    expect(handleConversationEvent(state, { ...agentMessage(1), conversationId: 'c-2' } as ConversationEvent, '5').unknown).toBeUndefined();
-  });
-
-  it('closeConversation reports once and detaches', () => {
-    const state = attached();
-    expect(closeConversation(state, conv, undefined).events).toEqual([{ type: 'conversation-closed', conversationId: conv }]);
-    expect(closeConversation(state, conv, 'visitor').events).toEqual([]);
-    expect(state.attached).toBeUndefined();
-  });
-
+describe('sequencesOf', () => {
   it('sequencesOf keeps the conversation\'s own message ids, sorted and unique', () => {
     expect(sequencesOf('c-1', ['c-1:3', 'c-1:1', 'c-1:3', 'c-2:0', 'nonsense', 'c-1:x'])).toEqual([1, 3]);
     expect(sequencesOf('a:b', ['a:b:4'])).toEqual([4]);

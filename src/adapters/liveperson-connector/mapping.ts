@@ -1,26 +1,15 @@
 /**
  * From the broker's event stream (`GET /v1/events`, src/broker/README.md "Events") to GuestChat's
- * normalized transport events. Pure and synchronous: the state lives in a `MappingState` the
- * transport owns for the page; the side effects (delivery acknowledgements to send, a conversation
- * worth asking the broker about) come back as data.
- *
- * The stream carries every event of the visitor, whatever the conversation: a replay from
- * `Last-Event-Id: 0` holds closed conversations too. Only the attached conversation's events
- * reach the session. Events of a conversation that is neither attached nor known closed are held
- * back: they may belong to a conversation being created (its first events can beat the create
- * answer) or opened in another tab, and are replayed, in order, if it is attached.
+ * typed events. Pure: which conversation an event belongs to and what reaches the session is
+ * the transport's routing (transport.ts).
  */
 import { GuestChatError } from '../../errors.ts';
-import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
-import { badData, isObject, num, str } from '../http.ts';
+import type { ChatMessage, Sender } from '../types.ts';
+import { badData, get, isObject, num, str } from '../http.ts';
 import { parseMessageId, type Json } from './protocol.ts';
 
 /** What a message that cannot be rendered as text shows. */
 export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
-
-/** Held events per unknown conversation, and unknown conversations held, at most. */
-const HELD_PER_CONVERSATION = 500;
-const HELD_CONVERSATIONS = 20;
 
 /** One SSE message as adapters/sse.ts dispatches it. */
 export interface StreamMessage {
@@ -30,7 +19,7 @@ export interface StreamMessage {
 }
 
 export type ConversationEvent =
-  | { kind: 'message'; conversationId: string; message: ChatMessage; sequence: number | undefined }
+  | { kind: 'message'; conversationId: string; message: ChatMessage }
   | { kind: 'receipt'; conversationId: string; status: 'delivered' | 'read'; messageIds: string[] }
   | { kind: 'seen'; conversationId: string; messageIds: string[] }
   | { kind: 'typing'; conversationId: string; on: boolean }
@@ -55,10 +44,7 @@ export type BrokerEvent =
   | { kind: 'invalid'; error: GuestChatError };
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
-const invalid = (kind: string, why: string): BrokerEvent => ({
-  kind: 'invalid',
-  error: badData(`Bad "${kind}" event: ${why}`),
-});
+const invalid = (kind: string): BrokerEvent => ({ kind: 'invalid', error: badData(`Bad "${kind}" event`) });
 
 /** Who sends a message, and who closes a conversation. */
 const PARTIES: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);
@@ -91,13 +77,10 @@ export function richContentText(content: unknown): string {
 function messageText(data: Json): string {
   const text = data['text'];
   if (typeof text === 'string') return text;
-  const event = isObject(data['event']) ? data['event'] : undefined;
-  if (event === undefined) return UNSUPPORTED_CONTENT_TEXT;
-  if (event['type'] === 'RichContentEvent') return richContentText(event['content']);
-  const message = event['message'];
-  if (typeof message === 'string') return message;
-  if (isObject(message)) return str(message['caption']) ?? str(message['text']) ?? UNSUPPORTED_CONTENT_TEXT;
-  return UNSUPPORTED_CONTENT_TEXT;
+  const event = data['event'];
+  if (get(event, 'type') === 'RichContentEvent') return richContentText(get(event, 'content'));
+  const message = get(event, 'message');
+  return typeof message === 'string' ? message : (str(get(message, 'caption')) ?? str(get(message, 'text')) ?? UNSUPPORTED_CONTENT_TEXT);
 }
 
 /** Read one SSE message. Never throws. `now` stamps messages the broker sent without a time. */
@@ -112,21 +95,20 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
   try {
     data = JSON.parse(message.data);
   } catch {
-    return invalid(kind, 'not JSON');
+    // Not JSON: unreadable like any other bad shape below.
   }
-  if (!isObject(data)) return invalid(kind, 'not an object');
-  const conversationId = str(data['conversationId']);
-  if (conversationId === undefined) return invalid(kind, 'no conversationId');
+  const conversationId = isObject(data) ? str(data['conversationId']) : undefined;
+  if (!isObject(data) || conversationId === undefined) return invalid(kind);
 
   switch (kind) {
     case 'message': {
       const id = str(data['id']);
       const from = data['from'];
-      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind, 'no id or sender');
+      if (id === undefined || typeof from !== 'string' || !PARTIES.has(from)) return invalid(kind);
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
-      return { kind: 'message', conversationId, message: chat, sequence: num(data['sequence']) };
+      return { kind: 'message', conversationId, message: chat };
     }
     case 'receipt': {
       const status = data['status'];
@@ -140,8 +122,8 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
     default: {
       // 'conversation'
       const state = data['state'];
-      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind, 'no state');
-      const agent = isObject(data['agent']) ? str(data['agent']['id']) : undefined;
+      if (state !== 'OPEN' && state !== 'CLOSE') return invalid(kind);
+      const agent = str(get(data['agent'], 'id'));
       const by = data['closedBy'];
       return {
         kind: 'conversation',
@@ -152,163 +134,6 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       };
     }
   }
-}
-
-interface HeldEvent {
-  event: ConversationEvent;
-  cursor: string;
-}
-
-export interface MappingState {
-  /** The conversation the session is shown. */
-  attached: string | undefined;
-  /** Conversations known closed (reported once, if they were ours to report). */
-  readonly closed: Set<string>;
-  /** Message ids already handed to the session. */
-  readonly seen: Set<string>;
-  /** `conversationId:agentId` already announced. */
-  readonly agents: Set<string>;
-  /** Ids of the visitor's own messages: never acknowledged or marked read by us. */
-  readonly own: Set<string>;
-  /** Agent message ids the visitor has read (here, in another tab, or before a reload). */
-  readonly read: Set<string>;
-  /** Events of conversations neither attached nor known closed, in arrival order. */
-  readonly held: Map<string, HeldEvent[]>;
-  /** Unknown conversations the broker was already asked about. */
-  readonly asked: Set<string>;
-}
-
-export function createMappingState(): MappingState {
-  return {
-    attached: undefined,
-    closed: new Set(),
-    seen: new Set(),
-    agents: new Set(),
-    own: new Set(),
-    read: new Set(),
-    held: new Map(),
-    asked: new Set(),
-  };
-}
-
-export interface Outcome {
-  /** For the session, in order. */
-  events: TransportEvent[];
-  /** Agent messages to acknowledge as delivered. */
-  delivered: Array<{ conversationId: string; id: string }>;
-  /** A conversation with events held back that the broker was not asked about yet. */
-  unknown: string | undefined;
-}
-
-const outcome = (): Outcome => ({ events: [], delivered: [], unknown: undefined });
-
-function hold(state: MappingState, event: ConversationEvent, cursor: string, result: Outcome): void {
-  const { conversationId } = event;
-  let list = state.held.get(conversationId);
-  if (list === undefined) {
-    if (state.held.size >= HELD_CONVERSATIONS) {
-      const oldest = state.held.keys().next().value;
-      if (oldest !== undefined) state.held.delete(oldest);
-    }
-    list = [];
-    state.held.set(conversationId, list);
-  }
-  list.push({ event, cursor });
-  if (list.length > HELD_PER_CONVERSATION) list.shift();
-  if (!state.asked.has(conversationId)) result.unknown = conversationId;
-}
-
-function applyAttached(state: MappingState, event: ConversationEvent, cursor: string, result: Outcome): void {
-  switch (event.kind) {
-    case 'message': {
-      const { message } = event;
-      if (state.seen.has(message.id)) return;
-      state.seen.add(message.id);
-      if (message.from === 'visitor') state.own.add(message.id);
-      result.events.push({ type: 'message', message, cursor });
-      if (message.from === 'agent' && !state.read.has(message.id)) result.delivered.push({ conversationId: event.conversationId, id: message.id });
-      return;
-    }
-    case 'receipt':
-      if (event.messageIds.length > 0) result.events.push({ type: 'receipt', messageIds: event.messageIds, status: event.status });
-      return;
-    case 'seen':
-      if (event.messageIds.length === 0) return;
-      for (const id of event.messageIds) state.read.add(id);
-      result.events.push({ type: 'seen', messageIds: event.messageIds });
-      return;
-    case 'typing':
-      result.events.push({ type: 'typing', on: event.on });
-      return;
-    case 'conversation':
-      if (event.state === 'CLOSE') {
-        closeConversation(state, event.conversationId, event.closedBy, result);
-        return;
-      }
-      if (event.agentId !== undefined) {
-        const key = `${event.conversationId}:${event.agentId}`;
-        if (!state.agents.has(key)) {
-          state.agents.add(key);
-          result.events.push({ type: 'agent-joined' });
-        }
-      }
-      return;
-  }
-}
-
-/**
- * Route one conversation event: to the session when its conversation is attached, nowhere when
- * it is closed, else held back.
- */
-export function handleConversationEvent(state: MappingState, event: ConversationEvent, cursor: string): Outcome {
-  const result = outcome();
-  const { conversationId } = event;
-  if (conversationId === state.attached) {
-    applyAttached(state, event, cursor, result);
-  } else if (state.closed.has(conversationId)) {
-    // A closed conversation's history (a replay from 0): not shown.
-  } else if (event.kind === 'conversation' && event.state === 'CLOSE') {
-    // Someone else's business now: it ended before we attached to it.
-    state.closed.add(conversationId);
-    state.held.delete(conversationId);
-  } else {
-    hold(state, event, cursor, result);
-  }
-  return result;
-}
-
-/** Attach to a conversation: tell the session, then replay what was held back of it. */
-export function attachConversation(state: MappingState, conversationId: string): Outcome {
-  const result = outcome();
-  if (state.attached === conversationId || state.closed.has(conversationId)) return result;
-  state.attached = conversationId;
-  state.asked.add(conversationId);
-  result.events.push({ type: 'conversation-open', conversationId });
-  const held = state.held.get(conversationId) ?? [];
-  state.held.delete(conversationId);
-  for (const { event, cursor } of held) {
-    // A close among them detaches again; what follows it is not shown.
-    if (state.attached !== conversationId) break;
-    applyAttached(state, event, cursor, result);
-  }
-  return result;
-}
-
-/** The conversation is over: report it once, and detach if it was attached. */
-export function closeConversation(
-  state: MappingState,
-  conversationId: string,
-  by?: 'visitor' | 'agent' | 'system',
-  result: Outcome = outcome(),
-): Outcome {
-  if (state.attached === conversationId) state.attached = undefined;
-  state.held.delete(conversationId);
-  if (state.closed.has(conversationId)) return result;
-  state.closed.add(conversationId);
-  const event: TransportEvent = { type: 'conversation-closed', conversationId };
-  if (by !== undefined) event.by = by;
-  result.events.push(event);
-  return result;
 }
 
 /** Sequences of the attached conversation's messages among `messageIds` (others are dropped). */

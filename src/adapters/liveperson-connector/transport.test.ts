@@ -202,6 +202,103 @@ describe('connector transport: live events', () => {
   });
 });
 
+describe('connector transport: routing (was mapping.ts, now the transport\'s own)', () => {
+  it('maps the attached conversation\'s messages with the SSE id as cursor, once per id, and acknowledges agent messages as delivered', async () => {
+    const { broker, connect, events } = setup();
+    const conv = broker.create();
+    const connection = await connect({ conversationId: conv });
+    const id = broker.message(conv, 'agent', 'one');
+    const cursor = broker.events.at(-1)!.id;
+    // The same message again (a replay overlap) is not shown twice.
+    broker.push('message', broker.events.at(-1)!.data);
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events.filter((e) => e.type === 'message')).toEqual([{ type: 'message', message: { id, from: 'agent', text: 'one', at: 5_000 }, cursor }]);
+    expect(broker.requestsTo('POST', /\/read$/).map((r) => r.json)).toEqual([{ sequences: [0], status: 'delivered' }]);
+    connection.close();
+  });
+
+  it('maps receipts and typing; seen is remembered as read (no delivery acknowledgement)', async () => {
+    const { broker, connect, events } = setup();
+    const conv = broker.create();
+    const connection = await connect({ conversationId: conv });
+    broker.push('receipt', { conversationId: conv, status: 'delivered', messageIds: [`${conv}:0`] });
+    broker.push('receipt', { conversationId: conv, status: 'read', messageIds: [] });
+    broker.push('seen', { conversationId: conv, messageIds: [`${conv}:0`] });
+    broker.push('typing', { conversationId: conv, on: false });
+    broker.message(conv, 'agent', 'already read');
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(events.slice(1, 4)).toEqual([
+      { type: 'receipt', messageIds: [`${conv}:0`], status: 'delivered' },
+      { type: 'seen', messageIds: [`${conv}:0`] },
+      { type: 'typing', on: false },
+    ]);
+    expect(broker.requestsTo('POST', /\/read$/)).toHaveLength(0);
+    connection.close();
+  });
+
+  it('announces an agent once per conversation, reports a close once with who closed it, and shows nothing after it', async () => {
+    const { broker, connect, events } = setup();
+    const conv = broker.create();
+    const connection = await connect({ conversationId: conv });
+    broker.conversation(conv, 'OPEN', 'a-1');
+    broker.conversation(conv, 'OPEN', 'a-1');
+    broker.conversation(conv, 'CLOSE', 'a-1', 'agent');
+    broker.conversation(conv, 'CLOSE', 'a-1', 'agent');
+    broker.message(conv, 'agent', 'late');
+    await settle();
+    expect(events).toEqual([
+      { type: 'conversation-open', conversationId: conv },
+      { type: 'agent-joined' },
+      { type: 'conversation-closed', conversationId: conv, by: 'agent' },
+    ]);
+    connection.close();
+  });
+
+  it('holds back an unknown conversation\'s events, asks the broker about it once, and replays them in order after conversation-open', async () => {
+    const { broker, connect, events } = setup();
+    const connection = await connect();
+    // Not open according to the broker (yet): held, asked about once.
+    const conv = broker.create();
+    broker.open = null;
+    broker.message(conv, 'agent', 'early');
+    broker.conversation(conv, 'OPEN', 'a-1');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    broker.message(conv, 'agent', 'still held');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(events).toEqual([]);
+    expect(broker.requestsTo('GET', '/v1/conversations/open')).toHaveLength(2);
+    // The first send's create answers it: attached, then its held events, in order.
+    broker.open = conv;
+    await connection.send('Hi', 'cid-9');
+    await settle();
+    expect(events.slice(0, 4)).toEqual([
+      { type: 'conversation-open', conversationId: conv },
+      { type: 'message', message: { id: `${conv}:0`, from: 'agent', text: 'early', at: 5_000 }, cursor: '1000-2' },
+      { type: 'agent-joined' },
+      { type: 'message', message: { id: `${conv}:1`, from: 'agent', text: 'still held', at: 5_001 }, cursor: '1000-4' },
+    ]);
+    connection.close();
+  });
+
+  it('a conversation closed before it was attached is never shown, even when the broker answers it', async () => {
+    const { broker, connect, events } = setup();
+    const connection = await connect();
+    const old = broker.create();
+    broker.open = null;
+    broker.message(old, 'agent', 'old chat');
+    broker.conversation(old, 'CLOSE', null, 'agent');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    broker.open = old;
+    broker.raw('event: resync\ndata: {}\n\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(events.map((e) => e.type)).toEqual(['protocol-error']);
+    expect(connection.conversationId).toBeUndefined();
+    connection.close();
+  });
+});
+
 describe('connector transport: outbound', () => {
   it('the first send creates the conversation, then publishes; its echo is not shown twice and carries the clientId', async () => {
     const { broker, connect, events } = setup();

@@ -7,6 +7,12 @@
  * closed) → `GET /v1/events` from the last event id this page handled, or from `0` (everything
  * the broker retains: the history after a reload). A resumed stream repeats nothing; a replay is
  * de-duplicated by message id.
+ *
+ * Routing: the stream carries every event of the visitor, whatever the conversation (a replay
+ * from `0` holds closed conversations too). Only the attached conversation's events reach the
+ * session. Events of a conversation neither attached nor known closed are held back: they may
+ * belong to a conversation being created (its first events can beat the create answer) or opened
+ * in another tab, and are replayed, in order, if it is attached.
  */
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
@@ -14,15 +20,7 @@ import { retryDelayMs } from '../backoff.ts';
 import { badData, field } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, brokerError, callBroker, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
-import {
-  attachConversation,
-  closeConversation,
-  createMappingState,
-  handleConversationEvent,
-  parseStreamMessage,
-  sequencesOf,
-  type Outcome,
-} from './mapping.ts';
+import { parseStreamMessage, sequencesOf, type ConversationEvent } from './mapping.ts';
 import { isBrokerClientId, readCreatedConversation, readOpenConversation, readSendResult, routes } from './protocol.ts';
 import { openEventStream, type EventSourceMessage } from './stream.ts';
 
@@ -63,6 +61,10 @@ export interface ConnectorTransportOptions {
   timings?: Partial<TransportTimings>;
 }
 
+/** Held events per unknown conversation, and unknown conversations held, at most. */
+const HELD_PER_CONVERSATION = 500;
+const HELD_CONVERSATIONS = 20;
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'Connection closed');
@@ -87,7 +89,22 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
   const to = routes(options.brokerUrl);
 
   // What this transport remembers across its connections (page lifetime).
-  const state = createMappingState();
+  /** The conversation the session is shown. */
+  let attached: string | undefined;
+  /** Conversations known closed (reported once, if they were ours to report). */
+  const closed = new Set<string>();
+  /** Message ids already handed to the session. */
+  const seen = new Set<string>();
+  /** `conversationId:agentId` already announced. */
+  const agents = new Set<string>();
+  /** Ids of the visitor's own messages: never acknowledged or marked read by us. */
+  const own = new Set<string>();
+  /** Agent message ids the visitor has read (here, in another tab, or before a reload). */
+  const read = new Set<string>();
+  /** Events (with their cursor) of conversations neither attached nor known closed, in arrival order. */
+  const held = new Map<string, Array<[ConversationEvent, string]>>();
+  /** Unknown conversations the broker was already asked about. */
+  const asked = new Set<string>();
   /** The last stream event id handled, per visitor (stream ids are per visitor). */
   const lastEventIds = new Map<string, string>();
   /** The connection whose stream is live: at most one per tab. */
@@ -122,9 +139,88 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       }
     };
 
-    function emitAll(result: Outcome): void {
-      for (const event of result.events) emit(event);
-      for (const { conversationId, id } of result.delivered) queueDelivery(conversationId, id);
+    // ----------------------------------------------------------------------------------------
+    // Routing
+
+    /** One event of the attached conversation, for the session. */
+    function apply(event: ConversationEvent, cursor: string): void {
+      const { conversationId } = event;
+      switch (event.kind) {
+        case 'message': {
+          const { message } = event;
+          const { id, from } = message;
+          if (seen.has(id)) return;
+          seen.add(id);
+          if (from === 'visitor') own.add(id);
+          emit({ type: 'message', message, cursor });
+          if (from === 'agent') queueDelivery(conversationId, id);
+          return;
+        }
+        case 'receipt':
+          if (event.messageIds.length > 0) emit({ type: 'receipt', messageIds: event.messageIds, status: event.status });
+          return;
+        case 'seen':
+          if (event.messageIds.length === 0) return;
+          for (const id of event.messageIds) read.add(id);
+          emit({ type: 'seen', messageIds: event.messageIds });
+          return;
+        case 'typing':
+          emit({ type: 'typing', on: event.on });
+          return;
+        case 'conversation': {
+          if (event.state === 'CLOSE') return closeConversation(conversationId, event.closedBy);
+          const key = `${conversationId}:${event.agentId}`;
+          if (event.agentId !== undefined && !agents.has(key)) {
+            agents.add(key);
+            emit({ type: 'agent-joined' });
+          }
+        }
+      }
+    }
+
+    /** To the session when its conversation is attached, nowhere when it is closed, else held back. */
+    function route(event: ConversationEvent, cursor: string): void {
+      const { conversationId } = event;
+      if (conversationId === attached) return apply(event, cursor);
+      // A closed conversation's history (a replay from 0): not shown.
+      if (closed.has(conversationId)) return;
+      if (event.kind === 'conversation' && event.state === 'CLOSE') {
+        // Someone else's business now: it ended before we attached to it.
+        closed.add(conversationId);
+        held.delete(conversationId);
+        return;
+      }
+      let list = held.get(conversationId);
+      if (list === undefined) {
+        if (held.size >= HELD_CONVERSATIONS) held.delete(held.keys().next().value!);
+        held.set(conversationId, (list = []));
+      }
+      list.push([event, cursor]);
+      if (list.length > HELD_PER_CONVERSATION) list.shift();
+      if (!asked.has(conversationId)) scheduleAsk(false);
+    }
+
+    /** Attach to a conversation: tell the session, then replay what was held back of it. */
+    function attachConversation(conversationId: string): void {
+      if (attached === conversationId || closed.has(conversationId)) return;
+      attached = conversationId;
+      asked.add(conversationId);
+      emit({ type: 'conversation-open', conversationId });
+      const list = held.get(conversationId) ?? [];
+      held.delete(conversationId);
+      // A close among them detaches again; what follows it is not shown.
+      for (const [event, cursor] of list) if (attached === conversationId) apply(event, cursor);
+    }
+
+    /** The conversation is over: report it once, and detach if it was attached. */
+    function closeConversation(conversationId: string, by?: 'visitor' | 'agent' | 'system'): void {
+      if (attached === conversationId) attached = undefined;
+      held.delete(conversationId);
+      if (closed.has(conversationId)) return;
+      closed.add(conversationId);
+      const event: TransportEvent = { type: 'conversation-closed', conversationId };
+      if (by !== undefined) event.by = by;
+      emit(event);
     }
 
     /** End this connection with one last event (none for our own close). */
@@ -145,7 +241,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     /** The visitor token was refused: stop; the session renews it and reconnects. */
     const authExpired = (): GuestChatError => {
       if (ready) finish({ type: 'auth-expired', code: 401 });
-      return new GuestChatError('auth-rejected', 'Visitor token refused (401)', { status: 401 });
+      return new GuestChatError('auth-rejected', 'Visitor token refused', { status: 401 });
     };
 
     // ----------------------------------------------------------------------------------------
@@ -157,9 +253,9 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     /** The visitor's open conversation according to the broker. */
     async function openConversation(): Promise<string | undefined> {
       const answer = await call('GET', to.open);
-      if (!isSuccess(answer.status)) throw answerError(answer, 'Open conversation request');
+      if (!isSuccess(answer.status)) throw answerError(answer, 'Open conversation');
       const id = readOpenConversation(answer.body);
-      if (id === undefined) throw badData('Bad open conversation answer');
+      if (id === undefined) throw badData('Bad open conversation');
       return id ?? undefined;
     }
 
@@ -219,11 +315,8 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         case 'invalid':
           emit({ type: 'protocol-error', error: event.error });
           break;
-        default: {
-          const result = handleConversationEvent(state, event, cursor ?? lastEventIds.get(subject) ?? '0');
-          emitAll(result);
-          if (result.unknown !== undefined) scheduleAsk(false);
-        }
+        default:
+          route(event, cursor ?? lastEventIds.get(subject) ?? '0');
       }
       if (cursor !== undefined) lastEventIds.set(subject, cursor);
     };
@@ -247,15 +340,14 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       const forced = forceAsk;
       forceAsk = false;
       // While a conversation is being created its answer decides; an attached one is followed by its own events.
-      if (ended || creating !== undefined || (state.attached !== undefined && !forced)) return;
+      if (ended || creating !== undefined || (attached !== undefined && !forced)) return;
       asking = true;
-      for (const id of state.held.keys()) state.asked.add(id);
+      for (const id of held.keys()) asked.add(id);
       try {
         const open = await openConversation();
         if (ended || creating !== undefined) return;
-        const attached = state.attached;
-        if (attached !== undefined && attached !== open) emitAll(closeConversation(state, attached));
-        if (open !== undefined && state.attached === undefined) emitAll(attachConversation(state, open));
+        if (attached !== undefined && attached !== open) closeConversation(attached);
+        if (open !== undefined && attached === undefined) attachConversation(open);
       } catch (error) {
         if (toGuestChatError(error).status === 401) authExpired();
       } finally {
@@ -271,7 +363,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     // Acknowledgements and typing
 
     function queueDelivery(conversationId: string, id: string): void {
-      if (acknowledged.has(id) || state.read.has(id)) return;
+      if (acknowledged.has(id) || read.has(id)) return;
       let batch = pendingDelivery.get(conversationId);
       if (batch === undefined) pendingDelivery.set(conversationId, (batch = new Set()));
       batch.add(id);
@@ -283,8 +375,8 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       deliveryTimer = undefined;
       for (const [conversationId, batch] of pendingDelivery) {
         // The broker takes receipts for the open conversation only.
-        if (conversationId !== state.attached) continue;
-        const ids = [...batch].filter((id) => !state.read.has(id) && !acknowledged.has(id));
+        if (conversationId !== attached) continue;
+        const ids = [...batch].filter((id) => !read.has(id) && !acknowledged.has(id));
         const sequences = sequencesOf(conversationId, ids);
         if (sequences.length === 0) continue;
         for (const id of ids) acknowledged.add(id);
@@ -294,7 +386,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     }
 
     const stopComposing = (): void => {
-      const conversationId = state.attached;
+      const conversationId = attached;
       if (!composing || conversationId === undefined) return;
       composing = false;
       lastComposingAt = Number.NEGATIVE_INFINITY;
@@ -310,24 +402,24 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       if (!isSuccess(answer.status)) throw answerError(answer, 'Create', { 409: 'conversation-unavailable' });
       const id = readCreatedConversation(answer.body);
       if (id === undefined) throw badData('Bad create answer');
-      if (state.closed.has(id)) throw new GuestChatError('conversation-unavailable', 'Create answered a closed conversation');
+      if (closed.has(id)) throw new GuestChatError('conversation-unavailable', 'Created a closed conversation');
       // Its first events may have arrived already: they are replayed now, after conversation-open.
-      if (state.attached !== id) {
-        state.attached = undefined;
-        emitAll(attachConversation(state, id));
+      if (attached !== id) {
+        attached = undefined;
+        attachConversation(id);
       }
       return id;
     }
 
     const ensureConversation = (): string | Promise<string> =>
-      state.attached ??
+      attached ??
       (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
 
     const connection: Connection = {
       get conversationId() {
-        return state.attached;
+        return attached;
       },
 
       async send(text, clientId) {
@@ -342,19 +434,19 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           if (isSuccess(answer.status)) {
             const result = readSendResult(answer.body);
             if (result === undefined) throw badData('Bad send answer');
-            state.own.add(result.id);
+            own.add(result.id);
             return { id: result.id, at: result.at ?? clock.now() };
           }
           // Closed under us (an agent closed it while the visitor typed), or unknown to the broker:
           // over for us too; once more, in a new conversation.
-          emitAll(closeConversation(state, conversationId));
+          closeConversation(conversationId);
           if (fresh) throw answerError(answer, 'Send', { 404: 'conversation-unavailable', 409: 'conversation-unavailable' });
           conversationId = await ensureConversation();
         }
       },
 
       typing(on) {
-        const conversationId = state.attached;
+        const conversationId = attached;
         if (ended || conversationId === undefined) return;
         if (!on) return stopComposing();
         const now = localNow();
@@ -365,13 +457,13 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       },
 
       markRead(messageIds) {
-        const conversationId = state.attached;
+        const conversationId = attached;
         if (ended || conversationId === undefined) return;
-        const fresh = [...new Set(messageIds)].filter((id) => !state.own.has(id) && !state.read.has(id));
+        const fresh = [...new Set(messageIds)].filter((id) => !own.has(id) && !read.has(id));
         const sequences = sequencesOf(conversationId, fresh);
         if (sequences.length === 0) return;
         for (const id of fresh) {
-          state.read.add(id);
+          read.add(id);
           // Read implies delivered: no separate acknowledgement for these.
           for (const batch of pendingDelivery.values()) batch.delete(id);
         }
@@ -379,7 +471,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       },
 
       async endConversation() {
-        const conversationId = state.attached;
+        const conversationId = attached;
         if (conversationId === undefined) return;
         if (ended) throw closedError();
         stopComposing();
@@ -388,7 +480,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         // 404: unknown to the broker, so closed for us too.
         if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Close');
         // The stream's close event for it, before or after this, is not reported again.
-        emitAll(closeConversation(state, conversationId, 'visitor'));
+        closeConversation(conversationId, 'visitor');
       },
 
       /** Our own close: no event follows. */
@@ -400,17 +492,17 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     // Start-up
     try {
       const openId = await openConversation();
-      const target = openId !== undefined && !state.closed.has(openId) ? openId : undefined;
+      const target = openId !== undefined && !closed.has(openId) ? openId : undefined;
       // The conversation the session remembers ended while nobody listened.
-      if (resume !== undefined && target !== resume.conversationId) emitAll(closeConversation(state, resume.conversationId));
+      if (resume !== undefined && target !== resume.conversationId) closeConversation(resume.conversationId);
       // Attached afresh on every connection: the session hears conversation-open each time.
-      state.attached = undefined;
+      attached = undefined;
 
       // From the last event this page handled; a page that has handled none replays all the
       // broker retains (the open conversation's history; closed ones are filtered out).
       const lastEventId = lastEventIds.get(subject) ?? (target === resume?.conversationId ? resume?.cursor : undefined) ?? '0';
       const stream = await openEventStream(fetchFn, { url: to.events, token, lastEventId, abort, openTimeoutMs: timeoutMs });
-      if (target !== undefined) emitAll(attachConversation(state, target));
+      if (target !== undefined) attachConversation(target);
       watch = watchStream(stream, abort, timings.stallMs, handleStreamEvent, (reason) => finish({ type: 'disconnected', reason }));
       watch.live();
       ready = true;
