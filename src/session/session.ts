@@ -89,9 +89,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const toMark = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
-  const syncUnread = () => {
-    if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
-  };
+  // A signal set to the value it holds notifies nobody.
+  const syncUnread = () => (unread.value = unreadIds.size);
   /** Read here or in another tab: never marked again, no longer unread. */
   const markedRead = (ids: readonly string[]) => {
     for (const id of ids) {
@@ -149,8 +148,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       lapsedSubject = previousSubject;
       record = undefined;
       loseConversation(previous);
-      clearTimeout(renewTimer);
       clearTimeout(reconnectTimer);
+      clearTimeout(renewTimer);
       drop();
       started = false;
       setStatus('idle');
@@ -427,7 +426,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
   }
 
-  const isVisible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+  // The session runs only in a page (the app chunk), where document and window exist.
+  const isVisible = () => document.visibilityState === 'visible';
   const isSeen = () => panelOpen.peek() && isVisible();
 
   function markSeen(ids: string[]) {
@@ -645,16 +645,12 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       reconnectNow();
     }
   };
-  const listeners: [EventTarget, string, () => void][] =
-    typeof window === 'undefined'
-      ? []
-      : [
-          [window, 'online', reconnectNow],
-          [window, 'offline', onOffline],
-          [window, 'pageshow', reconnectNow],
-          [document, 'visibilitychange', onVisible],
-        ];
-  for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
+  // Aborted on dispose: removes every listener below.
+  const listening = new AbortController();
+  addEventListener('online', reconnectNow, listening);
+  addEventListener('offline', onOffline, listening);
+  addEventListener('pageshow', reconnectNow, listening);
+  document.addEventListener('visibilitychange', onVisible, listening);
   const stopSkewSync = clock.onChange((skewMs) => void lifecycle.saveSkew(skewMs));
 
   function dispose() {
@@ -665,7 +661,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     drop();
     stopSkewSync();
     tabs.close();
-    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
+    listening.abort();
   }
 
   return {
