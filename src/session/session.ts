@@ -60,7 +60,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const agentTyping = signal(false);
   const conversationId = signal<string>();
   const notice = signal<Notice>();
-  const error = signal<GuestChatError>();
   const panelOpen = signal(false);
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
@@ -117,10 +116,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   const fail = (cause: unknown) => {
     if (cause === HANDLED) return;
-    const failure = toGuestChatError(cause);
-    error.value = failure;
     setStatus('error');
-    report(failure);
+    report(toGuestChatError(cause));
   };
 
   /** Close the connection (if any) and forget it. */
@@ -234,7 +231,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       }
     }
     reconnectAttempt = 0;
-    error.value = undefined;
     if (connection.conversationId && !conversationId.peek()) setConversation(connection.conversationId);
     setStatus('online');
     void flush();
@@ -576,21 +572,23 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  function start(): Promise<void> {
-    if (started) return connecting ?? Promise.resolve();
+  function start() {
+    if (started) return;
     started = true;
     restored ??= restoreOutbox();
+    connectAnew();
+  }
+
+  function connectAnew() {
     setStatus('connecting');
-    return connect();
+    void connect();
   }
 
   /** Try again after an error the visitor can see (the retry control). */
   function retry() {
-    error.value = undefined;
     reconnectAttempt = 0;
-    if (!started) return void start();
-    setStatus('connecting');
-    void connect();
+    if (started) connectAnew();
+    else start();
   }
 
   function setPanelOpen(open: boolean) {
@@ -671,7 +669,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     agentTyping,
     conversationId,
     notice,
-    error,
     panelOpen,
     unread,
     /** The visitor's messages shown as sending (not yet stored by the server). */
