@@ -60,9 +60,9 @@ export function mergeServerMessages(list: readonly UiMessage[], batch: readonly 
   if (firstPending < 0) firstPending = next.length;
   const fresh: ChatMessage[] = [];
   for (const message of batch) {
-    const { id, from, at } = message;
+    const { id, from, text, at, clientId, senderName, senderAvatar, quickReplies } = message;
     const a = byId.get(id);
-    const b = message.clientId === undefined ? undefined : byClientId.get(message.clientId);
+    const b = clientId === undefined ? undefined : byClientId.get(clientId);
     const found = a === undefined ? b : b === undefined ? a : Math.min(a, b);
     let item: UiMessage;
     if (found !== undefined) {
@@ -73,11 +73,9 @@ export function mergeServerMessages(list: readonly UiMessage[], batch: readonly 
       index(item, found);
       continue;
     }
-    item = { key: id, id, from, text: message.text, at };
-    if (message.clientId) item.clientId = message.clientId;
-    if (message.senderName) item.senderName = message.senderName;
-    if (message.senderAvatar) item.senderAvatar = message.senderAvatar;
-    if (message.quickReplies?.length) item.quickReplies = message.quickReplies;
+    // Sender fields may be empty or undefined: the panel reads either as absent.
+    item = { key: id, id, from, text, at, senderName, senderAvatar, quickReplies };
+    if (clientId) item.clientId = clientId;
     if (from === 'visitor') item.state = 'sent';
     index(item, next.length);
     next.push(item);

@@ -60,7 +60,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const agentTyping = signal(false);
   const conversationId = signal<string>();
   const notice = signal<Notice>();
-  const error = signal<GuestChatError>();
   const panelOpen = signal(false);
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
@@ -89,9 +88,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const toMark = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
-  const syncUnread = () => {
-    if (unread.peek() !== unreadIds.size) unread.value = unreadIds.size;
-  };
+  // A signal set to the value it holds notifies nobody.
+  const syncUnread = () => (unread.value = unreadIds.size);
   /** Read here or in another tab: never marked again, no longer unread. */
   const markedRead = (ids: readonly string[]) => {
     for (const id of ids) {
@@ -118,10 +116,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   const fail = (cause: unknown) => {
     if (cause === HANDLED) return;
-    const failure = toGuestChatError(cause);
-    error.value = failure;
     setStatus('error');
-    report(failure);
+    report(toGuestChatError(cause));
   };
 
   /** Close the connection (if any) and forget it. */
@@ -149,8 +145,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       lapsedSubject = previousSubject;
       record = undefined;
       loseConversation(previous);
-      clearTimeout(renewTimer);
       clearTimeout(reconnectTimer);
+      clearTimeout(renewTimer);
       drop();
       started = false;
       setStatus('idle');
@@ -235,7 +231,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       }
     }
     reconnectAttempt = 0;
-    error.value = undefined;
     if (connection.conversationId && !conversationId.peek()) setConversation(connection.conversationId);
     setStatus('online');
     void flush();
@@ -427,7 +422,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
   }
 
-  const isVisible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+  // The session runs only in a page (the app chunk), where document and window exist.
+  const isVisible = () => document.visibilityState === 'visible';
   const isSeen = () => panelOpen.peek() && isVisible();
 
   function markSeen(ids: string[]) {
@@ -576,21 +572,23 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  function start(): Promise<void> {
-    if (started) return connecting ?? Promise.resolve();
+  function start() {
+    if (started) return;
     started = true;
     restored ??= restoreOutbox();
+    connectAnew();
+  }
+
+  function connectAnew() {
     setStatus('connecting');
-    return connect();
+    void connect();
   }
 
   /** Try again after an error the visitor can see (the retry control). */
   function retry() {
-    error.value = undefined;
     reconnectAttempt = 0;
-    if (!started) return void start();
-    setStatus('connecting');
-    void connect();
+    if (started) connectAnew();
+    else start();
   }
 
   function setPanelOpen(open: boolean) {
@@ -645,16 +643,12 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       reconnectNow();
     }
   };
-  const listeners: [EventTarget, string, () => void][] =
-    typeof window === 'undefined'
-      ? []
-      : [
-          [window, 'online', reconnectNow],
-          [window, 'offline', onOffline],
-          [window, 'pageshow', reconnectNow],
-          [document, 'visibilitychange', onVisible],
-        ];
-  for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
+  // Aborted on dispose: removes every listener below.
+  const listening = new AbortController();
+  addEventListener('online', reconnectNow, listening);
+  addEventListener('offline', onOffline, listening);
+  addEventListener('pageshow', reconnectNow, listening);
+  document.addEventListener('visibilitychange', onVisible, listening);
   const stopSkewSync = clock.onChange((skewMs) => void lifecycle.saveSkew(skewMs));
 
   function dispose() {
@@ -665,7 +659,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     drop();
     stopSkewSync();
     tabs.close();
-    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
+    listening.abort();
   }
 
   return {
@@ -675,7 +669,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     agentTyping,
     conversationId,
     notice,
-    error,
     panelOpen,
     unread,
     /** The visitor's messages shown as sending (not yet stored by the server). */

@@ -73,7 +73,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
 
   // Announce new agent messages (with the sender) once, through a polite live region.
   useEffect(() => {
-    const last = [...list].reverse().find((m) => m.from === 'agent');
+    const last = list.findLast((m) => m.from === 'agent');
     if (!last || last.key === lastAnnounced.current) return;
     const first = lastAnnounced.current === undefined;
     lastAnnounced.current = last.key;
@@ -96,13 +96,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
 
   // The lines the widget adds itself (no sender), worded in the visitor's language.
   const systemText = ({ event, text }: UiMessage) =>
-    event?.kind === 'agent-joined'
-      ? strings.agentJoined(event.name)
-      : event?.kind === 'conversation-ended'
-        ? strings.conversationEnded
-        : event?.kind === 'session-ended'
-          ? strings.sessionEnded
-          : text;
+    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.sessionEnded : strings.conversationEnded;
 
   const renderMessage = (message: UiMessage) => {
     const { from, state } = message;

@@ -2,7 +2,6 @@
  * The app side's entry, imported by the loader on intent: mounts the panel into the launcher's
  * shadow root, boots the session, and hands the loader a handle for the public JS API.
  */
-import { effect } from '@preact/signals';
 import { h, render } from 'preact';
 import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
@@ -77,7 +76,6 @@ export async function mount({ launcher: elements, config, tenant, options, creat
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(PANEL_CSS);
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  const launcher = takeOverLauncher(elements, strings.launcher);
   const container = document.createElement('div');
   container.dir = strings.dir;
   container.lang = options.locale;
@@ -86,14 +84,13 @@ export async function mount({ launcher: elements, config, tenant, options, creat
   const setOpen = (open: boolean) => {
     if (panelOpen.peek() === open) return;
     session.setPanelOpen(open);
-    launcher.setExpanded(open);
     emit(open ? 'open' : 'close', {});
     // Focus returns to the launcher on close (the panel focuses its input on open).
     if (!open) button.focus();
   };
 
   const stops = [
-    effect(() => launcher.setUnread(panelOpen.value ? 0 : unread.value)),
+    takeOverLauncher(elements, strings.launcher, panelOpen, unread),
     followVisualViewport(container),
     drawAttention({ tenant, unread, sound: flag(options.sound), flashTitle: strings.flashTitle }),
   ];
@@ -103,7 +100,6 @@ export async function mount({ launcher: elements, config, tenant, options, creat
     stops.forEach((stop) => stop());
     render(null, container);
     container.remove();
-    launcher.release();
     root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet);
     teardown = () => {};
     onTornDown?.();

@@ -3,34 +3,29 @@
  * localized name, the unread badge and the expanded state. The loader draws only the button, so
  * a visitor who never chats downloads none of this; the badge's style is in PANEL_CSS.
  */
+import { effect, type ReadonlySignal } from '@preact/signals';
 import type { LauncherElements } from './index.ts';
 
-export interface Launcher {
-  setUnread(count: number): void;
-  setExpanded(open: boolean): void;
-  /** Back to the loader's bare button (the app tore itself down). */
-  release(): void;
-}
-
-export function takeOverLauncher({ button }: LauncherElements, label: string): Launcher {
+/**
+ * Follows the panel's state (expanded; unread count while closed) until the returned function
+ * is called, which hands the loader back its bare button.
+ */
+export function takeOverLauncher({ button }: LauncherElements, label: string, open: ReadonlySignal<boolean>, unread: ReadonlySignal<number>): () => void {
   const badge = document.createElement('span');
   badge.className = 'badge';
   badge.setAttribute('aria-hidden', 'true'); // the count is in the button's name
   button.append(badge);
-  const setUnread = (count: number) => {
+  const show = (expanded: boolean, count: number) => {
     badge.hidden = !count;
     badge.textContent = count > 99 ? '99+' : `${count}`;
     button.setAttribute('aria-label', count ? `${label} (${count} unread)` : label);
+    button.setAttribute('aria-expanded', `${expanded}`);
   };
-  const setExpanded = (open: boolean) => button.setAttribute('aria-expanded', `${open}`);
-  setUnread(0);
-  return {
-    setUnread,
-    setExpanded,
-    release() {
-      setUnread(0);
-      setExpanded(false);
-      badge.remove();
-    },
+  // The badge counts only while the panel is closed.
+  const stop = effect(() => show(open.value, open.value ? 0 : unread.value));
+  return () => {
+    stop();
+    show(false, 0);
+    badge.remove();
   };
 }
