@@ -16,11 +16,11 @@ const gzip = (file: string) => gzipSync(readFileSync(join(DIST, file)), { level:
 /**
  * Size ceilings in bytes gzip (level 9). Issue 6's budgets are 2,048 B for the loader and
  * 25,600 B for the app of one adapter, counted for a page that also needs the largest on-demand
- * chunk (the Hebrew strings); the build is not there yet (loader ~2.2 KB, app 26.4 to 29.4 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
+ * chunk (the Hebrew strings); the build is not there yet (loader ~2.2 KB, app 25.9 to 29.3 KB; `npm run bench` prints the figures), so until it is these ceilings sit just above
  * today's sizes and stop any growth. Lower them as the sizes come down; the goal is the budget.
  */
 const LOADER_BUDGET = 2_300;
-const APP_BUDGET = 29_600;
+const APP_BUDGET = 29_400;
 const ADAPTERS = ['liveperson', 'salesforce', 'liveperson-connector'] as const;
 
 /** Chunks a chunk imports statically (`import … from "./x.js"`, `import "./x.js"`, `export … from "./x.js"`). */
