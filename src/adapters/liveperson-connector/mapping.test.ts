@@ -16,12 +16,12 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
         id: 'c-1:0', conversationId: 'c-1', dialogId: 'c-1', sequence: 0, from: 'visitor', role: 'CONSUMER', text: 'Hello', clientId: 'u-1', at: 123,
         event: { type: 'ContentEvent', message: 'Hello' }, metadata: [{ type: 'ExternalId', id: 'guestchat:u-1' }],
       }),
-    ).toEqual({ kind: 'message', conversationId: 'c-1', message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
+    ).toEqual({ type: 'message', conversationId: 'c-1', message: { id: 'c-1:0', from: 'visitor', text: 'Hello', at: 123, clientId: 'u-1' } });
   });
 
   it('keeps a clientId only on the visitor\'s own messages, and stamps a missing time with now', () => {
     const event = parse('message', { id: 'c-1:1', conversationId: 'c-1', sequence: 1, from: 'agent', text: 'Hi', clientId: 'x' });
-    expect(event).toMatchObject({ kind: 'message', message: { id: 'c-1:1', from: 'agent', text: 'Hi', at: NOW } });
+    expect(event).toMatchObject({ type: 'message', message: { id: 'c-1:1', from: 'agent', text: 'Hi', at: NOW } });
     expect((event as { message: object }).message).not.toHaveProperty('clientId');
   });
 
@@ -38,24 +38,24 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
 
   it('reads receipts, seen, typing and conversation changes', () => {
     expect(parse('receipt', { conversationId: 'c-1', dialogId: 'c-1', status: 'read', sequences: [0], messageIds: ['c-1:0'], at: 1 })).toEqual({
-      kind: 'receipt', conversationId: 'c-1', status: 'read', messageIds: ['c-1:0'],
+      type: 'receipt', conversationId: 'c-1', status: 'read', messageIds: ['c-1:0'],
     });
-    expect(parse('seen', { conversationId: 'c-1', sequences: [1], messageIds: ['c-1:1'], at: 1 })).toEqual({ kind: 'seen', conversationId: 'c-1', messageIds: ['c-1:1'] });
-    expect(parse('typing', { conversationId: 'c-1', on: true, chatState: 'COMPOSING' })).toEqual({ kind: 'typing', conversationId: 'c-1', on: true });
+    expect(parse('seen', { conversationId: 'c-1', sequences: [1], messageIds: ['c-1:1'], at: 1 })).toEqual({ type: 'seen', conversationId: 'c-1', messageIds: ['c-1:1'] });
+    expect(parse('typing', { conversationId: 'c-1', on: true, chatState: 'COMPOSING' })).toEqual({ type: 'typing', conversationId: 'c-1', on: true });
     expect(parse('conversation', { conversationId: 'c-1', state: 'OPEN', agent: { id: 'a-9' } })).toEqual({
-      kind: 'conversation', conversationId: 'c-1', state: 'OPEN', agentId: 'a-9', closedBy: undefined,
+      type: 'conversation', conversationId: 'c-1', state: 'OPEN', agentId: 'a-9', closedBy: undefined,
     });
     expect(parse('conversation', { conversationId: 'c-1', state: 'CLOSE', agent: null, closedBy: 'agent', closeReason: 'AGENT' })).toMatchObject({ state: 'CLOSE', closedBy: 'agent' });
   });
 
   it('tells the stream\'s control events apart, ignores unknown kinds, and reports unreadable data', () => {
-    expect(parse('auth-expired', {})).toEqual({ kind: 'auth-expired' });
-    expect(parse('resync', { reason: 'events-lost' })).toEqual({ kind: 'resync' });
-    expect(parse('error', { code: 'internal' })).toEqual({ kind: 'stream-error' });
-    expect(parse('something-new', { x: 1 })).toEqual({ kind: 'ignored' });
-    expect(parse('receipt', { conversationId: 'c-1', status: 'pending', messageIds: [] })).toEqual({ kind: 'ignored' });
+    expect(parse('auth-expired', {})).toEqual({ type: 'auth-expired' });
+    expect(parse('resync', { reason: 'events-lost' })).toEqual({ type: 'resync' });
+    expect(parse('error', { code: 'internal' })).toEqual({ type: 'stream-error' });
+    expect(parse('something-new', { x: 1 })).toEqual({ type: 'ignored' });
+    expect(parse('receipt', { conversationId: 'c-1', status: 'pending', messageIds: [] })).toEqual({ type: 'ignored' });
     for (const bad of [parse('message', 'not json'), parse('message', [1]), parse('message', { conversationId: 'c-1', from: 'agent' }), parse('typing', { on: true }), parse('conversation', { conversationId: 'c', state: 'MAYBE' })]) {
-      expect(bad).toMatchObject({ kind: 'invalid', error: { reason: 'bad-server-data' } });
+      expect(bad).toMatchObject({ type: 'invalid', error: { reason: 'bad-server-data' } });
     }
   });
 });

@@ -19,12 +19,12 @@ export interface StreamMessage {
 }
 
 export type ConversationEvent =
-  | { kind: 'message'; conversationId: string; message: ChatMessage }
-  | { kind: 'receipt'; conversationId: string; status: 'delivered' | 'read'; messageIds: string[] }
-  | { kind: 'seen'; conversationId: string; messageIds: string[] }
-  | { kind: 'typing'; conversationId: string; on: boolean }
+  | { type: 'message'; conversationId: string; message: ChatMessage }
+  | { type: 'receipt'; conversationId: string; status: 'delivered' | 'read'; messageIds: string[] }
+  | { type: 'seen'; conversationId: string; messageIds: string[] }
+  | { type: 'typing'; conversationId: string; on: boolean }
   | {
-      kind: 'conversation';
+      type: 'conversation';
       conversationId: string;
       state: 'OPEN' | 'CLOSE';
       agentId: string | undefined;
@@ -34,17 +34,17 @@ export type ConversationEvent =
 export type BrokerEvent =
   | ConversationEvent
   /** The visitor token expired: the stream ends. */
-  | { kind: 'auth-expired' }
+  | { type: 'auth-expired' }
   /** Events after our Last-Event-Id were lost (trimmed, or the broker lost its memory). */
-  | { kind: 'resync' }
+  | { type: 'resync' }
   /** The broker failed on its side; the stream ends. */
-  | { kind: 'stream-error' }
+  | { type: 'stream-error' }
   /** An event kind this version does not know: ignored. */
-  | { kind: 'ignored' }
-  | { kind: 'invalid'; error: GuestChatError };
+  | { type: 'ignored' }
+  | { type: 'invalid'; error: GuestChatError };
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
-const invalid = (kind: string): BrokerEvent => ({ kind: 'invalid', error: badData(`Bad "${kind}" event`) });
+const invalid = (kind: string): BrokerEvent => ({ type: 'invalid', error: badData(`Bad "${kind}" event`) });
 
 /** Who sends a message, and who closes a conversation. */
 const PARTIES: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);
@@ -86,10 +86,10 @@ function messageText(data: Json): string {
 /** Read one SSE message. Never throws. `now` stamps messages the broker sent without a time. */
 export function parseStreamMessage(message: StreamMessage, now: number): BrokerEvent {
   const kind = message.event ?? 'message';
-  if (kind === 'auth-expired') return { kind: 'auth-expired' };
-  if (kind === 'resync') return { kind: 'resync' };
-  if (kind === 'error') return { kind: 'stream-error' };
-  if (!CONVERSATION_KINDS.has(kind)) return { kind: 'ignored' };
+  if (kind === 'auth-expired') return { type: 'auth-expired' };
+  if (kind === 'resync') return { type: 'resync' };
+  if (kind === 'error') return { type: 'stream-error' };
+  if (!CONVERSATION_KINDS.has(kind)) return { type: 'ignored' };
 
   let data: unknown;
   try {
@@ -108,17 +108,17 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       const chat: ChatMessage = { id, from: from as Sender, text: messageText(data), at: num(data['at']) ?? now };
       const clientId = str(data['clientId']);
       if (from === 'visitor' && clientId !== undefined) chat.clientId = clientId;
-      return { kind: 'message', conversationId, message: chat };
+      return { type: 'message', conversationId, message: chat };
     }
     case 'receipt': {
       const status = data['status'];
-      if (status !== 'delivered' && status !== 'read') return { kind: 'ignored' };
-      return { kind: 'receipt', conversationId, status, messageIds: ids(data['messageIds']) };
+      if (status !== 'delivered' && status !== 'read') return { type: 'ignored' };
+      return { type: 'receipt', conversationId, status, messageIds: ids(data['messageIds']) };
     }
     case 'seen':
-      return { kind: 'seen', conversationId, messageIds: ids(data['messageIds']) };
+      return { type: 'seen', conversationId, messageIds: ids(data['messageIds']) };
     case 'typing':
-      return { kind: 'typing', conversationId, on: data['on'] === true };
+      return { type: 'typing', conversationId, on: data['on'] === true };
     default: {
       // 'conversation'
       const state = data['state'];
@@ -126,7 +126,7 @@ export function parseStreamMessage(message: StreamMessage, now: number): BrokerE
       const agent = str(get(data['agent'], 'id'));
       const by = data['closedBy'];
       return {
-        kind: 'conversation',
+        type: 'conversation',
         conversationId,
         state,
         agentId: agent,

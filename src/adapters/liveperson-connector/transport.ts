@@ -144,38 +144,33 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
 
     /** One event of the attached conversation, for the session. */
     function apply(event: ConversationEvent, cursor: string): void {
-      const { conversationId } = event;
-      switch (event.kind) {
+      // The parser built the session's event already; only the conversation id is ours.
+      const { conversationId, ...out } = event;
+      switch (out.type) {
         case 'message': {
-          const { message } = event;
-          const { id, from } = message;
+          const { id, from } = out.message;
           if (seen.has(id)) return;
           seen.add(id);
           if (from === 'visitor') own.add(id);
-          emit({ type: 'message', message, cursor });
+          emit({ ...out, cursor });
           if (from === 'agent') queueDelivery(conversationId, id);
           return;
         }
-        case 'receipt':
-          if (event.messageIds.length > 0) emit({ type: 'receipt', messageIds: event.messageIds, status: event.status });
-          return;
-        case 'seen':
-          if (event.messageIds.length === 0) return;
-          for (const id of event.messageIds) read.add(id);
-          emit({ type: 'seen', messageIds: event.messageIds });
-          return;
-        case 'typing':
-          emit({ type: 'typing', on: event.on });
-          return;
         case 'conversation': {
-          if (event.state === 'CLOSE') return closeConversation(conversationId, event.closedBy);
-          const key = `${conversationId}:${event.agentId}`;
-          if (event.agentId !== undefined && !agents.has(key)) {
+          if (out.state === 'CLOSE') return closeConversation(conversationId, out.closedBy);
+          const key = `${conversationId}:${out.agentId}`;
+          if (out.agentId !== undefined && !agents.has(key)) {
             agents.add(key);
             emit({ type: 'agent-joined' });
           }
+          return;
         }
+        case 'seen':
+        case 'receipt':
+          if (out.messageIds.length === 0) return;
+          if (out.type === 'seen') for (const id of out.messageIds) read.add(id);
       }
+      emit(out);
     }
 
     /** To the session when its conversation is attached, nowhere when it is closed, else held back. */
@@ -184,7 +179,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       if (conversationId === attached) return apply(event, cursor);
       // A closed conversation's history (a replay from 0): not shown.
       if (closed.has(conversationId)) return;
-      if (event.kind === 'conversation' && event.state === 'CLOSE') {
+      if (event.type === 'conversation' && event.state === 'CLOSE') {
         // Someone else's business now: it ended before we attached to it.
         closed.add(conversationId);
         held.delete(conversationId);
@@ -300,7 +295,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       if (ended) return;
       const cursor = message.id || undefined;
       const event = parseStreamMessage(message, clock.now());
-      switch (event.kind) {
+      switch (event.type) {
         case 'auth-expired':
           authExpired();
           return;
