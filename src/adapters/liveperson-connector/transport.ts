@@ -117,7 +117,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     let ended = false;
     let watch: StreamWatch | undefined;
     let askTimer: ReturnType<typeof setTimeout> | undefined;
-    let asking = false;
+    /** A reason to ask came (again) since the last ask began. */
     let askPending = false;
     let forceAsk = false;
     let creating: Promise<string> | undefined;
@@ -322,23 +322,19 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
      */
     function scheduleAsk(force: boolean): void {
       if (ended) return;
-      if (force) forceAsk = true;
-      if (asking) askPending = true;
-      else
-        askTimer ??= setTimeout(() => {
-          askTimer = undefined;
-          void ask();
-        }, timings.askDelayMs);
+      forceAsk ||= force;
+      askPending = true;
+      // The timer stays set while an ask is under way: a reason arising meanwhile asks again after it.
+      askTimer ??= setTimeout(ask, timings.askDelayMs);
     }
 
     async function ask(): Promise<void> {
       const forced = forceAsk;
-      forceAsk = false;
-      // While a conversation is being created its answer decides; an attached one is followed by its own events.
-      if (ended || creating !== undefined || (attached !== undefined && !forced)) return;
-      asking = true;
-      for (const id of held.keys()) asked.add(id);
+      forceAsk = askPending = false;
       try {
+        // While a conversation is being created its answer decides; an attached one is followed by its own events.
+        if (ended || creating !== undefined || (attached !== undefined && !forced)) return;
+        for (const id of held.keys()) asked.add(id);
         const open = await openConversation();
         if (ended || creating !== undefined) return;
         if (attached !== undefined && attached !== open) closeConversation(attached);
@@ -346,11 +342,8 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
       } catch (error) {
         if (toGuestChatError(error).status === 401) authExpired();
       } finally {
-        asking = false;
-        if (askPending) {
-          askPending = false;
-          scheduleAsk(false);
-        }
+        askTimer = undefined;
+        if (askPending) scheduleAsk(false);
       }
     }
 
