@@ -51,7 +51,7 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
   it('tells the stream\'s control events apart, ignores unknown kinds, and reports unreadable data', () => {
     expect(parse('auth-expired', {})).toEqual({ type: 'auth-expired' });
     expect(parse('resync', { reason: 'events-lost' })).toEqual({ type: 'resync' });
-    expect(parse('error', { code: 'internal' })).toEqual({ type: 'stream-error' });
+    expect(parse('error', { code: 'internal' })).toEqual({ type: 'ignored' });
     expect(parse('something-new', { x: 1 })).toEqual({ type: 'ignored' });
     expect(parse('receipt', { conversationId: 'c-1', status: 'pending', messageIds: [] })).toEqual({ type: 'ignored' });
     for (const bad of [parse('message', 'not json'), parse('message', [1]), parse('message', { conversationId: 'c-1', from: 'agent' }), parse('typing', { on: true }), parse('conversation', { conversationId: 'c', state: 'MAYBE' })]) {

@@ -37,9 +37,7 @@ export type BrokerEvent =
   | { type: 'auth-expired' }
   /** Events after our Last-Event-Id were lost (trimmed, or the broker lost its memory). */
   | { type: 'resync' }
-  /** The broker failed on its side; the stream ends. */
-  | { type: 'stream-error' }
-  /** An event kind this version does not know: ignored. */
+  /** The broker failed on its side (the stream ends), or an event kind this version does not know. */
   | { type: 'ignored' }
   | { type: 'invalid'; error: GuestChatError };
 
@@ -86,9 +84,8 @@ function messageText(data: Json): string {
 /** Read one SSE message. Never throws. `now` stamps messages the broker sent without a time. */
 export function parseStreamMessage(message: StreamMessage, now: number): BrokerEvent {
   const kind = message.event ?? 'message';
-  if (kind === 'auth-expired') return { type: 'auth-expired' };
-  if (kind === 'resync') return { type: 'resync' };
-  if (kind === 'error') return { type: 'stream-error' };
+  if (kind === 'auth-expired' || kind === 'resync') return { type: kind };
+  // `error` (the broker failed on its side; the stream ends) and kinds this version does not know.
   if (!CONVERSATION_KINDS.has(kind)) return { type: 'ignored' };
 
   let data: unknown;

@@ -304,7 +304,6 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           emit({ type: 'protocol-error', error: new GuestChatError('connection-lost', 'Chat events were lost') });
           scheduleAsk(true);
           return;
-        case 'stream-error':
         case 'ignored':
           break;
         case 'invalid':
