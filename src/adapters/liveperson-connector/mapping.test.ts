@@ -55,7 +55,7 @@ describe('parseStreamMessage (broker SSE → typed events)', () => {
     expect(parse('something-new', { x: 1 })).toEqual({ type: 'ignored' });
     expect(parse('receipt', { conversationId: 'c-1', status: 'pending', messageIds: [] })).toEqual({ type: 'ignored' });
     for (const bad of [parse('message', 'not json'), parse('message', [1]), parse('message', { conversationId: 'c-1', from: 'agent' }), parse('typing', { on: true }), parse('conversation', { conversationId: 'c', state: 'MAYBE' })]) {
-      expect(bad).toMatchObject({ type: 'invalid', error: { reason: 'bad-server-data' } });
+      expect(bad).toMatchObject({ type: 'protocol-error', error: { reason: 'bad-server-data' } });
     }
   });
 });

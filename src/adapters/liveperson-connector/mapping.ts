@@ -39,10 +39,11 @@ export type BrokerEvent =
   | { type: 'resync' }
   /** The broker failed on its side (the stream ends), or an event kind this version does not know. */
   | { type: 'ignored' }
-  | { type: 'invalid'; error: GuestChatError };
+  /** Unreadable: the session hears it as is. */
+  | { type: 'protocol-error'; error: GuestChatError };
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : []);
-const invalid = (kind: string): BrokerEvent => ({ type: 'invalid', error: badData(`Bad "${kind}" event`) });
+const invalid = (kind: string): BrokerEvent => ({ type: 'protocol-error', error: badData(`Bad "${kind}" event`) });
 
 /** Who sends a message, and who closes a conversation. */
 const PARTIES: ReadonlySet<string> = new Set<Sender>(['visitor', 'agent', 'system']);

@@ -306,8 +306,8 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           return;
         case 'ignored':
           break;
-        case 'invalid':
-          emit({ type: 'protocol-error', error: event.error });
+        case 'protocol-error':
+          emit(event);
           break;
         default:
           route(event, cursor ?? lastEventIds.get(subject) ?? '0');
