@@ -273,8 +273,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
           failure = toGuestChatError(error, 'network');
         }
         if (!isTransient(failure) || attempt + 1 >= timings.writeAttempts) throw failure;
-        const asked = failure.retryAfterSec === undefined ? 0 : failure.retryAfterSec * 1000;
-        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, Math.max(asked, retryDelayMs(attempt, random))));
+        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, Math.max((failure.retryAfterSec ?? 0) * 1000, retryDelayMs(attempt, random))));
       }
     }
 
