@@ -1,22 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from './index.ts';
-import { ACCOUNT, LpClient, TestSocket, postJson, startTestSandbox } from './test-support.ts';
+import { ACCOUNT, LpClient, TestSocket, postJson, useTestSandbox } from './test-support.ts';
 
 let sandbox: RunningSandbox;
 let lp: LpClient;
 const sockets: TestSocket[] = [];
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  lp = new LpClient(sandbox.url);
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
-});
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+useTestSandbox((started) => {
+  sandbox = started;
+  lp = new LpClient(started.url);
+}, sockets);
 
 const admin = (path: string, body?: unknown) => postJson(`${sandbox.url}/admin/${path}`, body);
 const getJson = async (path: string) => (await fetch(`${sandbox.url}${path}`)).json();

@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import WebSocket from 'ws';
 import { startSandbox, type RunningSandbox } from './index.ts';
 
@@ -18,6 +19,26 @@ export const tempKeysDir = (): string => mkdtempSync(join(tmpdir(), 'guestchat-s
 
 export async function startTestSandbox(keysDir = tempKeysDir()): Promise<RunningSandbox> {
   return startSandbox({ port: 0, quiet: true, keysDir });
+}
+
+/**
+ * The lifecycle the sandbox's test files share: one sandbox per file, reset before each test,
+ * and what a test opened (sockets, streams, connections: push them onto `opened`) closed after
+ * it. `onStart` receives the running sandbox, to make the file's clients.
+ */
+export function useTestSandbox(onStart: (sandbox: RunningSandbox) => void, opened: { close(): unknown }[] = []): void {
+  let sandbox: RunningSandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    onStart(sandbox);
+  });
+  afterAll(() => sandbox?.close());
+  beforeEach(async () => {
+    await postJson(`${sandbox!.url}/admin/reset`);
+  });
+  afterEach(() => {
+    for (const item of opened.splice(0)) item.close();
+  });
 }
 
 export async function postJson(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {

@@ -3,26 +3,19 @@
  * agent's profile (name and the sandbox's own avatar), quick replies with click metadata, the
  * ACTION + text answer, and the legacy CSAT after close.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLivePersonVendor, type WebSocketLike } from '../../adapters/liveperson/index.ts';
 import type { ChatMessage, Connection, TransportEvent } from '../../adapters/types.ts';
 import type { RunningSandbox } from '../index.ts';
-import { ACCOUNT, CONNECTOR, LpClient, TestSocket, postJson, startTestSandbox } from '../test-support.ts';
+import { ACCOUNT, CONNECTOR, LpClient, TestSocket, postJson, useTestSandbox } from '../test-support.ts';
 
 let sandbox: RunningSandbox;
 const open: Connection[] = [];
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
-});
-afterEach(() => {
-  for (const c of open.splice(0)) c.close();
-});
+useTestSandbox((started) => {
+  sandbox = started;
+}, open);
 
 const clock = { now: () => Date.now(), observeServerTime: () => {} };
 

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../index.ts';
-import { ACCOUNT, CONNECTOR, LpClient, decodeJwt, postJson, startTestSandbox, tempKeysDir } from '../test-support.ts';
+import { ACCOUNT, CONNECTOR, LpClient, decodeJwt, postJson, startTestSandbox, tempKeysDir, useTestSandbox } from '../test-support.ts';
 
 let sandbox: RunningSandbox;
 let lp: LpClient;
 let host: string;
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  lp = new LpClient(sandbox.url);
-  host = new URL(sandbox.url).host;
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
+useTestSandbox((started) => {
+  sandbox = started;
+  lp = new LpClient(started.url);
+  host = new URL(started.url).host;
 });
 
 describe('Domain API', () => {

@@ -1,22 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../index.ts';
-import { ACCOUNT, LpClient, TestSocket, postJson, startTestSandbox, type Frame } from '../test-support.ts';
+import { ACCOUNT, LpClient, TestSocket, postJson, useTestSandbox, type Frame } from '../test-support.ts';
 
 let sandbox: RunningSandbox;
 let lp: LpClient;
 const sockets: TestSocket[] = [];
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  lp = new LpClient(sandbox.url);
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
-});
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.close();
-});
+useTestSandbox((started) => {
+  sandbox = started;
+  lp = new LpClient(started.url);
+}, sockets);
 
 async function connected(jwt?: string): Promise<{ socket: TestSocket; sub: string; jwt: string }> {
   const identity = jwt ? { jwt, sub: '' } : await lp.consumerJwt();

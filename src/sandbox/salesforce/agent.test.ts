@@ -1,24 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMappingState, mapStreamEvent } from '../../adapters/salesforce/mapping.ts';
 import type { RunningSandbox } from '../index.ts';
-import { LpClient, TestSocket, decodeJwt, postJson, startTestSandbox } from '../test-support.ts';
+import { LpClient, TestSocket, decodeJwt, postJson, useTestSandbox } from '../test-support.ts';
 import { DEPLOYMENT, ORG, SfClient, type SseReader } from './test-client.ts';
 
 let sandbox: RunningSandbox;
 let sf: SfClient;
 const streams: SseReader[] = [];
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  sf = new SfClient(sandbox.url);
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
-});
-afterEach(() => {
-  for (const s of streams.splice(0)) s.close();
-});
+useTestSandbox((started) => {
+  sandbox = started;
+  sf = new SfClient(started.url);
+}, streams);
 
 const agent = (id: string, action: string, body?: unknown) => postJson(`${sandbox.url}/agent/conversations/${id}/${action}`, body);
 const getJson = async (path: string): Promise<any> => (await fetch(`${sandbox.url}${path}`)).json();

@@ -1,23 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../index.ts';
-import { decodeJwt, postJson, startTestSandbox } from '../test-support.ts';
+import { decodeJwt, postJson, useTestSandbox } from '../test-support.ts';
 import { API, DEPLOYMENT, ORG, ORG18, SfClient, type SseReader } from './test-client.ts';
 
 let sandbox: RunningSandbox;
 let sf: SfClient;
 const streams: SseReader[] = [];
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  sf = new SfClient(sandbox.url);
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
-});
-afterEach(() => {
-  for (const s of streams.splice(0)) s.close();
-});
+useTestSandbox((started) => {
+  sandbox = started;
+  sf = new SfClient(started.url);
+}, streams);
 
 const admin = (path: string, body?: unknown) => postJson(`${sandbox.url}/admin/${path}`, body);
 const getJson = async (path: string): Promise<any> => (await fetch(`${sandbox.url}${path}`)).json();

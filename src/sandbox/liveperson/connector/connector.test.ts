@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../index.ts';
-import { ACCOUNT, decodeJwt, postJson, startTestSandbox } from '../../test-support.ts';
+import { ACCOUNT, decodeJwt, postJson, useTestSandbox } from '../../test-support.ts';
 import { CLIENT_ID, CLIENT_SECRET, ConnectorClient } from './test-support.ts';
 
 let sandbox: RunningSandbox;
 let lp: ConnectorClient;
 
-beforeAll(async () => {
-  sandbox = await startTestSandbox();
-  lp = new ConnectorClient(sandbox.url);
-});
-afterAll(() => sandbox.close());
-beforeEach(async () => {
-  await postJson(`${sandbox.url}/admin/reset`);
+useTestSandbox((started) => {
+  sandbox = started;
+  lp = new ConnectorClient(started.url);
 });
 
 const admin = (path: string, body?: unknown) => postJson(`${sandbox.url}/admin/${path}`, body);
