@@ -1,15 +1,9 @@
 /** Shared fakes for this folder's tests (not part of the adapter). */
 import type { Clock } from '../types.ts';
 import type { FetchLike } from './http.ts';
+import { fakeFetch, json, type RecordedRequest } from '../test-helpers.ts';
 
-export interface RecordedRequest {
-  url: string;
-  path: string;
-  method: string;
-  headers: Record<string, string>;
-  json: any;
-  credentials: RequestCredentials | undefined;
-}
+export { fakeFetch, json, type RecordedRequest };
 
 export const fixedClock = (now = 1_700_000_000_000): Clock & { t: number; observed: number[] } => {
   const clock = {
@@ -21,36 +15,8 @@ export const fixedClock = (now = 1_700_000_000_000): Clock & { t: number; observ
   return clock;
 };
 
-export function json(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
-}
-
 export const brokerError = (status: number, code: string, headers: Record<string, string> = {}): Response =>
   json(status, { error: { code, message: `${code} (test)` } }, headers);
-
-/** A fetch that records requests and answers through `route`. */
-export function fakeFetch(route: (request: RecordedRequest) => Response | Promise<Response>): { fetch: FetchLike; requests: RecordedRequest[] } {
-  const requests: RecordedRequest[] = [];
-  const fetchFn: FetchLike = async (input, init) => {
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
-    const body = typeof init?.body === 'string' ? init.body : undefined;
-    const request: RecordedRequest = {
-      url: input,
-      path: new URL(input).pathname,
-      method: init?.method ?? 'GET',
-      headers,
-      json: body === undefined ? undefined : JSON.parse(body),
-      credentials: init?.credentials,
-    };
-    requests.push(request);
-    if (init?.signal?.aborted) throw new DOMException('Aborted', 'AbortError');
-    return route(request);
-  };
-  return { fetch: fetchFn, requests };
-}
 
 interface LoggedEvent {
   id: string;

@@ -1,55 +1,6 @@
 /** Shared fakes for this folder's tests (not part of the adapter). */
 import type { Clock } from '../types.ts';
-import type { FetchLike } from './http.ts';
-
-export interface RecordedRequest {
-  url: string;
-  path: string;
-  method: string;
-  headers: Record<string, string>;
-  body: string | undefined;
-  json: any;
-  credentials: RequestCredentials | undefined;
-  cache: RequestCache | undefined;
-  signal: AbortSignal | undefined;
-}
-
-export type Route = (request: RecordedRequest) => Response | Promise<Response>;
-
-/** A fetch that records requests and answers through `route`. */
-export function fakeFetch(route: Route): { fetch: FetchLike; requests: RecordedRequest[] } {
-  const requests: RecordedRequest[] = [];
-  const fetchFn: FetchLike = async (input, init) => {
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
-    const body = typeof init?.body === 'string' ? init.body : undefined;
-    const url = new URL(input);
-    const request: RecordedRequest = {
-      url: input,
-      path: url.pathname,
-      method: init?.method ?? 'GET',
-      headers,
-      body,
-      json: body === undefined ? undefined : JSON.parse(body),
-      credentials: init?.credentials,
-      cache: init?.cache,
-      signal: init?.signal ?? undefined,
-    };
-    requests.push(request);
-    if (init?.signal?.aborted) throw new DOMException('Aborted', 'AbortError');
-    return route(request);
-  };
-  return { fetch: fetchFn, requests };
-}
-
-export function json(status: number, body?: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
-}
+export { fakeFetch, json, type RecordedRequest, type Route } from '../test-helpers.ts';
 
 /** A server-sent event stream the test writes to, chunk by chunk. */
 export class FakeEventStream {
