@@ -1,6 +1,6 @@
 /**
  * Section 5: the sandbox relay under 1,000 concurrent LivePerson consumers on loopback. The
- * sandbox runs as its own process (`node --import tsx src/sandbox/main.ts`, SANDBOX_PORT set);
+ * sandbox runs as its own process (`node --import tsx src/sandbox/main.ts`, SANDBOX_PORT=0: the system picks the port);
  * the consumers live in this process (`ws`). Each one takes its tokens (IdP issue, then
  * authenticate), connects, sends InitConnection, subscribes ExConversations, requests a
  * conversation and subscribes to its messaging events (contract §5.1–5.3); then each publishes
@@ -9,7 +9,6 @@
  * Everything is bounded; on time-out the section prints what completed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { errorText, fmt, heading, note, percentile, table, type Cell } from './table.ts';
@@ -34,22 +33,11 @@ export interface RelayResult {
   p99?: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startSandboxProcess(port: number): Promise<{ child: ChildProcess; url: string }> {
+/** The sandbox as a process of its own, on a port the system picks (it prints the address it got). */
+async function startSandboxProcess(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/sandbox/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, SANDBOX_PORT: String(port) },
+    env: { ...process.env, SANDBOX_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -228,9 +216,8 @@ export async function runRelay(options: RelayOptions): Promise<RelayResult> {
   let p99: number | undefined;
 
   try {
-    const port = await freePort();
     const t0 = performance.now();
-    sandbox = await startSandboxProcess(port);
+    sandbox = await startSandboxProcess();
     phases.push(['sandbox process start', fmt(performance.now() - t0), '', '']);
 
     // Setup, in batches so token signing is not one thundering herd.
