@@ -64,8 +64,7 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
     tabs,
   });
   // Unsent messages from before a reload show at once, as sending.
-  await session.restoreOutbox();
-  const unsent = (await outbox.load()).length > 0;
+  const unsent = (await session.restoreOutbox()).length > 0;
   known(Boolean(stored?.conversation), unsent);
   return {
     session,

@@ -481,7 +481,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   }
 
   /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
-  function restoreOutbox(): Promise<void> {
+  /** Show the stored outbox (it resolves with its entries, for the caller that boots the page). */
+  function restoreOutbox(): Promise<OutboxEntry[]> {
     const loaded = outbox.load().then((entries) => {
       queue = entries;
       const shown = new Set(currentMessages().map((m) => m.clientId));
@@ -492,6 +493,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
           ...missing.map((entry) => pendingMessage(entry.clientId, entry.text, entry.createdAt, entry.failed ? 'failed' : 'sending')),
         ];
       }
+      return entries;
     });
     restored = loaded;
     return loaded;
