@@ -1,13 +1,14 @@
 /**
- * The chat session: signals (@preact/signals) state plus the actions the UI calls. Adapter-neutral — it
- * sees only the Vendor interfaces and the token lifecycle.
+ * The chat session: signals state plus the actions the UI calls. Adapter-neutral — it sees only the
+ * Vendor interfaces and the token lifecycle. The signals are @preact/signals-core, the core of
+ * @preact/signals without its Preact binding (the UI subscribes explicitly; see App.tsx).
  *
  * Responsibilities: connect with a good access token (reuse, renew or replace it through the
  * lifecycle), keep the visitor's messages until the server has them (the durable outbox),
  * renew proactively before expiry and on auth-expired, reconnect with backoff after a drop and
  * resume from the last cursor, and surface every failure as a state and an `error` event.
  */
-import { batch, signal } from '@preact/signals';
+import { batch, signal } from '@preact/signals-core';
 import type { ChatMessage, Connection, QuickReply, ReplyTo, TransportEvent, Vendor } from '../adapters/types.ts';
 import { renewAt, type SkewClock, type TokenLifecycle, type TokenRecord } from '../auth/index.ts';
 import { RETRIED_TOKEN_FAILURES } from '../auth/lifecycle.ts';

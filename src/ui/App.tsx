@@ -2,6 +2,7 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
+import { effect } from '@preact/signals-core';
 import { Fragment, h, type ButtonHTMLAttributes } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Session, UiMessage } from '../session/index.ts';
@@ -40,7 +41,19 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const lastAnnounced = useRef<string | undefined>(undefined);
   // Times in the host page's language (the visitor reads the page in it).
   const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
-  // The session's state, read once per render (each read subscribes this component).
+  // The session's state, read once per render. The panel renders again after each change of it
+  // (once per batch of writes): subscribed in a layout effect, so no write can fall between the
+  // render and the subscription.
+  const [, rerender] = useState(0);
+  useLayoutEffect(() => {
+    let first = true;
+    const { messages, panelOpen, status, agentTyping, survey, conversationId, notice } = session;
+    return effect(() => {
+      for (const state of [messages, panelOpen, status, agentTyping, survey, conversationId, notice]) void state.value;
+      if (!first) rerender((n) => n + 1);
+      first = false;
+    });
+  }, [session]);
   const list = session.messages.value;
   const open = session.panelOpen.value;
   const status = session.status.value;

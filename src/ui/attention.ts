@@ -4,7 +4,7 @@
  * of the browser does it (the holder of a Web Lock, or the tab the visitor is looking at), so
  * five open tabs do not flash and chime five times.
  */
-import { effect, type ReadonlySignal } from '@preact/signals';
+import { effect, type ReadonlySignal } from '@preact/signals-core';
 
 export interface AttentionOptions {
   tenant: string;

@@ -3,7 +3,7 @@
  * localized name, the unread badge and the expanded state. The loader draws only the button, so
  * a visitor who never chats downloads none of this; the badge's style is in PANEL_CSS.
  */
-import { effect, type ReadonlySignal } from '@preact/signals';
+import { effect, type ReadonlySignal } from '@preact/signals-core';
 import type { LauncherElements } from './index.ts';
 
 /**
