@@ -49,24 +49,21 @@ export type ReasonCode = (typeof REASONS)[number];
 
 /** An error value with a reason code. `status` is the HTTP status or socket close code, when one exists. */
 export class GuestChatError extends Error {
-  readonly reason: ReasonCode;
-  readonly status: number | undefined;
+  declare readonly reason: ReasonCode;
+  declare readonly status: number | undefined;
   /** LivePerson `internalErrorCode`, Salesforce `code`, ... when the server sent one. */
-  readonly serverCode: string | undefined;
+  declare readonly serverCode: string | undefined;
   /** Seconds the server asked us to wait (Retry-After), when it did. */
-  readonly retryAfterSec: number | undefined;
+  declare readonly retryAfterSec: number | undefined;
 
   constructor(
     reason: ReasonCode,
     message: string,
-    details: { status?: number; serverCode?: string; retryAfterSec?: number; cause?: unknown } = {},
+    { cause, ...details }: { status?: number; serverCode?: string; retryAfterSec?: number; cause?: unknown } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'GuestChatError';
-    this.reason = reason;
-    this.status = details.status;
-    this.serverCode = details.serverCode;
-    this.retryAfterSec = details.retryAfterSec;
+    super(message, cause === undefined ? undefined : { cause });
+    // The details given, as own fields (an absent one reads as undefined all the same).
+    Object.assign(this, { name: 'GuestChatError', reason, ...details });
   }
 }
 

@@ -63,12 +63,14 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
     outbox,
     tabs,
   });
-  // Unsent messages from before a reload show at once, as sending.
-  const unsent = (await session.restoreOutbox()).length > 0;
-  known(Boolean(stored?.conversation), unsent);
+  // Unsent messages from before a reload show at once, as sending (or failed).
+  const unsent = await session.restoreOutbox();
+  const conversation = Boolean(stored?.conversation);
+  known(conversation, unsent.length > 0);
   return {
     session,
-    resumable: Boolean(stored?.conversation) || session.pendingCount() > 0,
+    // Failed sends wait for the visitor's retry: only those still sending are worth connecting for.
+    resumable: conversation || unsent.some((entry) => !entry.failed),
     async forget() {
       tabs.post({ type: 'forget' });
       session.dispose();

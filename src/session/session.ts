@@ -20,6 +20,11 @@ import { applyReceipt, confirmSend, markFailed, mergeServerMessages, pendingMess
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
 
+interface Survey {
+  conversationId: string;
+  state: 'open' | 'sending' | 'done' | 'failed';
+}
+
 /**
  * Control flow only: the failure was dealt with where it happened (the identity lapsed and the
  * session went back to idle, see `obtainAccess`; or it is shown already): nothing more to do.
@@ -64,7 +69,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const panelOpen = signal(false);
   const unread = signal(0);
   /** The post-chat survey of a conversation that just ended, where the vendor has one. */
-  const survey = signal<{ conversationId: string; state: 'open' | 'sending' | 'done' | 'failed' }>();
+  const survey = signal<Survey>();
 
   let connection: Connection | undefined;
   let record: TokenRecord | undefined;
@@ -81,8 +86,11 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   let flushing = false;
   let flushAgain = false;
   let disposed = false;
-  /** Mirror of the stored outbox: the visitor's sends not yet stored by the server, in order. */
-  let queue: OutboxEntry[] = [];
+  /**
+   * The client ids in the stored outbox (as this tab last read or changed it): the visitor's sends
+   * not yet stored by the server. The outbox itself is re-read before every send (see flush).
+   */
+  let unsent = new Set<string | undefined>();
   let restored: Promise<unknown> | undefined;
   const readSent = new Set<string>();
   /** Agent messages not marked read yet (here or in another tab): what opening the panel marks. */
@@ -113,12 +121,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     }
   };
 
-  const report = ({ reason, message, status }: GuestChatError) => emit('error', known({ reason, message, status }));
+  const report = (cause: unknown) => {
+    const { reason, message, status } = toGuestChatError(cause);
+    emit('error', known({ reason, message, status }));
+  };
 
   const fail = (cause: unknown) => {
     if (cause === HANDLED) return;
     setStatus('error');
-    report(toGuestChatError(cause));
+    report(cause);
   };
 
   /** Close the connection (if any) and forget it. */
@@ -128,10 +139,17 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     old?.close();
   };
 
+  /** No connection, and nothing scheduled to make or renew one. */
+  const halt = () => {
+    clearTimeout(reconnectTimer);
+    clearTimeout(renewTimer);
+    drop();
+  };
+
   // ---- tokens ---------------------------------------------------------------------------
 
   /** Whether this page's visitor has shown intent: only then may a new identity be minted. */
-  const visitorActed = () => panelOpen.peek() || queue.length > 0;
+  const visitorActed = () => panelOpen.peek() || unsent.size > 0;
   /** The identity that lapsed before the visitor acted; announced when its successor is issued. */
   let lapsedSubject: string | undefined | null = null;
 
@@ -146,9 +164,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       lapsedSubject = previousSubject;
       record = undefined;
       loseConversation(previous);
-      clearTimeout(reconnectTimer);
-      clearTimeout(renewTimer);
-      drop();
+      halt();
       started = false;
       setStatus('idle');
       // The visitor may have opened the panel or sent while this was being decided: then the new
@@ -193,13 +209,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   }
 
   async function renewProactively() {
-    if (disposed || !record?.access) return;
+    // `record` always holds an access token (obtainAccess).
+    if (disposed || !record) return;
     if (clock.now() < renewAt(record)!) return scheduleRenewal(record);
-    const before = record.access.token;
+    const before = record.access!.token;
     try {
       const next = await obtainAccess();
       // A new token means a new connection: the server would close the old one at expiry anyway.
-      if (next.access?.token !== before && connection) await reconnect();
+      if (next.access!.token !== before && connection) await reconnect();
     } catch (cause) {
       fail(cause);
     }
@@ -378,10 +395,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   let incoming: ChatMessage[] = [];
 
   function onMessage(message: ChatMessage) {
-    if (message.clientId && queue.some((entry) => entry.clientId === message.clientId)) {
-      // The server already has this send (replayed after a reconnect): never send it again.
-      void forgetSent(message.clientId);
-    }
+    // The server already has this send (replayed after a reconnect): never send it again.
+    if (unsent.has(message.clientId)) void forgetSent(message.clientId!);
     if (!incoming.length) queueMicrotask(mergeIncoming);
     incoming.push(message);
   }
@@ -439,8 +454,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (disposed) return;
     switch (message.type) {
       case 'outbox':
+        // A pass finds nothing to send if the change was a delivery or a failure.
         void restoreOutbox().then(() => {
-          if (online() && queue.some((entry) => !entry.failed)) void flush();
+          if (online()) void flush();
         });
         break;
       case 'seen':
@@ -477,7 +493,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   /** Delivered: out of the stored outbox, for every tab. */
   function forgetSent(clientId: string) {
     deliveredClientIds.add(clientId);
-    queue = queue.filter((entry) => entry.clientId !== clientId);
+    unsent.delete(clientId);
     return outbox.remove(clientId).then(outboxChanged);
   }
 
@@ -485,7 +501,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   /** Show the stored outbox (it resolves with its entries, for the caller that boots the page). */
   function restoreOutbox(): Promise<OutboxEntry[]> {
     const loaded = outbox.load().then((entries) => {
-      queue = entries;
+      unsent = new Set(entries.map((entry) => entry.clientId));
       const shown = new Set(currentMessages().map((m) => m.clientId));
       const missing = entries.filter((entry) => !shown.has(entry.clientId));
       if (missing.length) {
@@ -514,8 +530,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       // One sending tab at a time; each entry is re-read right before it goes out.
       await outbox.whileSending(async () => {
         while (connection && online()) {
-          queue = (await outbox.load()).filter((entry) => !deliveredClientIds.has(entry.clientId));
-          const next = queue.find((entry) => !entry.failed);
+          const next = (await outbox.load()).find((entry) => !entry.failed && !deliveredClientIds.has(entry.clientId));
           if (!next) return;
           const { clientId, text } = next;
           const conn = connection;
@@ -549,7 +564,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     text = text.trim();
     if (!text) return;
     const entry: OutboxEntry = known({ clientId: newId(), text, createdAt: clock.now(), attempts: 0, replyTo });
-    queue.push(entry);
+    unsent.add(entry.clientId);
     batch(() => {
       messages.value = [...currentMessages(), pendingMessage(entry.clientId, text, entry.createdAt)];
       clearEndedNotice();
@@ -568,7 +583,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (!failed) return;
     messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
     await outbox.put(clientId, { attempts: 0, failed: false }, { clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
-    await restoreOutbox();
+    unsent.add(clientId);
     if (online()) void flush();
     else retry();
   }
@@ -579,19 +594,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (started) return;
     started = true;
     restored ??= restoreOutbox();
-    connectAnew();
-  }
-
-  function connectAnew() {
     setStatus('connecting');
     void connect();
   }
 
-  /** Try again after an error the visitor can see (the retry control). */
+  /** Try again after an error the visitor can see (the retry control): start afresh. */
   function retry() {
     reconnectAttempt = 0;
-    if (started) connectAnew();
-    else start();
+    started = false;
+    start();
   }
 
   function setPanelOpen(open: boolean) {
@@ -611,23 +622,19 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   async function rate(score: 1 | 2 | 3 | 4 | 5) {
     const current = survey.peek();
     if (!current || current.state === 'sending' || current.state === 'done' || !connection?.rate) return;
-    survey.value = { ...current, state: 'sending' };
+    const to = (state: Survey['state']) => (survey.value = { ...current, state });
+    to('sending');
     try {
       await connection.rate(current.conversationId, score);
-      survey.value = { ...current, state: 'done' };
+      to('done');
     } catch (cause) {
-      survey.value = { ...current, state: 'failed' };
-      report(toGuestChatError(cause));
+      to('failed');
+      report(cause);
     }
   }
 
   async function endConversation() {
-    if (!connection || !conversationId.peek()) return;
-    try {
-      await connection.endConversation();
-    } catch (cause) {
-      report(toGuestChatError(cause));
-    }
+    if (connection && conversationId.peek()) await connection.endConversation().catch(report);
   }
 
   /**
@@ -656,10 +663,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   function dispose() {
     disposed = true;
-    clearTimeout(reconnectTimer);
-    clearTimeout(renewTimer);
+    halt();
     clearTimeout(typingTimer);
-    drop();
     stopSkewSync();
     tabs.close();
     listening.abort();
@@ -674,8 +679,6 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     notice,
     panelOpen,
     unread,
-    /** The visitor's messages shown as sending (not yet stored by the server). */
-    pendingCount: () => currentMessages().filter((m) => m.state === 'sending').length,
     survey,
     // actions
     start,
