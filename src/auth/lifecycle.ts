@@ -102,19 +102,16 @@ export function createLifecycle({ adapter, tenant, auth, store, clock, retryDela
   }
 
   async function renew(record: TokenRecord, refresh: boolean, mayReplace: boolean): Promise<AccessResult> {
-    let identity: Identity = record.identity;
-    for (;;) {
-      try {
-        if (refresh) identity = await withRetry(() => auth.refresh(identity));
-        return { record: await exchangeAndSave(identity, record), action: 'renew' };
-      } catch (error) {
-        const reason = toGuestChatError(error).reason;
-        // The external token was refused at the exchange: refresh it once and try again.
-        if (reason === 'token-exchange-refused' && !refresh) refresh = true;
-        // The identity cannot be extended any more: start a new one. The old chat is lost.
-        else if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') return replace(mayReplace);
-        else throw error;
-      }
+    try {
+      const identity = refresh ? await withRetry(() => auth.refresh(record.identity)) : record.identity;
+      return { record: await exchangeAndSave(identity, record), action: 'renew' };
+    } catch (error) {
+      const { reason } = toGuestChatError(error);
+      // The external token was refused at the exchange: refresh it once and try again.
+      if (reason === 'token-exchange-refused' && !refresh) return renew(record, true, mayReplace);
+      // The identity cannot be extended any more: start a new one. The old chat is lost.
+      if (reason === 'token-refresh-refused' || reason === 'token-exchange-refused') return replace(mayReplace);
+      throw error;
     }
   }
 

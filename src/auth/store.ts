@@ -31,7 +31,7 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
   const memory = new Map<string, unknown>();
   let idb: UseStore | undefined;
   let failed = typeof indexedDB === 'undefined';
-  if (failed) queueMicrotask(() => onUnavailable(new Error('IndexedDB is not available')));
+  if (failed) queueMicrotask(() => onUnavailable(new Error('No IndexedDB')));
 
   const db = (): UseStore => {
     if (idb) return idb;

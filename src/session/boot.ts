@@ -39,7 +39,7 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
     createLocalStore((cause) => {
       emit('error', {
         reason: 'storage-unavailable',
-        message: `Browser storage unavailable; chat kept for this page only (${cause instanceof Error ? cause.name : 'error'})`,
+        message: `Storage unavailable (${cause instanceof Error ? cause.name : 'error'}): chat kept in memory`,
       });
     }),
     tenant,

@@ -153,7 +153,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   /** The identity that lapsed before the visitor acted; announced when its successor is issued. */
   let lapsedSubject: string | undefined | null = null;
 
-  async function obtainAccess(rejectedToken?: string): Promise<TokenRecord> {
+  const obtainAccess = async (rejectedToken?: string): Promise<TokenRecord> => {
     const previous = record ?? (await lifecycle.read());
     const result = await lifecycle.ensureAccess({ rejectedToken, mayReplace: visitorActed() });
     const previousSubject = previous?.access?.subject ?? previous?.identity.subject;
@@ -188,10 +188,10 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     lapsedSubject = null;
     scheduleRenewal(record);
     return record;
-  }
+  };
 
   /** The identity changed: a conversation it had (stored or shown) is gone. */
-  function loseConversation(previous: TokenRecord | undefined) {
+  const loseConversation = (previous: TokenRecord | undefined) => {
     if (!previous?.conversation && !conversationId.peek()) return;
     batch(() => {
       notice.value = 'identity-replaced';
@@ -199,16 +199,16 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       agentTyping.value = false;
     });
     cursor = undefined;
-  }
+  };
 
-  function scheduleRenewal(current: TokenRecord) {
+  const scheduleRenewal = (current: TokenRecord) => {
     clearTimeout(renewTimer);
     const at = renewAt(current);
     // Timers are capped so a long sleep (laptop lid) re-checks soon after waking.
     if (at !== undefined) renewTimer = setTimeout(renewProactively, Math.min(Math.max(at - clock.now(), 0), 10 * 60_000));
-  }
+  };
 
-  async function renewProactively() {
+  const renewProactively = async () => {
     // `record` always holds an access token (obtainAccess).
     if (disposed || !record) return;
     if (clock.now() < renewAt(record)!) return scheduleRenewal(record);
@@ -220,11 +220,11 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     } catch (cause) {
       fail(cause);
     }
-  }
+  };
 
   // ---- connection -----------------------------------------------------------------------
 
-  async function connectOnce(): Promise<void> {
+  const connectOnce = async (): Promise<void> => {
     let current = await obtainAccess().catch((cause: unknown) => {
       // Token calls failed on the network or with 5xx/429 after the lifecycle's own retries (5,
       // 10, 15 s). The vendor's advice is to wait for the visitor then (LP §3.4), not to loop:
@@ -252,9 +252,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (connection.conversationId && !conversationId.peek()) setConversation(connection.conversationId);
     setStatus('online');
     void flush();
-  }
+  };
 
-  function connect(): Promise<void> {
+  const connect = (): Promise<void> => {
     return (connecting ??= connectOnce()
       .catch((cause: unknown) => {
         const failure = toGuestChatError(cause);
@@ -264,31 +264,30 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       .finally(() => {
         connecting = undefined;
       }));
-  }
+  };
 
-  /** Connect now rather than wait out the backoff, if a reconnect is waiting. */
   /**
    * The network is back (online, pageshow, the tab visible again): try now rather than after the
    * backoff. If an attempt is under way, remember it: should that attempt fail, the next one
    * starts at once instead of waiting out a backoff the event made moot.
    */
-  function reconnectNow() {
+  const reconnectNow = () => {
     if (status.peek() !== 'reconnecting') return;
     if (connecting) retryAtOnce = true;
     else {
       clearTimeout(reconnectTimer);
       void connect();
     }
-  }
+  };
 
-  async function reconnect() {
+  const reconnect = async () => {
     clearTimeout(reconnectTimer);
     drop();
     setStatus('reconnecting');
     await connect();
-  }
+  };
 
-  function scheduleReconnect(failure: GuestChatError) {
+  const scheduleReconnect = (failure: GuestChatError) => {
     if (disposed) return;
     connection = undefined;
     setStatus('reconnecting');
@@ -298,14 +297,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     const backoff = retryAtOnce ? 0 : vendor.transport.retryDelayMs(reconnectAttempt++);
     retryAtOnce = false;
     reconnectTimer = setTimeout(connect, Math.max(backoff, (failure.retryAfterSec ?? 0) * 1000));
-  }
+  };
 
-  async function onAuthExpired() {
+  const onAuthExpired = async () => {
     const rejected = record?.access?.token;
     connection = undefined;
     setStatus('reconnecting');
     if (Date.now() - lastAuthRenewalAt < AUTH_LOOP_WINDOW_MS) {
-      return fail(new GuestChatError('auth-rejected', 'The server keeps refusing fresh tokens'));
+      return fail(new GuestChatError('auth-rejected', 'Fresh tokens refused again'));
     }
     lastAuthRenewalAt = Date.now();
     try {
@@ -314,22 +313,22 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     } catch (cause) {
       fail(cause);
     }
-  }
+  };
 
-  function setConversation(id: string | undefined) {
+  const setConversation = (id: string | undefined) => {
     if (conversationId.peek() === id) return;
     conversationId.value = id;
     const subject = record?.access?.subject;
     if (subject) void lifecycle.saveConversation(id ? { id } : undefined, subject);
     if (id) emit('conversation', { conversationId: id, state: 'open' });
-  }
-
-  /** A line the widget adds to the list (the UI words it). */
-  const addLine = (key: string, event: SystemEvent, senderAvatar?: string) => {
-    messages.value = [...messages.peek(), known({ key, from: 'system', text: '', at: clock.now(), event, senderAvatar })];
   };
 
-  function onTransportEvent(event: TransportEvent) {
+  /** A line the widget adds to the list (the UI words it). */
+  const addLine = (event: SystemEvent, senderAvatar?: string) => {
+    messages.value = [...messages.peek(), known({ key: newId(), from: 'system', text: '', at: clock.now(), event, senderAvatar })];
+  };
+
+  const onTransportEvent = (event: TransportEvent) => {
     if (disposed) return;
     // Events after a message act on a list that holds it.
     if (event.type !== 'message') mergeIncoming();
@@ -355,14 +354,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
         if (event.on) typingTimer = setTimeout(() => (agentTyping.value = false), TYPING_TIMEOUT_MS);
         break;
       case 'agent-joined':
-        addLine(`joined-${newId()}`, known({ kind: 'agent-joined', name: event.name || undefined }), event.avatar || undefined);
+        addLine(known({ kind: 'agent-joined', name: event.name || undefined }), event.avatar || undefined);
         break;
       case 'conversation-closed': {
         const id = event.conversationId;
         if (id !== (conversationId.peek() ?? record?.conversation?.id)) break;
         batch(() => {
           agentTyping.value = false;
-          addLine(`ended-${id}`, known({ kind: 'conversation-ended', by: event.by || undefined }));
+          addLine(known({ kind: 'conversation-ended', by: event.by || undefined }));
           notice.value = 'conversation-ended';
         });
         emit('conversation', { conversationId: id, state: 'closed' });
@@ -373,19 +372,19 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       }
       case 'session-ended':
         agentTyping.value = false;
-        addLine(`session-ended-${newId()}`, { kind: 'session-ended' });
+        addLine({ kind: 'session-ended' });
         break;
       case 'auth-expired':
         void onAuthExpired();
         break;
       case 'disconnected':
-        scheduleReconnect(new GuestChatError('connection-lost', 'The connection was lost', { status: event.code }));
+        scheduleReconnect(new GuestChatError('connection-lost', 'Connection lost', { status: event.code }));
         break;
       case 'protocol-error':
         report(event.error);
         break;
     }
-  }
+  };
 
   /**
    * Server messages of one task (a history frame holds thousands) are merged together in a
@@ -394,14 +393,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
    */
   let incoming: ChatMessage[] = [];
 
-  function onMessage(message: ChatMessage) {
+  const onMessage = (message: ChatMessage) => {
     // The server already has this send (replayed after a reconnect): never send it again.
     if (unsent.has(message.clientId)) void forgetSent(message.clientId!);
     if (!incoming.length) queueMicrotask(mergeIncoming);
     incoming.push(message);
-  }
+  };
 
-  function mergeIncoming() {
+  const mergeIncoming = () => {
     if (!incoming.length) return;
     const arrived = incoming;
     incoming = [];
@@ -422,7 +421,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       syncUnread();
     });
     markSeen(seenNow);
-  }
+  };
 
   /** The message list with every server message received so far merged in. */
   const currentMessages = () => {
@@ -432,25 +431,25 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   /** The public `message` event, once per stored message whichever way we learnt of it. */
   const announced = new Set<string>();
-  function announce({ id, from, text, at }: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) {
+  const announce = ({ id, from, text, at }: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) => {
     if (announced.has(id)) return;
     announced.add(id);
     emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
-  }
+  };
 
   // The session runs only in a page (the app chunk), where document and window exist.
   const isVisible = () => document.visibilityState === 'visible';
   const isSeen = () => panelOpen.peek() && isVisible();
 
-  function markSeen(ids: string[]) {
+  const markSeen = (ids: string[]) => {
     const fresh = ids.filter((id) => !readSent.has(id));
     if (!fresh.length || !connection) return;
     markedRead(fresh);
     connection.markRead(fresh);
     tabs.post({ type: 'seen', ids: fresh });
-  }
+  };
 
-  function onTabMessage(message: TabMessage) {
+  const onTabMessage = (message: TabMessage) => {
     if (disposed) return;
     switch (message.type) {
       case 'outbox':
@@ -469,15 +468,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
         break;
       // 'forget': the app tears itself down (boot.ts)
     }
-  }
+  };
 
   /** Only what is not marked yet: opening the panel costs the same with a long history. */
-  function markAllSeen() {
+  const markAllSeen = () => {
     mergeIncoming();
     unreadIds.clear();
     syncUnread();
     markSeen([...toMark]);
-  }
+  };
 
   // ---- sending ----------------------------------------------------------------------------
 
@@ -491,15 +490,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const outboxChanged = () => tabs.post({ type: 'outbox' });
 
   /** Delivered: out of the stored outbox, for every tab. */
-  function forgetSent(clientId: string) {
+  const forgetSent = (clientId: string) => {
     deliveredClientIds.add(clientId);
     unsent.delete(clientId);
     return outbox.remove(clientId).then(outboxChanged);
-  }
+  };
 
   /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
   /** Show the stored outbox (it resolves with its entries, for the caller that boots the page). */
-  function restoreOutbox(): Promise<OutboxEntry[]> {
+  const restoreOutbox = (): Promise<OutboxEntry[]> => {
     const loaded = outbox.load().then((entries) => {
       unsent = new Set(entries.map((entry) => entry.clientId));
       const shown = new Set(currentMessages().map((m) => m.clientId));
@@ -514,9 +513,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     });
     restored = loaded;
     return loaded;
-  }
+  };
 
-  async function flush(): Promise<void> {
+  const flush = async (): Promise<void> => {
     // A request while a pass is running is not dropped: that pass may have read the outbox
     // before the new entry was stored. It runs one more pass when it ends.
     if (flushing) {
@@ -558,9 +557,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       flushing = false;
     }
     if (flushAgain) return flush();
-  }
+  };
 
-  function send(text: string, replyTo?: ReplyTo) {
+  const send = (text: string, replyTo?: ReplyTo) => {
     text = text.trim();
     if (!text) return;
     const entry: OutboxEntry = known({ clientId: newId(), text, createdAt: clock.now(), attempts: 0, replyTo });
@@ -576,9 +575,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     else if (online()) void flush();
     // A visitor's send is a reason to try again now rather than wait out the backoff.
     else reconnectNow();
-  }
+  };
 
-  async function retryFailed(clientId: string) {
+  const retryFailed = async (clientId: string) => {
     const failed = currentMessages().find((m) => m.clientId === clientId && m.state === 'failed');
     if (!failed) return;
     messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
@@ -586,40 +585,40 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     unsent.add(clientId);
     if (online()) void flush();
     else retry();
-  }
+  };
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  function start() {
+  const start = () => {
     if (started) return;
     started = true;
     restored ??= restoreOutbox();
     setStatus('connecting');
     void connect();
-  }
+  };
 
   /** Try again after an error the visitor can see (the retry control): start afresh. */
-  function retry() {
+  const retry = () => {
     reconnectAttempt = 0;
     started = false;
     start();
-  }
+  };
 
-  function setPanelOpen(open: boolean) {
+  const setPanelOpen = (open: boolean) => {
     if (panelOpen.peek() === open) return;
     panelOpen.value = open;
     if (open) {
       markAllSeen();
       void start();
     }
-  }
+  };
 
   /** The visitor tapped a suggested reply of an agent message. */
-  function reply({ id: messageId }: UiMessage, { text, metadata }: QuickReply) {
+  const reply = ({ id: messageId }: UiMessage, { text, metadata }: QuickReply) => {
     if (messageId) send(text, known({ messageId, metadata }));
-  }
+  };
 
-  async function rate(score: 1 | 2 | 3 | 4 | 5) {
+  const rate = async (score: 1 | 2 | 3 | 4 | 5) => {
     const current = survey.peek();
     if (!current || current.state === 'sending' || current.state === 'done' || !connection?.rate) return;
     const to = (state: Survey['state']) => (survey.value = { ...current, state });
@@ -631,11 +630,11 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       to('failed');
       report(cause);
     }
-  }
+  };
 
-  async function endConversation() {
+  const endConversation = async () => {
     if (connection && conversationId.peek()) await connection.endConversation().catch(report);
-  }
+  };
 
   /**
    * The browser says the network is gone: a socket or stream may linger for minutes before it
@@ -645,7 +644,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const onOffline = () => {
     if (!connection) return;
     drop();
-    scheduleReconnect(new GuestChatError('network', 'The browser is offline'));
+    scheduleReconnect(new GuestChatError('network', 'Browser offline'));
   };
   const onVisible = () => {
     if (isVisible()) {
@@ -661,14 +660,14 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   document.addEventListener('visibilitychange', onVisible, listening);
   const stopSkewSync = clock.onChange((skewMs) => void lifecycle.saveSkew(skewMs));
 
-  function dispose() {
+  const dispose = () => {
     disposed = true;
     halt();
     clearTimeout(typingTimer);
     stopSkewSync();
     tabs.close();
     listening.abort();
-  }
+  };
 
   return {
     // state
