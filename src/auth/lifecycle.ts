@@ -123,10 +123,7 @@ export function createLifecycle({ adapter, tenant, auth, store, clock, retryDela
       withTenantLock(tenant, async (): Promise<AccessResult> => {
         let record = await read();
         const refused = rejectedToken !== undefined && record?.access?.token === rejectedToken;
-        if (refused) {
-          record = { ...record! };
-          delete record.access;
-        }
+        if (refused) record = { ...record!, access: undefined };
         const decision = plan(record, clock.now());
         switch (decision.action) {
           case 'reuse':

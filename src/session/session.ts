@@ -208,18 +208,18 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     if (at !== undefined) renewTimer = setTimeout(renewProactively, Math.min(Math.max(at - clock.now(), 0), 10 * 60_000));
   };
 
-  const renewProactively = async () => {
+  const renewProactively = () => {
     // `record` always holds an access token (obtainAccess).
     if (disposed || !record) return;
     if (clock.now() < renewAt(record)!) return scheduleRenewal(record);
     const before = record.access!.token;
-    try {
-      const next = await obtainAccess();
-      // A new token means a new connection: the server would close the old one at expiry anyway.
-      if (next.access!.token !== before && connection) await reconnect();
-    } catch (cause) {
-      fail(cause);
-    }
+    // (reconnect never fails: it shows its own failures.)
+    return obtainAccess()
+      .then((next) => {
+        // A new token means a new connection: the server would close the old one at expiry anyway.
+        if (next.access!.token !== before && connection) return reconnect();
+      })
+      .catch(fail);
   };
 
   // ---- connection -----------------------------------------------------------------------
@@ -299,7 +299,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     reconnectTimer = setTimeout(connect, Math.max(backoff, (failure.retryAfterSec ?? 0) * 1000));
   };
 
-  const onAuthExpired = async () => {
+  const onAuthExpired = () => {
     const rejected = record?.access?.token;
     connection = undefined;
     setStatus('reconnecting');
@@ -307,12 +307,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       return fail(new GuestChatError('auth-rejected', 'Fresh tokens refused again'));
     }
     lastAuthRenewalAt = Date.now();
-    try {
-      await obtainAccess(rejected);
-      await connect();
-    } catch (cause) {
-      fail(cause);
-    }
+    // (connect never fails: it shows its own failures.)
+    return obtainAccess(rejected).then(connect, fail);
   };
 
   const setConversation = (id: string | undefined) => {
