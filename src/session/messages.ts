@@ -95,8 +95,9 @@ export function confirmSend(list: readonly UiMessage[], clientId: string, id: st
     .map((m) => (m.clientId === clientId ? { ...m, id, at, state: stored(m.state) } : m));
 }
 
-export function markFailed(list: readonly UiMessage[], clientId: string): UiMessage[] {
-  return list.map((m) => (m.clientId === clientId && m.state === 'sending' ? { ...m, state: 'failed' } : m));
+/** Our send `clientId`, if it is in state `from`, moved to state `to` (failed, or sending again). */
+export function restate(list: readonly UiMessage[], clientId: string, from: DeliveryState, to: DeliveryState): UiMessage[] {
+  return list.map((m) => (m.clientId === clientId && m.state === from ? { ...m, state: to } : m));
 }
 
 /** Delivery and read receipts only ever move a message forward. */

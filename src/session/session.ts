@@ -16,7 +16,7 @@ import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
 import { MAX_SEND_ATTEMPTS, type Outbox, type OutboxEntry } from './outbox.ts';
 import { NO_TABS, type TabChannel, type TabMessage } from './tabs.ts';
-import { applyReceipt, confirmSend, markFailed, mergeServerMessages, pendingMessage, type SystemEvent, type UiMessage } from './messages.ts';
+import { applyReceipt, confirmSend, mergeServerMessages, pendingMessage, restate, type SystemEvent, type UiMessage } from './messages.ts';
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
 
@@ -539,10 +539,10 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
             const attempts = next.attempts + 1;
             const transient = conn !== connection || KEEP_QUEUED.includes(failure.reason);
             // Kept while transient: it goes out when the connection (or a renewed token) is back.
-            const failed = !transient || attempts >= MAX_SEND_ATTEMPTS;
-            await outbox.put(clientId, failed ? { attempts, failed } : { attempts });
+            const failed = !transient || attempts >= MAX_SEND_ATTEMPTS || undefined;
+            await outbox.put(clientId, { attempts, failed });
             if (failed) {
-              messages.value = markFailed(currentMessages(), clientId);
+              messages.value = restate(currentMessages(), clientId, 'sending', 'failed');
               report(failure);
             }
             if (transient) return;
@@ -558,15 +558,17 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const send = (text: string, replyTo?: ReplyTo) => {
     text = text.trim();
     if (!text) return;
-    const entry: OutboxEntry = known({ clientId: newId(), text, createdAt: clock.now(), attempts: 0, replyTo });
-    unsent.add(entry.clientId);
+    const clientId = newId();
+    const createdAt = clock.now();
+    unsent.add(clientId);
     batch(() => {
-      messages.value = [...currentMessages(), pendingMessage(entry.clientId, text, entry.createdAt)];
+      messages.value = [...currentMessages(), pendingMessage(clientId, text, createdAt)];
       clearEndedNotice();
     });
     connection?.typing(false);
     // Stored before any network call: a reload or a crash from here on loses nothing.
-    restored = Promise.all([restored, outbox.put(entry.clientId, {}, entry).then(outboxChanged)]);
+    const entry: OutboxEntry = known({ clientId, text, createdAt, attempts: 0, replyTo });
+    restored = Promise.all([restored, outbox.put(clientId, {}, entry).then(outboxChanged)]);
     if (!started) void start();
     else if (online()) void flush();
     // A visitor's send is a reason to try again now rather than wait out the backoff.
@@ -576,7 +578,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   const retryFailed = async (clientId: string) => {
     const failed = currentMessages().find((m) => m.clientId === clientId && m.state === 'failed');
     if (!failed) return;
-    messages.value = currentMessages().map((m) => (m.clientId === clientId ? { ...m, state: 'sending' } : m));
+    messages.value = restate(currentMessages(), clientId, 'failed', 'sending');
     await outbox.put(clientId, { attempts: 0, failed: false }, { clientId, text: failed.text, createdAt: failed.at, attempts: 0 });
     unsent.add(clientId);
     if (online()) void flush();
