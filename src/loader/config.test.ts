@@ -5,30 +5,34 @@ import { DEFAULT_DOMAIN_API, readConfig } from './config.ts';
 const lp = { adapter: 'liveperson', account: '12345678', connectorId: 'guestchat-unauth', domainApi: 'http://127.0.0.1:8787' };
 const sf = { adapter: 'salesforce', scrtUrl: 'http://127.0.0.1:8787', orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' };
 
-const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map((i) => `${i.reason} ${i.message.split(' ')[0]}`);
+const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map(([reason, message]) => `${reason} ${message.split(' ')[0]}`);
 
 describe('readConfig()', () => {
   it('accepts a LivePerson tag and derives the tenant key', () => {
-    const result = readConfig(lp);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(result.config).toEqual(lp);
-    expect(result.tenant).toBe('liveperson:12345678:guestchat-unauth');
-    expect(result.options).toEqual({ locale: 'en', position: 'bottom-right' });
+    const { issues, parsed } = readConfig(lp);
+    expect(issues).toEqual([]);
+    expect(parsed?.config).toEqual(lp);
+    expect(parsed?.tenant).toBe('liveperson:12345678:guestchat-unauth');
+    // The attributes as written go to the app too (title, sound, debug), with the checked options.
+    expect(parsed?.options).toEqual({ ...lp, locale: 'en', position: 'bottom-right' });
   });
 
   it('defaults the Domain API to LivePerson production and strips a trailing slash', () => {
     const { domainApi, ...rest } = lp;
-    const result = readConfig(rest);
-    expect(result.ok && result.config.adapter === 'liveperson' && result.config.domainApi).toBe(DEFAULT_DOMAIN_API);
-    const slash = readConfig({ ...lp, domainApi: `${domainApi}/` });
-    expect(slash.ok && slash.config.adapter === 'liveperson' && slash.config.domainApi).toBe('http://127.0.0.1:8787');
+    expect(readConfig(rest).parsed?.config).toEqual({ ...rest, domainApi: DEFAULT_DOMAIN_API });
+    expect(readConfig({ ...lp, domainApi: `${domainApi}/` }).parsed?.config).toEqual(lp);
   });
 
   it('accepts a Salesforce tag (15- and 18-character org ids)', () => {
-    expect(readConfig(sf).ok).toBe(true);
-    const long = readConfig({ ...sf, orgId: '00D5e000000SBOXEAA' });
-    expect(long.ok && long.tenant).toBe('salesforce:00D5e000000SBOX:GuestChat_Sandbox');
+    expect(readConfig(sf).parsed?.config).toEqual(sf);
+    const long = readConfig({ ...sf, orgId: '00D5e000000SBOXEAA' }).parsed;
+    expect(long?.config).toEqual(sf);
+    expect(long?.tenant).toBe('salesforce:00D5e000000SBOX:GuestChat_Sandbox');
+  });
+
+  it('keys the broker mode by its URL', () => {
+    const result = readConfig({ adapter: 'liveperson-connector', brokerUrl: 'https://chat-broker.example.com/' });
+    expect(result.parsed?.tenant).toBe('liveperson-connector:https://chat-broker.example.com');
   });
 
   it('names every missing required attribute', () => {
@@ -42,7 +46,7 @@ describe('readConfig()', () => {
       'config-missing-org-id data-org-id',
       'config-missing-deployment data-deployment',
     ]);
-    expect(readConfig({ adapter: 'liveperson' }).ok).toBe(false);
+    expect(readConfig({ adapter: 'liveperson' }).parsed).toBeUndefined();
   });
 
   it('names every malformed attribute', () => {
@@ -58,16 +62,17 @@ describe('readConfig()', () => {
     for (const domainApi of ['http://api.example.com', 'javascript:alert(1)', 'https://u:p@api.liveperson.net', 'https://api.liveperson.net/?x=1', 'not a url']) {
       expect(reasons({ ...lp, domainApi })).toEqual(['config-bad-domain-api data-domain-api']);
     }
-    for (const domainApi of ['http://localhost:8787', 'https://api.liveperson.net']) expect(readConfig({ ...lp, domainApi }).ok).toBe(true);
+    for (const domainApi of ['http://localhost:8787', 'https://api.liveperson.net']) expect(readConfig({ ...lp, domainApi }).parsed).toBeDefined();
   });
 
   it('reports a bad presentation option but keeps the widget working with the default', () => {
-    const result = readConfig({ ...lp, position: 'middle', color: 'red;background:url(x)', locale: 'he' });
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(result.options.position).toBe('bottom-right');
-    expect(result.options.color).toBeUndefined();
-    expect(result.options.locale).toBe('he');
-    expect(result.issues.map((i) => i.message)).toEqual(['data-position is invalid', 'data-color is invalid']);
+    const { issues, parsed } = readConfig({ ...lp, position: 'middle', color: 'red;background:url(x)', locale: 'he' });
+    expect(parsed?.options.position).toBe('bottom-right');
+    expect(parsed?.options.color).toBeUndefined();
+    expect(parsed?.options.locale).toBe('he');
+    expect(issues).toEqual([
+      ['config-bad-option', 'data-position is invalid'],
+      ['config-bad-option', 'data-color is invalid'],
+    ]);
   });
 });

@@ -29,14 +29,20 @@ export interface WidgetOptions {
 }
 
 /** A problem with one attribute: its reason code and a message naming the attribute. */
-export interface ConfigIssue {
-  reason: ReasonCode;
-  message: string;
+export type ConfigIssue = [reason: ReasonCode, message: string];
+
+/** A usable configuration: what the app's mount() takes from it, as it takes it. */
+export interface Parsed {
+  config: VendorConfig;
+  tenant: string;
+  options: WidgetOptions;
 }
 
-export type ConfigResult =
-  | { ok: true; config: VendorConfig; tenant: string; options: WidgetOptions; issues: ConfigIssue[] }
-  | { ok: false; issues: ConfigIssue[] };
+/** Every problem found, and the configuration unless a required attribute is missing or malformed. */
+export interface ConfigResult {
+  issues: ConfigIssue[];
+  parsed?: Parsed;
+}
 
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
 export type DataAttributes = Record<string, string | undefined>;
@@ -92,26 +98,25 @@ export function readConfig(data: DataAttributes): ConfigResult {
     const raw = data[key]?.trim() || fallback;
     const value = raw && (check ?? SERVICE_URL).test(raw) && (check ? (key === 'orgId' ? raw.slice(0, 15) : raw) : raw.replace(/\/+$/, ''));
     if (!value && (raw || !option)) {
-      issues.push({
-        reason: `config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode,
-        message: `data-${name} is ${raw ? 'invalid' : 'required'}`,
-      });
+      issues.push([`config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode, `data-${name} is ${raw ? 'invalid' : 'required'}`]);
     }
     return value || fallback;
   };
-  const values = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
+  const values = <T>(rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)])) as T;
 
   const adapter = read(['adapter', { test: (v) => Object.hasOwn(ADAPTERS, v) }]) as VendorConfig['adapter'] | undefined;
   const rules = adapter && ADAPTERS[adapter];
-  const required = rules && values(rules);
-  if (!required || issues.length) return { ok: false, issues };
-  const keyed = rules.filter((rule) => rule[1]);
-  const options = { ...values(OPTIONS, true), title: data.title, sound: data.sound, debug: data.debug } as WidgetOptions;
+  const required = rules && values<Record<string, string>>(rules);
+  if (!required || issues.length) return { issues };
+  // The broker mode has only its URL; the others are keyed by their checked attributes.
+  const keyed = rules.filter((rule) => rule[1] || !rules[1]);
   return {
-    ok: true,
-    config: { adapter, ...required } as VendorConfig,
-    tenant: [adapter, ...(keyed.length ? keyed : rules).map(([key]) => required[key])].join(':'),
-    options,
     issues,
+    parsed: {
+      config: { adapter, ...required } as VendorConfig,
+      tenant: [adapter, ...keyed.map(([key]) => required[key])].join(':'),
+      // The free-text attributes and flags (title, sound, debug) go to the app as written.
+      options: { ...data, ...values<WidgetOptions>(OPTIONS, true) },
+    },
   };
 }

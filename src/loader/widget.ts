@@ -4,6 +4,7 @@
  * (no framework, nothing of the app's state).
  */
 import type { VendorConfig } from '../adapters/types.ts';
+import type { ReasonCode } from '../errors.ts';
 import type { WidgetHandle, WidgetState } from '../ui/index.ts';
 import type { VendorFactory, WidgetEventName } from '../session/index.ts';
 import { createBus, type Listener } from './bus.ts';
@@ -39,11 +40,16 @@ export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
  * the API, and load the app on intent. `queued` are API calls made before this ran.
  */
 export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
-  const parsed = readConfig(data);
+  const { issues, parsed } = readConfig(data);
   const bus = createBus();
   let widget: WidgetHandle | undefined;
   let loading: Promise<WidgetHandle | undefined> | undefined;
   let app = (): Promise<WidgetHandle | undefined> => Promise.resolve(undefined);
+  // Every problem goes to the console and to the `error` event.
+  const report = (reason: ReasonCode, message: string, ...detail: unknown[]) => {
+    console.error(`[GuestChat] ${message} (${reason})`, ...detail);
+    bus.emit('error', { reason, message });
+  };
 
   const api: GuestChatApi = {
     open: () => void app().then((w) => w?.open()),
@@ -63,21 +69,19 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
         status: 'idle',
         unread: 0,
         conversationId: null,
-        adapter: parsed.ok ? parsed.config.adapter : null,
+        adapter: parsed?.config.adapter ?? null,
       },
   };
 
-  if (parsed.ok) {
-    const { config, tenant, options } = parsed;
+  if (parsed) {
+    const { config, options } = parsed;
     const launcher = drawLauncher(options);
     let bundle: Promise<AppBundle> | undefined;
     const preload = () => (bundle ??= load(config.adapter));
-    const failed = 'Could not load the chat';
     app = () =>
       (loading ??= preload()
-        .then(({ mount, createVendor }) =>
-          mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: () => (widget = loading = undefined) }),
-        )
+        // The chunk's exports (mount, createVendor) go along: the app takes createVendor from them.
+        .then((chunk) => chunk.mount({ ...parsed, ...chunk, launcher, emit: bus.emit, onTornDown: () => (widget = loading = undefined) }))
         .then(
           (handle) => {
             widget = handle;
@@ -86,28 +90,26 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
           },
           (error: unknown) => {
             loading = bundle = undefined;
-            console.error(`[GuestChat] ${failed}`, error);
-            bus.emit('error', { reason: 'network', message: failed });
+            report('network', 'Could not load the chat', error);
             return undefined;
           },
         ));
-    launcher.button.addEventListener('click', api.toggle);
+    const { button } = launcher;
+    button.onclick = api.toggle;
     // A hint of intent starts the download, so the click finds the app (nearly) ready.
-    for (const hint of ['pointerenter', 'focus']) launcher.button.addEventListener(hint, () => void preload().catch(() => {}), { once: true });
+    button.onpointerenter = button.onfocus = () => void preload().catch(() => {});
     // A returning visitor with an open conversation or unsent messages is reconnected at once
     // (replies show on the badge): the app leaves a mark for this (src/session/wake.ts).
-    if (wakeOnLoad(tenant)) void app();
+    if (wakeOnLoad(parsed.tenant)) void app();
   }
-  // Calls queued before the script ran, subscriptions first (a stable sort), so they hear the
-  // configuration's problems too. Misconfigured, there is no launcher and the page is left
-  // exactly as it was; the API answers harmlessly.
-  for (const [method, ...args] of queued.sort(([a], [b]) => +(b === 'on') - +(a === 'on'))) {
+  // Calls queued before the script ran, in order. Every event they can cause comes later (the
+  // app loads asynchronously) and the configuration's problems are reported below, so a queued
+  // subscription hears them wherever it stands in the queue. Misconfigured, there is no launcher
+  // and the page is left exactly as it was; the API answers harmlessly.
+  for (const [method, ...args] of queued) {
     const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
     if (typeof fn === 'function') fn(...args);
   }
-  for (const { reason, message } of parsed.issues) {
-    console.error(`[GuestChat] ${message} (${reason})`);
-    bus.emit('error', { reason, message });
-  }
+  for (const issue of issues) report(...issue);
   return api;
 }
