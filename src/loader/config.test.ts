@@ -5,7 +5,7 @@ import { DEFAULT_DOMAIN_API, readConfig } from './config.ts';
 const lp = { adapter: 'liveperson', account: '12345678', connectorId: 'guestchat-unauth', domainApi: 'http://127.0.0.1:8787' };
 const sf = { adapter: 'salesforce', scrtUrl: 'http://127.0.0.1:8787', orgId: '00D5e000000SBOX', deployment: 'GuestChat_Sandbox' };
 
-const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map(([reason, message]) => `${reason} ${message.split(' ')[0]}`);
+const reasons = (data: Record<string, string | undefined>) => readConfig(data).issues.map(([reason, message]) => `${reason} ${message.split(' ')[1]}`);
 
 describe('readConfig()', () => {
   it('accepts a LivePerson tag and derives the tenant key', () => {
@@ -21,6 +21,10 @@ describe('readConfig()', () => {
     const { domainApi, ...rest } = lp;
     expect(readConfig(rest).parsed?.config).toEqual({ ...rest, domainApi: DEFAULT_DOMAIN_API });
     expect(readConfig({ ...lp, domainApi: `${domainApi}/` }).parsed?.config).toEqual(lp);
+    const url = (domainApi: string) => readConfig({ ...lp, domainApi }).parsed?.config;
+    expect(url('https://a.example.com///')).toMatchObject({ domainApi: 'https://a.example.com' });
+    expect(url('https://a.example.com:8443/base/api//')).toMatchObject({ domainApi: 'https://a.example.com:8443/base/api' });
+    expect(url('https://a.example.com//base')).toMatchObject({ domainApi: 'https://a.example.com//base' });
   });
 
   it('accepts a Salesforce tag (15- and 18-character org ids)', () => {
@@ -53,13 +57,13 @@ describe('readConfig()', () => {
     expect(reasons({ adapter: 'zendesk' })).toEqual(['config-bad-adapter data-adapter']);
     expect(reasons({ ...lp, account: '12ab' })).toEqual(['config-bad-account data-account']);
     expect(reasons({ ...lp, connectorId: 'a b' })).toEqual(['config-bad-connector-id data-connector-id']);
-    expect(reasons({ ...sf, orgId: '12345' })).toEqual(['config-bad-org-id data-org-id']);
+    for (const orgId of ['12345', '00D5e000000SBOXE', '00D5e000000SBOXEAAB']) expect(reasons({ ...sf, orgId })).toEqual(['config-bad-org-id data-org-id']);
     expect(reasons({ ...sf, deployment: '1abc' })).toEqual(['config-bad-deployment data-deployment']);
     expect(reasons({ ...sf, scrtUrl: 'ftp://x' })).toEqual(['config-bad-scrt-url data-scrt-url']);
   });
 
   it('refuses plain http except on this machine, and URLs with credentials or queries', () => {
-    for (const domainApi of ['http://api.example.com', 'javascript:alert(1)', 'https://u:p@api.liveperson.net', 'https://api.liveperson.net/?x=1', 'not a url']) {
+    for (const domainApi of ['http://api.example.com', 'javascript:alert(1)', 'https://u:p@api.liveperson.net', 'https://api.liveperson.net/?x=1', 'https://api.liveperson.net/#x', 'https://api.liveperson.net/a b', 'not a url']) {
       expect(reasons({ ...lp, domainApi })).toEqual(['config-bad-domain-api data-domain-api']);
     }
     for (const domainApi of ['http://localhost:8787', 'https://api.liveperson.net']) expect(readConfig({ ...lp, domainApi }).parsed).toBeDefined();
@@ -71,8 +75,8 @@ describe('readConfig()', () => {
     expect(parsed?.options.color).toBeUndefined();
     expect(parsed?.options.locale).toBe('he');
     expect(issues).toEqual([
-      ['config-bad-option', 'data-position is invalid'],
-      ['config-bad-option', 'data-color is invalid'],
+      ['config-bad-option', 'bad data-position'],
+      ['config-bad-option', 'bad data-color'],
     ]);
   });
 });

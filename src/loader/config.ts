@@ -47,8 +47,11 @@ export interface ConfigResult {
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
 export type DataAttributes = Record<string, string | undefined>;
 
-/** A check with a regular expression's shape, so every rule is tested the same way. */
-type Check = { test(value: string): boolean };
+/**
+ * A check with a regular expression's shape, so every rule is tested the same way: the value is
+ * what it matches (the whole attribute, or the part the widget uses), none if it does not.
+ */
+type Check = { exec(value: string): [string] | RegExpExecArray | null };
 
 /**
  * An attribute: its dataset key, its check (none: a service URL, see serviceUrl), and its
@@ -60,10 +63,10 @@ type Rule = [key: string, check?: Check, fallback?: string];
 
 /**
  * A service origin the widget may call: https anywhere, http only on this machine (the sandbox);
- * no credentials, query or fragment (the adapters parse it in full when they use it). Returns it
- * without a trailing slash.
+ * no credentials, query or fragment (the adapters parse it in full when they use it). It matches
+ * the URL without its trailing slashes (the shortest path the lookahead allows).
  */
-const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\]))(:\d+)?(\/[\w.~%/-]*)?$/;
+const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\]))(:\d+)?(\/[\w.~%/-]*?)??(?=\/*$)/;
 
 /**
  * Per adapter, its required attributes (domainApi has a default, so it can only be malformed).
@@ -72,9 +75,9 @@ const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\
  */
 const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
   liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', undefined, DEFAULT_DOMAIN_API]],
-  // An org id is 00D and 12 or 15 letters or digits; the 15-character form is used throughout
-  // (an 18-character id is the same org).
-  salesforce: [['scrtUrl'], ['orgId', /^00D([A-Za-z\d]{3}){4,5}$/], ['deployment', /^[A-Za-z]\w{0,79}$/]],
+  // An org id is 00D and 12 or 15 letters or digits; the 15-character form (the match) is used
+  // throughout (an 18-character id is the same org).
+  salesforce: [['scrtUrl'], ['orgId', /^00D[A-Za-z\d]{12}(?=([A-Za-z\d]{3})?$)/], ['deployment', /^[A-Za-z]\w{0,79}$/]],
   'liveperson-connector': [['brokerUrl']],
 };
 
@@ -96,15 +99,16 @@ export function readConfig(data: DataAttributes): ConfigResult {
   const read = ([key, check, fallback]: Rule, option?: boolean) => {
     const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const raw = data[key]?.trim() || fallback;
-    const value = raw && (check ?? SERVICE_URL).test(raw) && (check ? (key === 'orgId' ? raw.slice(0, 15) : raw) : raw.replace(/\/+$/, ''));
+    const value = raw && (check ?? SERVICE_URL).exec(raw)?.[0];
     if (!value && (raw || !option)) {
-      issues.push([`config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode, `data-${name} is ${raw ? 'invalid' : 'required'}`]);
+      const what = raw ? 'bad' : 'missing';
+      issues.push([`config-${what}-${option ? 'option' : name}` as ReasonCode, `${what} data-${name}`]);
     }
     return value || fallback;
   };
   const values = <T>(rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)])) as T;
 
-  const adapter = read(['adapter', { test: (v) => Object.hasOwn(ADAPTERS, v) }]) as VendorConfig['adapter'] | undefined;
+  const adapter = read(['adapter', { exec: (v) => (Object.hasOwn(ADAPTERS, v) ? [v] : null) }]) as VendorConfig['adapter'] | undefined;
   const rules = adapter && ADAPTERS[adapter];
   const required = rules && values<Record<string, string>>(rules);
   if (!required || issues.length) return { issues };

@@ -23,7 +23,7 @@ const script = document.currentScript as HTMLScriptElement;
 
 function boot() {
   const earlier = window.GuestChat;
-  if (earlier && 'state' in earlier) return; // already installed by another copy of the tag
+  if (earlier && 'on' in earlier) return; // already installed by another copy of the tag
   const queued = (earlier as { q?: unknown } | undefined)?.q;
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
   window.GuestChat = createWidget(

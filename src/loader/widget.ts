@@ -44,7 +44,8 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   const bus = createBus();
   let widget: WidgetHandle | undefined;
   let loading: Promise<WidgetHandle | undefined> | undefined;
-  let app = (): Promise<WidgetHandle | undefined> => Promise.resolve(undefined);
+  // The app, loaded (once) on demand; misconfigured, there is none.
+  let app = async (): Promise<WidgetHandle | undefined> => undefined;
   // Every problem goes to the console and to the `error` event.
   const report = (reason: ReasonCode, message: string, ...detail: unknown[]) => {
     console.error(`[GuestChat] ${message} (${reason})`, ...detail);
