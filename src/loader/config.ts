@@ -112,13 +112,12 @@ export function readConfig(data: DataAttributes): ConfigResult {
   const rules = adapter && ADAPTERS[adapter];
   const required = rules && values<Record<string, string>>(rules);
   if (!required || issues.length) return { issues };
-  // The broker mode has only its URL; the others are keyed by their checked attributes.
-  const keyed = rules.filter((rule) => rule[1] || !rules[1]);
   return {
     issues,
     parsed: {
       config: { adapter, ...required } as VendorConfig,
-      tenant: [adapter, ...keyed.map(([key]) => required[key])].join(':'),
+      // The broker mode has only its URL; the others are keyed by their checked attributes.
+      tenant: [adapter, ...rules.filter((rule) => rule[1] || !rules[1]).map(([key]) => required[key])].join(':'),
       // The free-text attributes and flags (title, sound, debug) go to the app as written.
       options: { ...data, ...values<WidgetOptions>(OPTIONS, true) },
     },

@@ -41,28 +41,28 @@ export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
  */
 export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
   const { issues, parsed } = readConfig(data);
-  const bus = createBus();
+  const [on, emit] = createBus();
   let widget: WidgetHandle | undefined;
-  let loading: Promise<WidgetHandle | undefined> | undefined;
+  let loading: Promise<void> | undefined;
   // The app, loaded (once) on demand; misconfigured, there is none.
-  let app = async (): Promise<WidgetHandle | undefined> => undefined;
+  let app = async () => {};
   // Every problem goes to the console and to the `error` event.
   const report = (reason: ReasonCode, message: string, ...detail: unknown[]) => {
     console.error(`[GuestChat] ${message} (${reason})`, ...detail);
-    bus.emit('error', { reason, message });
+    emit('error', { reason, message });
   };
 
   const api: GuestChatApi = {
-    open: () => void app().then((w) => w?.open()),
+    open: () => void app().then(() => widget?.open()),
     close: () => widget?.close(),
     toggle: () => (widget ? widget.toggle() : api.open()),
-    send: (text) => void app().then((w) => w?.send(`${text}`)),
+    send: (text) => void app().then(() => widget?.send(`${text}`)),
     endConversation: () => widget?.endConversation(),
     // Not loaded in this tab, the app is loaded to erase (and to tell the tabs where it runs).
     // Nothing of it starts a chat: had this browser an open conversation or unsent messages,
     // the app would already be running (src/session/wake.ts).
-    forget: () => app().then((w) => w?.forget()),
-    on: bus.on,
+    forget: () => app().then(() => widget?.forget()),
+    on,
     state: () =>
       widget?.state() ?? {
         loaded: false,
@@ -75,24 +75,22 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   };
 
   if (parsed) {
-    const { config, options } = parsed;
-    const launcher = drawLauncher(options);
-    let bundle: Promise<AppBundle> | undefined;
-    const preload = () => (bundle ??= load(config.adapter));
+    const { adapter } = parsed.config;
+    const launcher = drawLauncher(parsed.options);
+    // Asked again, import() hands back the module it has (or is fetching): one download.
+    const preload = () => load(adapter);
     app = () =>
       (loading ??= preload()
         // The chunk's exports (mount, createVendor) go along: the app takes createVendor from them.
-        .then((chunk) => chunk.mount({ ...parsed, ...chunk, launcher, emit: bus.emit, onTornDown: () => (widget = loading = undefined) }))
+        .then((chunk) => chunk.mount({ ...parsed, ...chunk, launcher, emit, onTornDown: () => (widget = loading = undefined) }))
         .then(
           (handle) => {
             widget = handle;
-            bus.emit('ready', { adapter: config.adapter });
-            return handle;
+            emit('ready', { adapter });
           },
           (error: unknown) => {
-            loading = bundle = undefined;
+            loading = undefined;
             report('network', 'Could not load the chat', error);
-            return undefined;
           },
         ));
     const { button } = launcher;
@@ -108,8 +106,7 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   // subscription hears them wherever it stands in the queue. Misconfigured, there is no launcher
   // and the page is left exactly as it was; the API answers harmlessly.
   for (const [method, ...args] of queued) {
-    const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn === 'function') fn(...args);
+    if (Object.hasOwn(api, method)) (api[method] as (...a: unknown[]) => unknown)(...args);
   }
   for (const issue of issues) report(...issue);
   return api;
