@@ -97,7 +97,7 @@ export function readConfig(data: DataAttributes): ConfigResult {
    * (src/errors.ts).
    */
   const read = ([key, check, fallback]: Rule, option?: boolean) => {
-    const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const name = key.replace(/[A-Z]/g, '-$&').toLowerCase();
     const raw = data[key]?.trim() || fallback;
     const value = raw && (check ?? SERVICE_URL).exec(raw)?.[0];
     if (!value && (raw || !option)) {

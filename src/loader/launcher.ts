@@ -23,9 +23,9 @@ const LAUNCHER_CSS = `.launcher{all:initial;display:grid;padding:14px;border-rad
 .launcher:hover{filter:brightness(1.1)}\
 .launcher:focus-visible{outline:3px solid var(--gc-focus,#ffbf47);outline-offset:3px}`;
 
-// A constant, never data.
+// A constant, never data (HTML: quotes only where a value has a space).
 const MARKUP =
-  '<button class="launcher" aria-label="Open chat" aria-haspopup="dialog" aria-expanded="false"><svg width="28" height="28" viewBox="0 0 24 24"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
+  '<button class=launcher aria-label="Open chat" aria-haspopup=dialog aria-expanded=false><svg width=28 height=28 viewBox="0 0 24 24"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
 
 export function drawLauncher({ position, color }: WidgetOptions): LauncherElements {
   const host = document.createElement('div');
