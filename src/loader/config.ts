@@ -1,7 +1,7 @@
 /**
  * Reads and validates the script tag's data-* attributes. Nothing here throws: every problem
- * comes back as an issue naming the attribute, so the loader can report it (console.error and
- * the `error` event) and leave the host page alone.
+ * goes to the caller's report with a message naming the attribute, so the loader can tell the
+ * site (console.error and the `error` event) and leave the host page alone.
  *
  * Loader-only code: it must not share runtime modules with the app (the loader is a classic
  * script; anything shared would be split into a module chunk it cannot import).
@@ -28,20 +28,14 @@ export interface WidgetOptions {
   debug?: string;
 }
 
-/** A problem with one attribute: its reason code and a message naming the attribute. */
-export type ConfigIssue = [reason: ReasonCode, message: string];
+/** Where each problem goes: its reason code and a message naming the attribute. */
+export type Report = (reason: ReasonCode, message: string) => void;
 
 /** A usable configuration: what the app's mount() takes from it, as it takes it. */
 export interface Parsed {
   config: VendorConfig;
   tenant: string;
   options: WidgetOptions;
-}
-
-/** Every problem found, and the configuration unless a required attribute is missing or malformed. */
-export interface ConfigResult {
-  issues: ConfigIssue[];
-  parsed?: Parsed;
 }
 
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
@@ -89,8 +83,9 @@ const OPTIONS: Rule[] = [
   ['color', /^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/],
 ];
 
-export function readConfig(data: DataAttributes): ConfigResult {
-  const issues: ConfigIssue[] = [];
+/** The configuration, unless a required attribute is missing or malformed; every problem is reported. */
+export function readConfig(data: DataAttributes, report: Report): Parsed | undefined {
+  let ok = true;
   /**
    * One attribute's value, or its default after reporting it. Reason codes follow the
    * attribute: config-missing-<name> / config-bad-<name>, and config-bad-option for any option
@@ -102,7 +97,8 @@ export function readConfig(data: DataAttributes): ConfigResult {
     const value = raw && (check ?? SERVICE_URL).exec(raw)?.[0];
     if (!value && (raw || !option)) {
       const what = raw ? 'bad' : 'missing';
-      issues.push([`config-${what}-${option ? 'option' : name}` as ReasonCode, `${what} data-${name}`]);
+      if (!option) ok = false;
+      report(`config-${what}-${option ? 'option' : name}` as ReasonCode, `${what} data-${name}`);
     }
     return value || fallback;
   };
@@ -111,15 +107,12 @@ export function readConfig(data: DataAttributes): ConfigResult {
   const adapter = read(['adapter', { exec: (v) => (Object.hasOwn(ADAPTERS, v) ? [v] : null) }]) as VendorConfig['adapter'] | undefined;
   const rules = adapter && ADAPTERS[adapter];
   const required = rules && values<Record<string, string>>(rules);
-  if (!required || issues.length) return { issues };
+  if (!required || !ok) return;
   return {
-    issues,
-    parsed: {
-      config: { adapter, ...required } as VendorConfig,
-      // The broker mode has only its URL; the others are keyed by their checked attributes.
-      tenant: [adapter, ...rules.filter((rule) => rule[1] || !rules[1]).map(([key]) => required[key])].join(':'),
-      // The free-text attributes and flags (title, sound, debug) go to the app as written.
-      options: { ...data, ...values<WidgetOptions>(OPTIONS, true) },
-    },
+    config: { adapter, ...required } as VendorConfig,
+    // The broker mode has only its URL; the others are keyed by their checked attributes.
+    tenant: [adapter, ...rules.filter((rule) => rule[1] || !rules[1]).map(([key]) => required[key])].join(':'),
+    // The free-text attributes and flags (title, sound, debug) go to the app as written.
+    options: { ...data, ...values<WidgetOptions>(OPTIONS, true) },
   };
 }

@@ -40,7 +40,6 @@ export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
  * the API, and load the app on intent. `queued` are API calls made before this ran.
  */
 export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
-  const { issues, parsed } = readConfig(data);
   const [on, emit] = createBus();
   let widget: WidgetHandle | undefined;
   let loading: Promise<void> | undefined;
@@ -51,6 +50,9 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
     console.error(`[GuestChat] ${message} (${reason})`, ...detail);
     emit('error', { reason, message });
   };
+  // Subscriptions queued before the script ran come first, so they hear the configuration's problems.
+  for (const [method, ...args] of queued) if (method === 'on') (on as (...a: unknown[]) => void)(...args);
+  const parsed = readConfig(data, report);
 
   const api: GuestChatApi = {
     open: () => void app().then(() => widget?.open()),
@@ -106,8 +108,7 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   // subscription hears them wherever it stands in the queue. Misconfigured, there is no launcher
   // and the page is left exactly as it was; the API answers harmlessly.
   for (const [method, ...args] of queued) {
-    if (Object.hasOwn(api, method)) (api[method] as (...a: unknown[]) => unknown)(...args);
+    if (method !== 'on' && Object.hasOwn(api, method)) (api[method] as (...a: unknown[]) => unknown)(...args);
   }
-  for (const issue of issues) report(...issue);
   return api;
 }
