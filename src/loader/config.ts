@@ -68,7 +68,7 @@ const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\
  * adapter and the values of its checked attributes (the broker mode has only its URL).
  */
 const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
-  liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', undefined, DEFAULT_DOMAIN_API]],
+  liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', , DEFAULT_DOMAIN_API]],
   // An org id is 00D and 12 or 15 letters or digits; the 15-character form (the match) is used
   // throughout (an 18-character id is the same org).
   salesforce: [['scrtUrl'], ['orgId', /^00D[A-Za-z\d]{12}(?=([A-Za-z\d]{3})?$)/], ['deployment', /^[A-Za-z]\w{0,79}$/]],

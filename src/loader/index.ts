@@ -24,7 +24,6 @@ const script = document.currentScript as HTMLScriptElement;
 function boot() {
   const earlier = window.GuestChat;
   if (earlier && 'on' in earlier) return; // already installed by another copy of the tag
-  const queued = (earlier as { q?: unknown } | undefined)?.q;
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
   window.GuestChat = createWidget(
     script.dataset as DataAttributes,
@@ -32,7 +31,8 @@ function boot() {
     // vendor never downloads another's. The specifier is computed, so the bundler leaves it
     // alone: the loader stays a classic script with no module machinery of its own.
     (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, script.src).href) as Promise<AppBundle>,
-    Array.isArray(queued) ? queued : [],
+    // Whatever the page left in `q`: an array of calls (the README's snippet); nothing else breaks us.
+    Array.from((earlier as { q?: Iterable<Queued> | ArrayLike<Queued> } | undefined)?.q ?? []),
   );
 }
 

@@ -79,10 +79,10 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
   if (parsed) {
     const { adapter } = parsed.config;
     const launcher = drawLauncher(parsed.options);
-    // Asked again, import() hands back the module it has (or is fetching): one download.
-    const preload = () => load(adapter);
     app = () =>
-      (loading ??= preload()
+      // Asked again (a hint came first), import() hands back the module it has or is fetching:
+      // one download.
+      (loading ??= load(adapter)
         // The chunk's exports (mount, createVendor) go along: the app takes createVendor from them.
         .then((chunk) => chunk.mount({ ...parsed, ...chunk, launcher, emit, onTornDown: () => (widget = loading = undefined) }))
         .then(
@@ -92,20 +92,18 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
           },
           (error: unknown) => {
             loading = undefined;
-            report('network', 'Could not load the chat', error);
+            report('network', 'Chat failed to load', error);
           },
         ));
     const { button } = launcher;
     button.onclick = api.toggle;
     // A hint of intent starts the download, so the click finds the app (nearly) ready.
-    button.onpointerenter = button.onfocus = () => void preload().catch(() => {});
+    button.onpointerenter = button.onfocus = () => void load(adapter).catch(() => {});
     // A returning visitor with an open conversation or unsent messages is reconnected at once
     // (replies show on the badge): the app leaves a mark for this (src/session/wake.ts).
     if (wakeOnLoad(parsed.tenant)) void app();
   }
-  // Calls queued before the script ran, in order. Every event they can cause comes later (the
-  // app loads asynchronously) and the configuration's problems are reported below, so a queued
-  // subscription hears them wherever it stands in the queue. Misconfigured, there is no launcher
+  // The other calls queued before the script ran, in order. Misconfigured, there is no launcher
   // and the page is left exactly as it was; the API answers harmlessly.
   for (const [method, ...args] of queued) {
     if (method !== 'on' && Object.hasOwn(api, method)) (api[method] as (...a: unknown[]) => unknown)(...args);
