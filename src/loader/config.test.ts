@@ -80,6 +80,7 @@ describe('read()', () => {
     expect(parsed?.options.position).toBe('bottom-right');
     expect(parsed?.options.color).toBeUndefined();
     expect(parsed?.options.locale).toBe('he');
+    for (const color of ['#0B5FFF', 'RGB(11, 95, 255)', 'hsla(220 100% 52% / .5)', 'RebeccaPurple']) expect(read({ ...lp, color }).parsed?.options.color).toBe(color);
     expect(issues).toEqual([
       ['config-bad-option', 'bad data-position'],
       ['config-bad-option', 'bad data-color'],

@@ -79,8 +79,9 @@ const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
 const OPTIONS: Rule[] = [
   ['locale', /^[a-z]{2,3}(-[a-z\d]{2,8})*$/i, 'en'],
   ['position', /^bottom-(right|left)$/, 'bottom-right'],
-  // Only plain colour notations: nothing that could close the declaration or load a URL.
-  ['color', /^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/],
+  // Only plain colour notations: nothing that could close the declaration or load a URL. (CSS
+  // names are case-insensitive, function names included.)
+  ['color', /^(#[\da-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[a-z]{3,20})$/i],
 ];
 
 /** The configuration, unless a required attribute is missing or malformed; every problem is reported. */

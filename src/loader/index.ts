@@ -37,4 +37,4 @@ function boot() {
 }
 
 if (document.body) boot();
-else document.addEventListener('DOMContentLoaded', boot);
+else window.addEventListener('DOMContentLoaded', boot); // (the event bubbles from the document)
