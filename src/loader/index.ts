@@ -31,7 +31,7 @@ function boot() {
     // vendor never downloads another's. The specifier is computed, so the bundler leaves it
     // alone: the loader stays a classic script with no module machinery of its own.
     (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, script.src).href) as Promise<AppBundle>,
-    // Whatever the page left in `q`: an array of calls (the README's snippet); nothing else breaks us.
+    // The calls the page left in `q` (the README's snippet); anything else there is ignored.
     Array.from((earlier as { q?: Iterable<Queued> | ArrayLike<Queued> } | undefined)?.q ?? []),
   );
 }

@@ -15,9 +15,10 @@ import type { WidgetOptions } from './config.ts';
 // `all:initial!important` resets every property (margin, padding, border, width, transform,
 // visibility, ...) beyond the page's reach; only the values that differ from the initial ones
 // need their own !important. (display needs none: a fixed box is blockified whatever its display.)
-// The icon takes its colour from the button (fill is inherited). The icon is a grid item, so it is blockified: no `display:block` needed. The button is the 28px
-// icon plus 14px padding (content-box, from `all:initial`): 56px square, the icon centred. The app's unread
-// badge (absolutely positioned) takes the fixed :host, the button's own box, as its containing block.
+// The icon is a grid item, so it is blockified: no `display:block` needed; it takes its colour
+// from the button (fill is inherited). The button is the 28px icon plus 14px padding (content-box,
+// from `all:initial`): 56px square, the icon centred. The app's unread badge (absolutely
+// positioned) takes the fixed :host, the button's own box, as its containing block.
 const HOST_CSS = `:host{all:initial!important;position:fixed!important;z-index:2147483000!important;bottom:20px!important`;
 const LAUNCHER_CSS = `.launcher{all:initial;display:grid;padding:14px;border-radius:50%;background:var(--gc-accent,#0b5fff);fill:var(--gc-on-accent,#fff);cursor:pointer;box-shadow:0 4px 14px #0004}\
 .launcher:hover{filter:brightness(1.1)}\
