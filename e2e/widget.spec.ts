@@ -173,8 +173,8 @@ for (const adapter of ADAPTERS) {
     await sandbox.agentSay(conversation.id, 'Styled and connected under a strict policy.');
     await expect(chatDialog(page).getByText('Styled and connected under a strict policy.', { exact: true })).toBeVisible();
     // Styles applied (constructable stylesheets need no exception): the launcher is a 56px circle.
-    const size = await launcher(page).evaluate((el) => getComputedStyle(el).width);
-    expect(size).toBe('56px');
+    const size = await launcher(page).evaluate((el) => (el as HTMLElement).offsetWidth);
+    expect(size).toBe(56);
     await page.screenshot({ path: test.info().outputPath(`csp-${adapter}.png`) });
     expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual([]);
     expect(violations).toEqual([]);

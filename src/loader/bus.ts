@@ -6,24 +6,22 @@ import type { Emit, WidgetEventName, WidgetEvents } from '../session/events.ts';
 
 export type Listener<K extends WidgetEventName> = (detail: WidgetEvents[K]) => void;
 
-export interface Bus {
-  on<K extends WidgetEventName>(name: K, listener: Listener<K>): () => void;
-  emit: Emit;
-}
-
 type AnyListener = (detail: unknown) => void;
 
-/** (`data-debug` logging is the app's: it wraps `emit`, see src/ui/index.ts.) */
-export function createBus(): Bus {
+/**
+ * `on` and `emit`, as a pair (the API hands out the one, the app gets the other).
+ * (`data-debug` logging is the app's: it wraps `emit`, see src/ui/index.ts.)
+ */
+export function createBus(): [on: <K extends WidgetEventName>(name: K, listener: Listener<K>) => () => void, emit: Emit] {
   const listeners = new Map<string, Set<AnyListener>>();
-  return {
-    on(name, listener) {
+  return [
+    (name, listener) => {
       // A Set: the same function subscribed twice is called once, and one unsubscribe removes it.
       const set = listeners.get(name) ?? new Set();
       listeners.set(name, set.add(listener as AnyListener));
       return () => void set.delete(listener as AnyListener);
     },
-    emit(name, detail) {
+    (name, detail) => {
       for (const listener of listeners.get(name) ?? []) {
         // A site's listener that throws must not break the widget or the other listeners.
         try {
@@ -33,5 +31,5 @@ export function createBus(): Bus {
         }
       }
     },
-  };
+  ];
 }

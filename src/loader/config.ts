@@ -1,7 +1,7 @@
 /**
  * Reads and validates the script tag's data-* attributes. Nothing here throws: every problem
- * comes back as an issue naming the attribute, so the loader can report it (console.error and
- * the `error` event) and leave the host page alone.
+ * goes to the caller's report with a message naming the attribute, so the loader can tell the
+ * site (console.error and the `error` event) and leave the host page alone.
  *
  * Loader-only code: it must not share runtime modules with the app (the loader is a classic
  * script; anything shared would be split into a module chunk it cannot import).
@@ -28,21 +28,24 @@ export interface WidgetOptions {
   debug?: string;
 }
 
-/** A problem with one attribute: its reason code and a message naming the attribute. */
-export interface ConfigIssue {
-  reason: ReasonCode;
-  message: string;
-}
+/** Where each problem goes: its reason code and a message naming the attribute. */
+export type Report = (reason: ReasonCode, message: string) => void;
 
-export type ConfigResult =
-  | { ok: true; config: VendorConfig; tenant: string; options: WidgetOptions; issues: ConfigIssue[] }
-  | { ok: false; issues: ConfigIssue[] };
+/** A usable configuration: what the app's mount() takes from it, as it takes it. */
+export interface Parsed {
+  config: VendorConfig;
+  tenant: string;
+  options: WidgetOptions;
+}
 
 /** Anything with data-* attributes: a script element's `dataset`, or a plain record in tests. */
 export type DataAttributes = Record<string, string | undefined>;
 
-/** A check with a regular expression's shape, so every rule is tested the same way. */
-type Check = { test(value: string): boolean };
+/**
+ * A check with a regular expression's shape, so every rule is tested the same way: the value is
+ * what it matches (the whole attribute, or the part the widget uses), none if it does not.
+ */
+type Check = { exec(value: string): [string] | RegExpExecArray | null };
 
 /**
  * An attribute: its dataset key, its check (none: a service URL, see serviceUrl), and its
@@ -54,10 +57,10 @@ type Rule = [key: string, check?: Check, fallback?: string];
 
 /**
  * A service origin the widget may call: https anywhere, http only on this machine (the sandbox);
- * no credentials, query or fragment (the adapters parse it in full when they use it). Returns it
- * without a trailing slash.
+ * no credentials, query or fragment (the adapters parse it in full when they use it). It matches
+ * the URL without its trailing slashes (the shortest path the lookahead allows).
  */
-const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\]))(:\d+)?(\/[\w.~%/-]*)?$/;
+const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\]))(:\d+)?(\/[\w.~%/-]*?)??(?=\/*$)/;
 
 /**
  * Per adapter, its required attributes (domainApi has a default, so it can only be malformed).
@@ -65,10 +68,10 @@ const SERVICE_URL = /^(https:\/\/[\w.-]+|http:\/\/(localhost|127\.0\.0\.1|\[::1\
  * adapter and the values of its checked attributes (the broker mode has only its URL).
  */
 const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
-  liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', undefined, DEFAULT_DOMAIN_API]],
-  // An org id is 00D and 12 or 15 letters or digits; the 15-character form is used throughout
-  // (an 18-character id is the same org).
-  salesforce: [['scrtUrl'], ['orgId', /^00D([A-Za-z\d]{3}){4,5}$/], ['deployment', /^[A-Za-z]\w{0,79}$/]],
+  liveperson: [['account', /^\d{1,20}$/], ['connectorId', /^[\w.-]{1,128}$/], ['domainApi', , DEFAULT_DOMAIN_API]],
+  // An org id is 00D and 12 or 15 letters or digits; the 15-character form (the match) is used
+  // throughout (an 18-character id is the same org).
+  salesforce: [['scrtUrl'], ['orgId', /^00D[A-Za-z\d]{12}(?=([A-Za-z\d]{3})?$)/], ['deployment', /^[A-Za-z]\w{0,79}$/]],
   'liveperson-connector': [['brokerUrl']],
 };
 
@@ -76,42 +79,41 @@ const ADAPTERS: Record<VendorConfig['adapter'], Rule[]> = {
 const OPTIONS: Rule[] = [
   ['locale', /^[a-z]{2,3}(-[a-z\d]{2,8})*$/i, 'en'],
   ['position', /^bottom-(right|left)$/, 'bottom-right'],
-  // Only plain colour notations: nothing that could close the declaration or load a URL.
-  ['color', /^(#[\dA-Fa-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[A-Za-z]{3,20})$/],
+  // Only plain colour notations: nothing that could close the declaration or load a URL. (CSS
+  // names are case-insensitive, function names included.)
+  ['color', /^(#[\da-f]{3,8}|(rgb|hsl)a?\([\d.,%\s/]+\)|[a-z]{3,20})$/i],
 ];
 
-export function readConfig(data: DataAttributes): ConfigResult {
-  const issues: ConfigIssue[] = [];
+/** The configuration, unless a required attribute is missing or malformed; every problem is reported. */
+export function readConfig(data: DataAttributes, report: Report): Parsed | undefined {
+  let ok = true;
   /**
    * One attribute's value, or its default after reporting it. Reason codes follow the
    * attribute: config-missing-<name> / config-bad-<name>, and config-bad-option for any option
    * (src/errors.ts).
    */
   const read = ([key, check, fallback]: Rule, option?: boolean) => {
-    const name = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const name = key.replace(/[A-Z]/g, '-$&').toLowerCase();
     const raw = data[key]?.trim() || fallback;
-    const value = raw && (check ?? SERVICE_URL).test(raw) && (check ? (key === 'orgId' ? raw.slice(0, 15) : raw) : raw.replace(/\/+$/, ''));
+    const value = raw && (check ?? SERVICE_URL).exec(raw)?.[0];
     if (!value && (raw || !option)) {
-      issues.push({
-        reason: `config-${raw ? 'bad' : 'missing'}-${option ? 'option' : name}` as ReasonCode,
-        message: `data-${name} is ${raw ? 'invalid' : 'required'}`,
-      });
+      const what = raw ? 'bad' : 'missing';
+      if (!option) ok = false;
+      report(`config-${what}-${option ? 'option' : name}` as ReasonCode, `${what} data-${name}`);
     }
     return value || fallback;
   };
-  const values = (rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)]));
+  const values = <T>(rules: Rule[], option?: boolean) => Object.fromEntries(rules.map((rule) => [rule[0], read(rule, option)])) as T;
 
-  const adapter = read(['adapter', { test: (v) => Object.hasOwn(ADAPTERS, v) }]) as VendorConfig['adapter'] | undefined;
+  const adapter = read(['adapter', { exec: (v) => (Object.hasOwn(ADAPTERS, v) ? [v] : null) }]) as VendorConfig['adapter'] | undefined;
   const rules = adapter && ADAPTERS[adapter];
-  const required = rules && values(rules);
-  if (!required || issues.length) return { ok: false, issues };
-  const keyed = rules.filter((rule) => rule[1]);
-  const options = { ...values(OPTIONS, true), title: data.title, sound: data.sound, debug: data.debug } as WidgetOptions;
+  const required = rules && values<Record<string, string>>(rules);
+  if (!required || !ok) return;
   return {
-    ok: true,
     config: { adapter, ...required } as VendorConfig,
-    tenant: [adapter, ...(keyed.length ? keyed : rules).map(([key]) => required[key])].join(':'),
-    options,
-    issues,
+    // The broker mode has only its URL; the others are keyed by their checked attributes.
+    tenant: [adapter, ...rules.filter((rule) => rule[1] || !rules[1]).map(([key]) => required[key])].join(':'),
+    // The free-text attributes and flags (title, sound, debug) go to the app as written.
+    options: { ...data, ...values<WidgetOptions>(OPTIONS, true) },
   };
 }

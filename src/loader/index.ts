@@ -23,8 +23,7 @@ const script = document.currentScript as HTMLScriptElement;
 
 function boot() {
   const earlier = window.GuestChat;
-  if (earlier && 'state' in earlier) return; // already installed by another copy of the tag
-  const queued = (earlier as { q?: unknown } | undefined)?.q;
+  if (earlier && 'on' in earlier) return; // already installed by another copy of the tag
   // Chunks are resolved against the script's own URL, wherever the site hosts it.
   window.GuestChat = createWidget(
     script.dataset as DataAttributes,
@@ -32,9 +31,10 @@ function boot() {
     // vendor never downloads another's. The specifier is computed, so the bundler leaves it
     // alone: the loader stays a classic script with no module machinery of its own.
     (adapter) => import(/* @vite-ignore */ new URL(`chunks/${adapter}.js`, script.src).href) as Promise<AppBundle>,
-    Array.isArray(queued) ? queued : [],
+    // The calls the page left in `q` (the README's snippet); anything else there is ignored.
+    Array.from((earlier as { q?: Iterable<Queued> | ArrayLike<Queued> } | undefined)?.q ?? []),
   );
 }
 
 if (document.body) boot();
-else document.addEventListener('DOMContentLoaded', boot);
+else window.addEventListener('DOMContentLoaded', boot); // (the event bubbles from the document)

@@ -4,6 +4,7 @@
  * (no framework, nothing of the app's state).
  */
 import type { VendorConfig } from '../adapters/types.ts';
+import type { ReasonCode } from '../errors.ts';
 import type { WidgetHandle, WidgetState } from '../ui/index.ts';
 import type { VendorFactory, WidgetEventName } from '../session/index.ts';
 import { createBus, type Listener } from './bus.ts';
@@ -39,23 +40,31 @@ export type LoadApp = (adapter: VendorConfig['adapter']) => Promise<AppBundle>;
  * the API, and load the app on intent. `queued` are API calls made before this ran.
  */
 export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued[] = []): GuestChatApi {
-  const parsed = readConfig(data);
-  const bus = createBus();
+  const [on, emit] = createBus();
   let widget: WidgetHandle | undefined;
-  let loading: Promise<WidgetHandle | undefined> | undefined;
-  let app = (): Promise<WidgetHandle | undefined> => Promise.resolve(undefined);
+  let loading: Promise<void> | undefined;
+  // The app, loaded (once) on demand; misconfigured, there is none.
+  let app = async () => {};
+  // Every problem goes to the console and to the `error` event.
+  const report = (reason: ReasonCode, message: string, ...detail: unknown[]) => {
+    console.error(`[GuestChat] ${message} (${reason})`, ...detail);
+    emit('error', { reason, message });
+  };
+  // Subscriptions queued before the script ran come first, so they hear the configuration's problems.
+  for (const [method, ...args] of queued) if (method === 'on') (on as (...a: unknown[]) => void)(...args);
+  const parsed = readConfig(data, report);
 
   const api: GuestChatApi = {
-    open: () => void app().then((w) => w?.open()),
+    open: () => void app().then(() => widget?.open()),
     close: () => widget?.close(),
     toggle: () => (widget ? widget.toggle() : api.open()),
-    send: (text) => void app().then((w) => w?.send(`${text}`)),
+    send: (text) => void app().then(() => widget?.send(`${text}`)),
     endConversation: () => widget?.endConversation(),
     // Not loaded in this tab, the app is loaded to erase (and to tell the tabs where it runs).
     // Nothing of it starts a chat: had this browser an open conversation or unsent messages,
     // the app would already be running (src/session/wake.ts).
-    forget: () => app().then((w) => w?.forget()),
-    on: bus.on,
+    forget: () => app().then(() => widget?.forget()),
+    on,
     state: () =>
       widget?.state() ?? {
         loaded: false,
@@ -63,51 +72,41 @@ export function createWidget(data: DataAttributes, load: LoadApp, queued: Queued
         status: 'idle',
         unread: 0,
         conversationId: null,
-        adapter: parsed.ok ? parsed.config.adapter : null,
+        adapter: parsed?.config.adapter ?? null,
       },
   };
 
-  if (parsed.ok) {
-    const { config, tenant, options } = parsed;
-    const launcher = drawLauncher(options);
-    let bundle: Promise<AppBundle> | undefined;
-    const preload = () => (bundle ??= load(config.adapter));
-    const failed = 'Could not load the chat';
+  if (parsed) {
+    const { adapter } = parsed.config;
+    const launcher = drawLauncher(parsed.options);
     app = () =>
-      (loading ??= preload()
-        .then(({ mount, createVendor }) =>
-          mount({ launcher, config, tenant, options, createVendor, emit: bus.emit, onTornDown: () => (widget = loading = undefined) }),
-        )
+      // Asked again (a hint came first), import() hands back the module it has or is fetching:
+      // one download.
+      (loading ??= load(adapter)
+        // The chunk's exports (mount, createVendor) go along: the app takes createVendor from them.
+        .then((chunk) => chunk.mount({ ...parsed, ...chunk, launcher, emit, onTornDown: () => (widget = loading = undefined) }))
         .then(
           (handle) => {
             widget = handle;
-            bus.emit('ready', { adapter: config.adapter });
-            return handle;
+            emit('ready', { adapter });
           },
           (error: unknown) => {
-            loading = bundle = undefined;
-            console.error(`[GuestChat] ${failed}`, error);
-            bus.emit('error', { reason: 'network', message: failed });
-            return undefined;
+            loading = undefined;
+            report('network', 'Chat failed to load', error);
           },
         ));
-    launcher.button.addEventListener('click', api.toggle);
+    const { button } = launcher;
+    button.onclick = api.toggle;
     // A hint of intent starts the download, so the click finds the app (nearly) ready.
-    for (const hint of ['pointerenter', 'focus']) launcher.button.addEventListener(hint, () => void preload().catch(() => {}), { once: true });
+    button.onpointerenter = button.onfocus = () => void load(adapter).catch(() => {});
     // A returning visitor with an open conversation or unsent messages is reconnected at once
     // (replies show on the badge): the app leaves a mark for this (src/session/wake.ts).
-    if (wakeOnLoad(tenant)) void app();
+    if (wakeOnLoad(parsed.tenant)) void app();
   }
-  // Calls queued before the script ran, subscriptions first (a stable sort), so they hear the
-  // configuration's problems too. Misconfigured, there is no launcher and the page is left
-  // exactly as it was; the API answers harmlessly.
-  for (const [method, ...args] of queued.sort(([a], [b]) => +(b === 'on') - +(a === 'on'))) {
-    const fn = api[method] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn === 'function') fn(...args);
-  }
-  for (const { reason, message } of parsed.issues) {
-    console.error(`[GuestChat] ${message} (${reason})`);
-    bus.emit('error', { reason, message });
+  // The other calls queued before the script ran, in order. Misconfigured, there is no launcher
+  // and the page is left exactly as it was; the API answers harmlessly.
+  for (const [method, ...args] of queued) {
+    if (method !== 'on' && Object.hasOwn(api, method)) (api[method] as (...a: unknown[]) => unknown)(...args);
   }
   return api;
 }
