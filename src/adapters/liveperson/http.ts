@@ -5,7 +5,6 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import { readJson, readRetryAfter, type FetchLike, type HttpAnswer } from '../http.ts';
-import { field, str } from './protocol.ts';
 
 export type { FetchLike, HttpAnswer };
 
@@ -46,8 +45,3 @@ export async function requestJson(
 export const accountUrl = (origin: string, account: string, path: string): string =>
   `${origin}/api/account/${encodeURIComponent(account)}${path}`;
 
-/** `internalErrorCode` of a LivePerson error body, as a string. */
-export function readServerCode(body: unknown): string | undefined {
-  const code = field(body, 'internalErrorCode');
-  return Number.isFinite(code) ? String(code) : str(code);
-}
