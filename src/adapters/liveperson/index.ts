@@ -28,7 +28,7 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
     throw new GuestChatError('config-bad-adapter', 'Not a LivePerson configuration');
   }
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
-  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
   // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
   const createSocket: WebSocketFactory = deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
   const hosts = createDomainResolver(config, { fetch: fetchFn });
@@ -47,7 +47,7 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
       random: deps.random,
       // Looked up lazily, when an agent joins; one answer per agent for the page.
       profiles: createAgentProfiles(config, { fetch: fetchFn }),
-      userAgent: deps.userAgent ?? (typeof navigator === 'undefined' ? undefined : navigator.userAgent),
+      userAgent: deps.userAgent ?? globalThis.navigator?.userAgent,
     }),
   };
 }

@@ -13,17 +13,17 @@ export function looksLikeJwt(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 8192 && JWT_SHAPE.test(value);
 }
 
-function base64UrlToText(segment: string): string {
-  // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
-  const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-}
-
-/** The payload of a JWT as an object, or undefined when it is not one. */
+/**
+ * The payload of a JWT as an object, or undefined when it is not one. Only given tokens whose shape
+ * was checked where they were received (`looksLikeJwt` on the IdP's answer): not checked again.
+ */
 export function decodeJwtPayload(token: string): JsonObject | undefined {
   try {
-    const payload: unknown = looksLikeJwt(token) ? JSON.parse(base64UrlToText(token.split('.')[1] as string)) : undefined;
+    // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
+    const binary = atob((token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    const payload: unknown = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))),
+    );
     return isObject(payload) ? payload : undefined;
   } catch {
     return undefined;
@@ -44,6 +44,6 @@ export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
   const subject = str(sub);
   const expiry = finite(exp);
-  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
+  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT: no sub/exp');
   return { sub: subject, exp: expiry, iat: finite(iat) };
 }
