@@ -3,8 +3,7 @@
  * `exp` of the consumer JWT (LivePerson's own clients base64url-decode the middle segment the
  * same way). The signature is the server's business.
  */
-import { GuestChatError } from '../../errors.ts';
-import { finite, isObject, str, type JsonObject } from './protocol.ts';
+import { badData, finite, isObject, str, type JsonObject } from './protocol.ts';
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -44,6 +43,6 @@ export function readConsumerClaims(token: string): ConsumerClaims {
   const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
   const subject = str(sub);
   const expiry = finite(exp);
-  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT: no sub/exp');
+  if (!subject || expiry === undefined) throw badData('Consumer JWT: no sub/exp');
   return { sub: subject, exp: expiry, iat: finite(iat) };
 }
