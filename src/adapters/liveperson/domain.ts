@@ -102,9 +102,8 @@ export async function discover(
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
   const { timeoutMs = 10_000, freshForMs = 30 * 60_000, now = Date.now } = options;
   const key = `${config.domainApi}|${config.account}`;
-  let cached = cache.get(key);
-  if (!cached) cache.set(key, (cached = { at: -Infinity }));
-  const entry = cached;
+  const entry = cache.get(key) ?? { at: -Infinity };
+  cache.set(key, entry);
   const lookUp = (service: string, scheme?: 'ws') => discover(options.fetch, config, service, timeoutMs, scheme);
 
   return {

@@ -33,7 +33,7 @@ export async function requestJson(
       body: json === undefined ? undefined : JSON.stringify(json),
     }).catch((cause: unknown) => {
       // A time-out is reported as `network`: the recovery is the same (retry later).
-      throw new GuestChatError('network', controller.signal.aborted ? 'The request timed out' : 'The request failed', { cause });
+      throw new GuestChatError('network', `The request ${controller.signal.aborted ? 'timed out' : 'failed'}`, { cause });
     });
     return { status: response.status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) };
   } finally {

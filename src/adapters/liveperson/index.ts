@@ -2,8 +2,7 @@
  * GuestChat's LivePerson adapter: Domain API discovery, the anonymous IdP and the Messaging
  * Window WebSocket. Loaded as its own chunk, only on pages configured for LivePerson.
  */
-import { GuestChatError } from '../../errors.ts';
-import type { Clock, LivePersonConfig, Vendor, VendorConfig, VendorFactory } from '../types.ts';
+import type { Clock, LivePersonConfig, Vendor, VendorFactory } from '../types.ts';
 import { createLivePersonAuth } from './auth.ts';
 import { createDomainResolver } from './domain.ts';
 import type { FetchLike } from './http.ts';
@@ -20,13 +19,7 @@ export interface LivePersonDeps {
   userAgent?: string;
 }
 
-export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
-/** The same, typed as the session's vendor factory; throws for a configuration of another vendor. */
-export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
-export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
-  if (config.adapter !== 'liveperson') {
-    throw new GuestChatError('config-bad-adapter', 'Not a LivePerson configuration');
-  }
+export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
   // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
@@ -56,5 +49,8 @@ export { reconnectDelayMs } from './backoff.ts';
 export type { WebSocketFactory, WebSocketLike } from './socket.ts';
 export type { FetchLike } from './http.ts';
 
-/** The uniform entry the loader imports from every vendor chunk. */
-export const createVendor: VendorFactory = (config, clock) => createLivePersonVendor(config, clock);
+/**
+ * The uniform entry the loader imports from every vendor chunk. The loader picks the chunk by the
+ * configuration's adapter, so the configuration it passes here is a LivePerson one.
+ */
+export const createVendor: VendorFactory = (config, clock) => createLivePersonVendor(config as LivePersonConfig, clock);
