@@ -21,16 +21,15 @@ export async function requestJson(
 ): Promise<HttpAnswer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  const body = json === undefined ? undefined : JSON.stringify(json);
   try {
     const response = await fetchFn(url, {
       method,
       credentials: 'omit',
       cache: 'no-store',
       signal: controller.signal,
-      headers,
-      body: json === undefined ? undefined : JSON.stringify(json),
+      headers: body ? { Accept: 'application/json', 'Content-Type': 'application/json' } : { Accept: 'application/json' },
+      body,
     }).catch((cause: unknown) => {
       // A time-out is reported as `network`: the recovery is the same (retry later).
       throw new GuestChatError('network', `The request ${controller.signal.aborted ? 'timed out' : 'failed'}`, { cause });

@@ -5,7 +5,8 @@
  */
 import { badData, finite, isObject, str, type JsonObject } from './protocol.ts';
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** `\w` and `-`: the base64url alphabet. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 /** Three base64url segments, the signature possibly empty. Length capped as InitConnection caps `jwt`. */
 export function looksLikeJwt(value: unknown): value is string {
