@@ -269,13 +269,12 @@ export interface ConversationChange {
   startTs: number | undefined;
 }
 
-const strings = (values: unknown[]): string[] => values.filter((id): id is string => !!str(id));
-
+/** The ids of `participants` with this role, else of `participantsPId[role]`; undefined when neither is there. */
 function participantsByRole(details: JsonObject, role: string): string[] | undefined {
   const list = asArray(details['participants']);
-  if (list.length > 0) return strings(list.filter((p) => field(p, 'role') === role).map((p) => field(p, 'id')));
   const byRole = details['participantsPId'];
-  return isObject(byRole) ? strings(asArray(byRole[role])) : undefined;
+  const ids = list.length ? list.map((p) => field(p, 'role') === role && field(p, 'id')) : isObject(byRole) ? asArray(byRole[role]) : undefined;
+  return ids?.filter((id): id is string => !!str(id));
 }
 
 export function readConversationChange(change: unknown): ConversationChange | undefined {
