@@ -90,12 +90,13 @@ export async function discover(
     new GuestChatError('domain-lookup-failed', `Domain API ${service}: ${what}`, details);
   // `service` is one of our own names: nothing to encode.
   const url = accountUrl(domainApi, account, `/service/${service}/baseURI.json?version=1.0`);
-  const { status, body, retryAfterSec } = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
+  const answer = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
     throw failed('failed', { cause });
   });
-  if (status !== 200) throw failed(`answered ${status}`, { status, retryAfterSec });
-  const baseURI = field(body, 'baseURI');
-  if (!isBareHost(baseURI)) throw failed('bad host', { status });
+  // The answer carries the status and Retry-After the session acts on.
+  if (answer.status !== 200) throw failed(`answered ${answer.status}`, answer);
+  const baseURI = field(answer.body, 'baseURI');
+  if (!isBareHost(baseURI)) throw failed('bad host', { status: 200 });
   return origin + baseURI;
 }
 

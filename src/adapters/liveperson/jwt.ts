@@ -3,7 +3,7 @@
  * `exp` of the consumer JWT (LivePerson's own clients base64url-decode the middle segment the
  * same way). The signature is the server's business.
  */
-import { badData, finite, isObject, str, type JsonObject } from './protocol.ts';
+import { badData, field, finite, str } from './protocol.ts';
 
 /** `\w` and `-`: the base64url alphabet. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
@@ -11,23 +11,6 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 /** Three base64url segments, the signature possibly empty. Length capped as InitConnection caps `jwt`. */
 export function looksLikeJwt(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 8192 && JWT_SHAPE.test(value);
-}
-
-/**
- * The payload of a JWT as an object, or undefined when it is not one. Only given tokens whose shape
- * was checked where they were received (`looksLikeJwt` on the IdP's answer): not checked again.
- */
-export function decodeJwtPayload(token: string): JsonObject | undefined {
-  try {
-    // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
-    const binary = atob((token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
-    const payload: unknown = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))),
-    );
-    return isObject(payload) ? payload : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ConsumerClaims {
@@ -39,11 +22,21 @@ export interface ConsumerClaims {
   exp: number;
 }
 
-/** The claims GuestChat relies on; anything else in the token is ignored. */
+/**
+ * The claims GuestChat relies on; anything else in the token is ignored. Only given tokens whose
+ * shape was checked where they were received (`looksLikeJwt` on the IdP's answer): not checked again.
+ */
 export function readConsumerClaims(token: string): ConsumerClaims {
-  const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
-  const subject = str(sub);
-  const expiry = finite(exp);
-  if (!subject || expiry === undefined) throw badData('Consumer JWT: no sub/exp');
-  return { sub: subject, exp: expiry, iat: finite(iat) };
+  let payload: unknown;
+  try {
+    // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
+    const binary = atob((token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
+  } catch {
+    // reported below: no claims
+  }
+  const sub = str(field(payload, 'sub'));
+  const exp = finite(field(payload, 'exp'));
+  if (!sub || exp === undefined) throw badData('Consumer JWT: no sub/exp');
+  return { sub, exp, iat: finite(field(payload, 'iat')) };
 }
