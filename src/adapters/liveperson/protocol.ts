@@ -142,7 +142,7 @@ export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | u
   } catch {
     // reported below
   }
-  if (!isObject(value)) throw badData('Unreadable socket frame');
+  if (!isObject(value)) throw badData('Bad socket frame');
   // Normalised in place: the frame object is ours.
   const { kind, reqId } = value;
   if (kind === 'resp') {
@@ -300,7 +300,7 @@ export function readConversationChange(change: unknown): ConversationChange | un
 
 /** The changes of a notification body; throws `bad-server-data` when the body is not an object. */
 export function readChanges(body: unknown): unknown[] {
-  if (!isObject(body)) throw badData('Notification without body');
+  if (!isObject(body)) throw badData('Bad notification body');
   return asArray(body['changes']);
 }
 
