@@ -19,7 +19,7 @@ export interface LivePersonHosts {
 
 /** Plain http on a local sandbox (http://localhost or http://127.0.0.1). */
 export const isLocalHttp = (url: URL): boolean =>
-  url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+  url.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(url.hostname);
 
 /**
  * Discovered hosts carry no scheme: they inherit the Domain API's. Plain http is allowed only

@@ -22,8 +22,6 @@ export interface LivePersonDeps {
 export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const fetchFn: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
-  // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
-  const createSocket: WebSocketFactory = deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
   const hosts = createDomainResolver(config, { fetch: fetchFn });
   const idp = createIdpClient({
     ...config, // account and connectorId
@@ -36,7 +34,8 @@ export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, d
       account: config.account,
       clock,
       hosts,
-      createSocket,
+      // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
+      createSocket: deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike),
       random: deps.random,
       // Looked up lazily, when an agent joins; one answer per agent for the page.
       profiles: createAgentProfiles(config, { fetch: fetchFn }),
