@@ -21,7 +21,8 @@ export async function requestJson(
 ): Promise<HttpAnswer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const body = json === undefined ? undefined : JSON.stringify(json);
+  // JSON.stringify(undefined) is undefined (its declared type says string): no body then.
+  const body: string | undefined = JSON.stringify(json);
   try {
     const response = await fetchFn(url, {
       method,
