@@ -49,8 +49,6 @@ export function isBareHost(value: unknown): value is string {
 
 export interface DomainResolverOptions {
   fetch: FetchLike;
-  /** Per request. */
-  timeoutMs?: number;
   /** How long an answer is used without asking again. */
   freshForMs?: number;
   now?: () => number;
@@ -101,11 +99,11 @@ export async function discover(
 }
 
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
-  const { timeoutMs = 10_000, freshForMs = 30 * 60_000, now = Date.now } = options;
+  const { freshForMs = 30 * 60_000, now = Date.now } = options;
   const key = `${config.domainApi}|${config.account}`;
   const entry = cache.get(key) ?? { at: -Infinity };
   cache.set(key, entry);
-  const lookUp = (service: string, scheme?: 'ws') => discover(options.fetch, config, service, timeoutMs, scheme);
+  const lookUp = (service: string, scheme?: 'ws') => discover(options.fetch, config, service, 10_000, scheme); // 10 s per request
 
   return {
     resolve() {

@@ -53,7 +53,6 @@ export interface IdpClientOptions {
   /** The IdP origin (`https://host[:port]`), resolved through the Domain API. */
   idpOrigin: () => Promise<string>;
   fetch: FetchLike;
-  timeoutMs?: number;
 }
 
 export interface IdpClient {
@@ -66,12 +65,11 @@ export interface IdpClient {
 }
 
 export function createIdpClient(options: IdpClientOptions): IdpClient {
-  const { timeoutMs = 15_000 } = options;
-
   /** POST and return the `token` of the 200 body, which must look like a JWT. */
   async function call(kind: IdpCall, path: string, idToken?: string): Promise<string> {
     const url = accountUrl(await options.idpOrigin(), options.account, path);
-    const answer = await requestJson(options.fetch, url, timeoutMs, 'POST', idToken === undefined ? undefined : { id_token: idToken });
+    // 15 s per request.
+    const answer = await requestJson(options.fetch, url, 15_000, 'POST', idToken === undefined ? undefined : { id_token: idToken });
     if (answer.status !== 200) throw classifyIdpFailure(kind, answer);
     const token = field(answer.body, 'token');
     if (!looksLikeJwt(token)) throw new GuestChatError('bad-server-data', `IdP ${kind}: bad token`, { status: 200 });
