@@ -50,6 +50,7 @@ export type { FetchLike } from './http.ts';
 
 /**
  * The uniform entry the loader imports from every vendor chunk. The loader picks the chunk by the
- * configuration's adapter, so the configuration it passes here is a LivePerson one.
+ * configuration's adapter, so the configuration it passes here is a LivePerson one; it passes no
+ * deps, so the browser's own are used.
  */
-export const createVendor: VendorFactory = (config, clock) => createLivePersonVendor(config as LivePersonConfig, clock);
+export const createVendor = createLivePersonVendor as VendorFactory;
