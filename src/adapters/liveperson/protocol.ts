@@ -210,11 +210,8 @@ export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
 function contentEventText(event: JsonObject): string | undefined {
   const contentType = str(event['contentType']) ?? 'text/plain';
   const message = event['message'];
-  if (typeof message === 'string') {
-    if (contentType === 'text/html') return stripTags(message).trim() || undefined;
-    if (contentType.startsWith('text/')) return message;
-  }
-  return firstStr(message, 'caption', 'text');
+  if (typeof message !== 'string') return firstStr(message, 'caption', 'text');
+  return contentType === 'text/html' ? stripTags(message).trim() || undefined : contentType.startsWith('text/') ? message : undefined;
 }
 
 /** The fields that carry the text of each structured-content element type, in preference order. */
