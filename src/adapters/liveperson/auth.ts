@@ -15,18 +15,6 @@ export const REFRESH_WINDOW_MS = 730 * 3_600_000;
 /** Below this, a gap between the token's `iat` and our clock is left to GetClock to measure. */
 const COARSE_SKEW_MS = 30_000;
 
-/**
- * A consumer JWT was just minted: its `iat` is a reading of the server's clock, taken before the
- * first GetClock can be. A visitor whose clock is an hour off would otherwise see the fresh token
- * as expired (or as living an hour too long) and renew it at once. Only a coarse gap is taken
- * (`iat` has 1 s resolution and a server may backdate it a little); GetClock refines it.
- */
-function observeIssueTime(clock: Clock, iat: number | undefined): void {
-  if (iat === undefined) return;
-  const issuedAt = iat * 1000 + 500;
-  if (Math.abs(issuedAt - clock.now()) > COARSE_SKEW_MS) clock.observeServerTime(issuedAt);
-}
-
 export function createLivePersonAuth(idp: IdpClient, clock: Clock): AuthAdapter {
   return {
     async issue(): Promise<Identity> {
@@ -48,14 +36,17 @@ export function createLivePersonAuth(idp: IdpClient, clock: Clock): AuthAdapter 
 
     async exchange(identity: Identity): Promise<AccessToken> {
       const token = await idp.authenticate(identity.token);
-      const claims = readConsumerClaims(token);
-      observeIssueTime(clock, claims.iat);
-      return {
-        token,
-        subject: claims.sub,
-        issuedAt: claims.iat === undefined ? clock.now() : claims.iat * 1000,
-        expiresAt: claims.exp * 1000,
-      };
+      const { sub, iat, exp } = readConsumerClaims(token);
+      /*
+       * A consumer JWT was just minted: its `iat` is a reading of the server's clock, taken before
+       * the first GetClock can be. A visitor whose clock is an hour off would otherwise see the
+       * fresh token as expired (or as living an hour too long) and renew it at once. Only a coarse
+       * gap is taken (`iat` has 1 s resolution and a server may backdate it a little); GetClock
+       * refines it.
+       */
+      const issuedAt = iat === undefined ? clock.now() : iat * 1000;
+      if (iat !== undefined && Math.abs(issuedAt + 500 - clock.now()) > COARSE_SKEW_MS) clock.observeServerTime(issuedAt + 500);
+      return { token, subject: sub, issuedAt, expiresAt: exp * 1000 };
     },
   };
 }

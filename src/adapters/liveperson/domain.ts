@@ -19,7 +19,7 @@ export interface LivePersonHosts {
 
 /** Plain http on a local sandbox (http://localhost or http://127.0.0.1). */
 export const isLocalHttp = (url: URL): boolean =>
-  url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1');
+  url.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(url.hostname);
 
 /**
  * Discovered hosts carry no scheme: they inherit the Domain API's. Plain http is allowed only
@@ -27,19 +27,18 @@ export const isLocalHttp = (url: URL): boolean =>
  * downgrade to cleartext must never be silent). Returns `https://`/`wss://`, or `http://`/`ws://`.
  */
 export function schemeOf(domainApi: string, scheme: 'http' | 'ws'): string {
-  let url: URL | undefined;
   try {
-    url = new URL(domainApi);
+    const url = new URL(domainApi);
+    if (url.protocol === 'https:') return scheme + 's://';
+    if (isLocalHttp(url)) return scheme + '://';
   } catch {
     // reported below
   }
-  if (url?.protocol === 'https:') return scheme + 's://';
-  if (url && isLocalHttp(url)) return scheme + '://';
-  throw new GuestChatError('config-bad-domain-api', 'Domain API must be https (http on localhost only)');
+  throw new GuestChatError('config-bad-domain-api', 'Domain API not https');
 }
 
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
-const BARE_HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?$`);
+/** Labels of letters, digits and inner hyphens, or an IPv6 literal; an optional port (range checked below). */
+const BARE_HOST = /^(?:[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)*|\[[\da-f:.]+\])(?::(\d{1,5}))?$/i;
 
 /** A bare `host[:port]`: no scheme, path, query, credentials or whitespace. */
 export function isBareHost(value: unknown): value is string {
@@ -50,8 +49,6 @@ export function isBareHost(value: unknown): value is string {
 
 export interface DomainResolverOptions {
   fetch: FetchLike;
-  /** Per request. */
-  timeoutMs?: number;
   /** How long an answer is used without asking again. */
   freshForMs?: number;
   now?: () => number;
@@ -64,15 +61,19 @@ export interface DomainResolver {
   markStale(): void;
 }
 
-/** Page-lifetime memory, shared by every resolver of the same Domain API + account. */
-const lastGood = new Map<string, { hosts: LivePersonHosts; fetchedAt: number }>();
-const inFlight = new Map<string, Promise<LivePersonHosts>>();
+/**
+ * Page-lifetime memory, shared by every resolver of the same Domain API + account: the last good
+ * answer (`hosts`, taken at `at`) and the lookup under way.
+ */
+interface Cached {
+  hosts?: LivePersonHosts;
+  at: number;
+  lookup?: Promise<LivePersonHosts> | undefined;
+}
+const cache = new Map<string, Cached>();
 
 /** Forget every cached answer (tests). */
-export function clearDomainCache(): void {
-  lastGood.clear();
-  inFlight.clear();
-}
+export const clearDomainCache = (): void => cache.clear();
 
 /** The origin of one service (`idp`, `asyncMessagingEnt`, `acCdnDomain`), with the Domain API's scheme. */
 export async function discover(
@@ -84,56 +85,46 @@ export async function discover(
 ): Promise<string> {
   const origin = schemeOf(domainApi, scheme);
   const failed = (what: string, details?: { cause?: unknown; status?: number; retryAfterSec?: number | undefined }) =>
-    new GuestChatError('domain-lookup-failed', `Domain API lookup of ${service} ${what}`, details);
+    new GuestChatError('domain-lookup-failed', `Domain API ${service}: ${what}`, details);
   // `service` is one of our own names: nothing to encode.
   const url = accountUrl(domainApi, account, `/service/${service}/baseURI.json?version=1.0`);
-  const { status, body, retryAfterSec } = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
+  const answer = await requestJson(fetchFn, url, timeoutMs).catch((cause: unknown) => {
     throw failed('failed', { cause });
   });
-  if (status !== 200) throw failed(`answered ${status}`, { status, retryAfterSec });
-  const baseURI = field(body, 'baseURI');
-  if (!isBareHost(baseURI)) throw failed('returned no usable host', { status });
+  // The answer carries the status and Retry-After the session acts on.
+  if (answer.status !== 200) throw failed(`answered ${answer.status}`, answer);
+  const baseURI = field(answer.body, 'baseURI');
+  if (!isBareHost(baseURI)) throw failed('bad host', { status: 200 });
   return origin + baseURI;
 }
 
 export function createDomainResolver(config: LivePersonConfig, options: DomainResolverOptions): DomainResolver {
-  const { timeoutMs = 10_000, freshForMs = 30 * 60_000, now = Date.now } = options;
+  const { freshForMs = 30 * 60_000, now = Date.now } = options;
   const key = `${config.domainApi}|${config.account}`;
-
-  async function lookUp(): Promise<LivePersonHosts> {
-    const [idp, messaging] = await Promise.all([
-      discover(options.fetch, config, 'idp', timeoutMs),
-      discover(options.fetch, config, 'asyncMessagingEnt', timeoutMs, 'ws'),
-    ]);
-    return { idp, messaging };
-  }
+  const entry = cache.get(key) ?? { at: -Infinity };
+  cache.set(key, entry);
+  const lookUp = (service: string, scheme?: 'ws') => discover(options.fetch, config, service, 10_000, scheme); // 10 s per request
 
   return {
     resolve() {
-      const cached = lastGood.get(key);
-      if (cached && now() - cached.fetchedAt < freshForMs) return Promise.resolve(cached.hosts);
-      let lookup = inFlight.get(key);
-      if (!lookup) {
-        lookup = lookUp()
-          .then(
-            (hosts) => {
-              lastGood.set(key, { hosts, fetchedAt: now() });
-              return hosts;
-            },
-            (error: unknown) => {
-              const previous = lastGood.get(key);
-              if (!previous || (error instanceof GuestChatError && error.reason === 'config-bad-domain-api')) throw error;
-              return previous.hosts;
-            },
-          )
-          .finally(() => inFlight.delete(key));
-        inFlight.set(key, lookup);
-      }
-      return lookup;
+      if (now() - entry.at < freshForMs) return Promise.resolve(entry.hosts as LivePersonHosts);
+      return (entry.lookup ??= Promise.all([lookUp('idp'), lookUp('asyncMessagingEnt', 'ws')])
+        .then(
+          ([idp, messaging]) => {
+            entry.at = now();
+            return (entry.hosts = { idp, messaging });
+          },
+          (error: unknown) => {
+            // With a last good answer the Domain API itself was fine (the key includes it), so
+            // only the lookup failed: the hosts we know are still the best guess.
+            if (!entry.hosts) throw error;
+            return entry.hosts;
+          },
+        )
+        .finally(() => (entry.lookup = undefined)));
     },
     markStale() {
-      const cached = lastGood.get(key);
-      if (cached) cached.fetchedAt = Number.NEGATIVE_INFINITY;
+      entry.at = -Infinity;
     },
   };
 }

@@ -5,7 +5,6 @@
  */
 import { GuestChatError } from '../../errors.ts';
 import { readJson, readRetryAfter, type FetchLike, type HttpAnswer } from '../http.ts';
-import { field, str } from './protocol.ts';
 
 export type { FetchLike, HttpAnswer };
 
@@ -22,19 +21,19 @@ export async function requestJson(
 ): Promise<HttpAnswer> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  // JSON.stringify(undefined) is undefined (its declared type says string): no body then.
+  const body: string | undefined = JSON.stringify(json);
   try {
     const response = await fetchFn(url, {
       method,
       credentials: 'omit',
       cache: 'no-store',
       signal: controller.signal,
-      headers,
-      body: json === undefined ? undefined : JSON.stringify(json),
+      headers: body ? { Accept: 'application/json', 'Content-Type': 'application/json' } : { Accept: 'application/json' },
+      body,
     }).catch((cause: unknown) => {
       // A time-out is reported as `network`: the recovery is the same (retry later).
-      throw new GuestChatError('network', controller.signal.aborted ? 'The request timed out' : 'The request failed', { cause });
+      throw new GuestChatError('network', `The request ${controller.signal.aborted ? 'timed out' : 'failed'}`, { cause });
     });
     return { status: response.status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) };
   } finally {
@@ -46,8 +45,3 @@ export async function requestJson(
 export const accountUrl = (origin: string, account: string, path: string): string =>
   `${origin}/api/account/${encodeURIComponent(account)}${path}`;
 
-/** `internalErrorCode` of a LivePerson error body, as a string. */
-export function readServerCode(body: unknown): string | undefined {
-  const code = field(body, 'internalErrorCode');
-  return Number.isFinite(code) ? String(code) : str(code);
-}

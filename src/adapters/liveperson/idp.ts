@@ -6,9 +6,9 @@
  * Tokens never appear in an error message or a log line.
  */
 import { GuestChatError, type ReasonCode } from '../../errors.ts';
-import { accountUrl, requestJson, readServerCode, type FetchLike, type HttpAnswer } from './http.ts';
+import { accountUrl, requestJson, type FetchLike, type HttpAnswer } from './http.ts';
 import { looksLikeJwt } from './jwt.ts';
-import { field } from './protocol.ts';
+import { field, str } from './protocol.ts';
 
 export type IdpCall = 'issue' | 'refresh' | 'authenticate';
 
@@ -24,25 +24,27 @@ export type IdpCall = 'issue' | 'refresh' | 'authenticate';
  * - 5xx without `internalErrorCode` (and anything else unexpected) → `server-error`: retry later.
  */
 export function classifyIdpFailure(call: IdpCall, { status, body, retryAfterSec }: HttpAnswer): GuestChatError {
-  const serverCode = readServerCode(body);
+  const code = field(body, 'internalErrorCode');
+  const serverCode = Number.isFinite(code) ? String(code) : str(code);
   const is4xx = status >= 400 && status < 500;
   const refused5xx = status >= 500 && status < 600 && serverCode !== undefined;
   const reason: ReasonCode =
     status === 429
       ? 'rate-limited'
-      : !is4xx && !refused5xx
-        ? 'server-error'
-        : call === 'issue'
-          ? is4xx
-            ? 'token-issue-refused'
-            : 'server-error'
-          : call === 'refresh'
-            ? 'token-refresh-refused'
-            : status === 401 || refused5xx
-              ? 'token-exchange-refused'
-              : 'request-refused';
-  const codeText = serverCode === undefined ? '' : ` (code ${serverCode})`;
-  return new GuestChatError(reason, `IdP ${call} answered ${status}${codeText}`, { status, serverCode, retryAfterSec });
+      : call === 'refresh' && (is4xx || refused5xx)
+        ? 'token-refresh-refused'
+        : call === 'authenticate' && (status === 401 || refused5xx)
+          ? 'token-exchange-refused'
+          : is4xx
+            ? call === 'issue'
+              ? 'token-issue-refused'
+              : 'request-refused'
+            : 'server-error';
+  return new GuestChatError(reason, `IdP ${call} answered ${status}${serverCode ? ` (code ${serverCode})` : ''}`, {
+    status,
+    serverCode,
+    retryAfterSec,
+  });
 }
 
 export interface IdpClientOptions {
@@ -51,7 +53,6 @@ export interface IdpClientOptions {
   /** The IdP origin (`https://host[:port]`), resolved through the Domain API. */
   idpOrigin: () => Promise<string>;
   fetch: FetchLike;
-  timeoutMs?: number;
 }
 
 export interface IdpClient {
@@ -64,15 +65,14 @@ export interface IdpClient {
 }
 
 export function createIdpClient(options: IdpClientOptions): IdpClient {
-  const { timeoutMs = 15_000 } = options;
-
   /** POST and return the `token` of the 200 body, which must look like a JWT. */
   async function call(kind: IdpCall, path: string, idToken?: string): Promise<string> {
     const url = accountUrl(await options.idpOrigin(), options.account, path);
-    const answer = await requestJson(options.fetch, url, timeoutMs, 'POST', idToken === undefined ? undefined : { id_token: idToken });
+    // 15 s per request.
+    const answer = await requestJson(options.fetch, url, 15_000, 'POST', idToken === undefined ? undefined : { id_token: idToken });
     if (answer.status !== 200) throw classifyIdpFailure(kind, answer);
     const token = field(answer.body, 'token');
-    if (!looksLikeJwt(token)) throw new GuestChatError('bad-server-data', `IdP ${kind} returned no usable token`, { status: 200 });
+    if (!looksLikeJwt(token)) throw new GuestChatError('bad-server-data', `IdP ${kind}: bad token`, { status: 200 });
     return token;
   }
 

@@ -2,8 +2,7 @@
  * GuestChat's LivePerson adapter: Domain API discovery, the anonymous IdP and the Messaging
  * Window WebSocket. Loaded as its own chunk, only on pages configured for LivePerson.
  */
-import { GuestChatError } from '../../errors.ts';
-import type { Clock, LivePersonConfig, Vendor, VendorConfig, VendorFactory } from '../types.ts';
+import type { Clock, LivePersonConfig, Vendor, VendorFactory } from '../types.ts';
 import { createLivePersonAuth } from './auth.ts';
 import { createDomainResolver } from './domain.ts';
 import type { FetchLike } from './http.ts';
@@ -20,17 +19,9 @@ export interface LivePersonDeps {
   userAgent?: string;
 }
 
-export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
-/** The same, typed as the session's vendor factory; throws for a configuration of another vendor. */
-export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps?: LivePersonDeps): Vendor;
-export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
-  if (config.adapter !== 'liveperson') {
-    throw new GuestChatError('config-bad-adapter', 'Not a LivePerson configuration');
-  }
+export function createLivePersonVendor(config: LivePersonConfig, clock: Clock, deps: LivePersonDeps = {}): Vendor {
   // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
-  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
-  const createSocket: WebSocketFactory = deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
+  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => fetch(input, init));
   const hosts = createDomainResolver(config, { fetch: fetchFn });
   const idp = createIdpClient({
     ...config, // account and connectorId
@@ -43,11 +34,12 @@ export function createLivePersonVendor(config: VendorConfig, clock: Clock, deps:
       account: config.account,
       clock,
       hosts,
-      createSocket,
+      // The DOM WebSocket's handler properties are typed with DOM events; ours read only `data`/`code`/`reason`.
+      createSocket: deps.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike),
       random: deps.random,
       // Looked up lazily, when an agent joins; one answer per agent for the page.
       profiles: createAgentProfiles(config, { fetch: fetchFn }),
-      userAgent: deps.userAgent ?? (typeof navigator === 'undefined' ? undefined : navigator.userAgent),
+      userAgent: deps.userAgent ?? globalThis.navigator?.userAgent,
     }),
   };
 }
@@ -56,5 +48,9 @@ export { reconnectDelayMs } from './backoff.ts';
 export type { WebSocketFactory, WebSocketLike } from './socket.ts';
 export type { FetchLike } from './http.ts';
 
-/** The uniform entry the loader imports from every vendor chunk. */
-export const createVendor: VendorFactory = (config, clock) => createLivePersonVendor(config, clock);
+/**
+ * The uniform entry the loader imports from every vendor chunk. The loader picks the chunk by the
+ * configuration's adapter, so the configuration it passes here is a LivePerson one; it passes no
+ * deps, so the browser's own are used.
+ */
+export const createVendor = createLivePersonVendor as VendorFactory;

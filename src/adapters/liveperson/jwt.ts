@@ -3,31 +3,14 @@
  * `exp` of the consumer JWT (LivePerson's own clients base64url-decode the middle segment the
  * same way). The signature is the server's business.
  */
-import { GuestChatError } from '../../errors.ts';
-import { finite, isObject, str, type JsonObject } from './protocol.ts';
+import { badData, field, finite, str } from './protocol.ts';
 
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** `\w` and `-`: the base64url alphabet. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 /** Three base64url segments, the signature possibly empty. Length capped as InitConnection caps `jwt`. */
 export function looksLikeJwt(value: unknown): value is string {
   return typeof value === 'string' && value.length <= 8192 && JWT_SHAPE.test(value);
-}
-
-function base64UrlToText(segment: string): string {
-  // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
-  const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-}
-
-/** The payload of a JWT as an object, or undefined when it is not one. */
-export function decodeJwtPayload(token: string): JsonObject | undefined {
-  try {
-    const payload: unknown = looksLikeJwt(token) ? JSON.parse(base64UrlToText(token.split('.')[1] as string)) : undefined;
-    return isObject(payload) ? payload : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface ConsumerClaims {
@@ -39,11 +22,21 @@ export interface ConsumerClaims {
   exp: number;
 }
 
-/** The claims GuestChat relies on; anything else in the token is ignored. */
+/**
+ * The claims GuestChat relies on; anything else in the token is ignored. Only given tokens whose
+ * shape was checked where they were received (`looksLikeJwt` on the IdP's answer): not checked again.
+ */
 export function readConsumerClaims(token: string): ConsumerClaims {
-  const { sub, iat, exp } = decodeJwtPayload(token) ?? {};
-  const subject = str(sub);
-  const expiry = finite(exp);
-  if (!subject || expiry === undefined) throw new GuestChatError('bad-server-data', 'Consumer JWT lacks sub or exp');
-  return { sub: subject, exp: expiry, iat: finite(iat) };
+  let payload: unknown;
+  try {
+    // atob decodes without the padding (forgiving-base64), and refuses the same lengths with or without it.
+    const binary = atob((token.split('.')[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
+  } catch {
+    // reported below: no claims
+  }
+  const sub = str(field(payload, 'sub'));
+  const exp = finite(field(payload, 'exp'));
+  if (!sub || exp === undefined) throw badData('Consumer JWT: no sub/exp');
+  return { sub, exp, iat: finite(field(payload, 'iat')) };
 }

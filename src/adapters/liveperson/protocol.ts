@@ -23,17 +23,14 @@ export const UNSUPPORTED_CONTENT_TEXT = '[This message cannot be shown here]';
 
 export type JsonObject = Record<string, unknown>;
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** `value[key]` when value is an object, else undefined. */
 export const field = (value: unknown, key: string): unknown => (isObject(value) ? value[key] : undefined);
 
 /** An array as documented, a bare element as sometimes sent, nothing as empty. */
-export function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value == null ? [] : [value];
-}
+export const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : value == null ? [] : [value]);
 
 /** A non-empty string, else undefined. */
 export const str = (value: unknown): string | undefined =>
@@ -42,10 +39,10 @@ export const str = (value: unknown): string | undefined =>
 /** A finite number, else undefined. */
 export const finite = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
-/** The first of these fields of `value` that is a non-empty string. */
-export function firstStr(value: JsonObject, ...keys: string[]): string | undefined {
+/** The first of these fields of `value` that is a non-empty string (none when it is no object). */
+export function firstStr(value: unknown, ...keys: string[]): string | undefined {
   for (const key of keys) {
-    const found = str(value[key]);
+    const found = str(field(value, key));
     if (found) return found;
   }
   return undefined;
@@ -131,7 +128,7 @@ export interface NotificationFrame {
   body: unknown;
 }
 
-const badData = (message: string): GuestChatError => new GuestChatError('bad-server-data', message);
+export const badData = (message: string): GuestChatError => new GuestChatError('bad-server-data', message);
 
 /**
  * Parse one socket frame: a response, a notification, or undefined for other kinds. Throws
@@ -140,11 +137,12 @@ const badData = (message: string): GuestChatError => new GuestChatError('bad-ser
 export function parseFrame(data: unknown): ResponseFrame | NotificationFrame | undefined {
   let value: unknown;
   try {
-    value = typeof data === 'string' ? JSON.parse(data) : undefined;
+    // A binary frame (Blob, ArrayBuffer) reads as "[object …]": no JSON either.
+    value = JSON.parse(data as string);
   } catch {
     // reported below
   }
-  if (!isObject(value)) throw badData('Unreadable socket frame');
+  if (!isObject(value)) throw badData('Bad socket frame');
   // Normalised in place: the frame object is ours.
   const { kind, reqId } = value;
   if (kind === 'resp') {
@@ -192,10 +190,8 @@ export const MAX_QUICK_REPLIES = 24;
  * read as a one-element array). Undefined when the event offers none.
  */
 export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
-  const block = event['quickReplies'];
-  if (!isObject(block)) return undefined;
   const replies: QuickReply[] = [];
-  for (const chip of asArray(block['replies'])) {
+  for (const chip of asArray(field(event['quickReplies'], 'replies'))) {
     const title = str(field(chip, 'title'))?.trim();
     if (!title) continue;
     const click = field(chip, 'click');
@@ -214,11 +210,8 @@ export function readQuickReplies(event: JsonObject): QuickReply[] | undefined {
 function contentEventText(event: JsonObject): string | undefined {
   const contentType = str(event['contentType']) ?? 'text/plain';
   const message = event['message'];
-  if (typeof message === 'string') {
-    if (contentType === 'text/html') return stripTags(message).trim() || undefined;
-    if (contentType.startsWith('text/')) return message;
-  }
-  return isObject(message) ? firstStr(message, 'caption', 'text') : undefined;
+  if (typeof message !== 'string') return firstStr(message, 'caption', 'text');
+  return contentType === 'text/html' ? stripTags(message).trim() || undefined : contentType.startsWith('text/') ? message : undefined;
 }
 
 /** The fields that carry the text of each structured-content element type, in preference order. */
@@ -233,19 +226,17 @@ function richContentText(content: unknown): string | undefined {
   const parts: string[] = [];
   const visit = (node: unknown, depth: number): void => {
     if (depth > 32) return;
-    if (Array.isArray(node)) {
-      for (const child of node) visit(child, depth + 1);
-      return;
+    if (Array.isArray(node)) for (const child of node) visit(child, depth + 1);
+    else if (isObject(node)) {
+      const text = firstStr(node, ...(RICH_TEXT_FIELDS.get(node['type'] as string) ?? []));
+      if (text) parts.push(text);
+      // Absent children are no nodes: visiting them adds nothing.
+      visit(node['elements'], depth + 1);
+      visit(node['replies'], depth + 1);
     }
-    if (!isObject(node)) return;
-    const text = firstStr(node, ...(RICH_TEXT_FIELDS.get(node['type'] as string) ?? []));
-    if (text) parts.push(text);
-    // Absent children are no nodes: visiting them adds nothing.
-    visit(node['elements'], depth + 1);
-    visit(node['replies'], depth + 1);
   };
   visit(content, 0);
-  return parts.join('\n') || (isObject(content) ? str(content['alt']) : undefined);
+  return parts.join('\n') || firstStr(content, 'alt');
 }
 
 /**
@@ -275,41 +266,38 @@ export interface ConversationChange {
   startTs: number | undefined;
 }
 
-const strings = (values: unknown[]): string[] => values.filter((id): id is string => !!str(id));
-
+/** The ids of `participants` with this role, else of `participantsPId[role]`; undefined when neither is there. */
 function participantsByRole(details: JsonObject, role: string): string[] | undefined {
   const list = asArray(details['participants']);
-  if (list.length > 0) return strings(list.filter((p) => field(p, 'role') === role).map((p) => field(p, 'id')));
   const byRole = details['participantsPId'];
-  return isObject(byRole) ? strings(asArray(byRole[role])) : undefined;
+  const ids = list.length ? list.map((p) => field(p, 'role') === role && field(p, 'id')) : isObject(byRole) ? asArray(byRole[role]) : undefined;
+  return ids?.filter((id): id is string => !!str(id));
 }
 
 export function readConversationChange(change: unknown): ConversationChange | undefined {
   const type = field(change, 'type');
   if (type !== 'UPSERT' && type !== 'DELETE') return undefined;
   const result = field(change, 'result');
-  if (!isObject(result)) return undefined;
   const conversationId = firstStr(result, 'convId', 'conversationId');
   if (!conversationId) return undefined;
-  const details = isObject(result['conversationDetails']) ? result['conversationDetails'] : {};
-  const stage = str(details['stage']);
+  const found = field(result, 'conversationDetails');
+  const details = isObject(found) ? found : {};
   const mainDialog = asArray(details['dialogs']).find((d) => field(d, 'dialogType') === 'MAIN');
-  const { startTs } = details;
   return {
     type,
     conversationId,
-    over: (stage ?? str(details['state'])) === 'CLOSE',
+    over: firstStr(details, 'stage', 'state') === 'CLOSE',
     closeReason: str(details['closeReason']),
     mainDialogId: str(field(mainDialog, 'dialogId')) ?? conversationId,
     agentIds: participantsByRole(details, 'ASSIGNED_AGENT') ?? [],
     consumerIds: participantsByRole(details, 'CONSUMER'),
-    startTs: typeof startTs === 'number' ? startTs : undefined,
+    startTs: finite(details['startTs']), // JSON has no NaN or Infinity: any number
   };
 }
 
 /** The changes of a notification body; throws `bad-server-data` when the body is not an object. */
 export function readChanges(body: unknown): unknown[] {
-  if (!isObject(body)) throw badData('Notification without body');
+  if (!isObject(body)) throw badData('Bad notification body');
   return asArray(body['changes']);
 }
 
