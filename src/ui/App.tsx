@@ -113,45 +113,44 @@ export function App({ session, strings, title, onClose }: AppProps) {
 
   const renderMessage = (message: UiMessage) => {
     const { from, state } = message;
-    if (from === 'system') {
-      return (
-        <li key={message.key} class="msg system" data-from="system">
-          <p class="bubble">{systemText(message)}</p>
-        </li>
-      );
-    }
+    // The widget's own lines (no sender) are a bubble alone: no name, no time, no links.
+    const person = from !== 'system';
     const who = from === 'visitor' ? strings.you : message.senderName || strings.agent;
     const time = new Date(message.at);
     return (
       <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
         {from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
-        <span class="sr-only">{who}: </span>
+        {person && <span class="sr-only">{who}: </span>}
         <p class="bubble">
-          {linkify(message.text).map((part, i) =>
-            'href' in part ? (
-              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                {part.text}
-              </a>
-            ) : (
-              part.text
-            ),
-          )}
+          {person
+            ? linkify(message.text).map((part, i) =>
+                'href' in part ? (
+                  <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                    {part.text}
+                  </a>
+                ) : (
+                  part.text
+                ),
+              )
+            : systemText(message)}
         </p>
-        <span class="meta">
-          {from === 'agent' && <span aria-hidden>{who} · </span>}
-          <time dateTime={time.toISOString()}>{format.format(time)}</time>
-          {state && ' · '}
-          {state === 'failed' ? (
-            <>
-              <span class="failed">{strings.failed}</span>{' '}
-              <Button class="link-btn" onClick={() => message.clientId && session.retryFailed(message.clientId)}>
-                {strings.retrySend}
-              </Button>
-            </>
-          ) : (
-            state && strings[state]
-          )}
-        </span>
+        {person && (
+          <span class="meta">
+            {from === 'agent' && <span aria-hidden>{who} · </span>}
+            <time dateTime={time.toISOString()}>{format.format(time)}</time>
+            {state && ' · '}
+            {state === 'failed' ? (
+              <>
+                <span class="failed">{strings.failed}</span>{' '}
+                <Button class="link-btn" onClick={() => session.retryFailed(message.clientId!)}>
+                  {strings.retrySend}
+                </Button>
+              </>
+            ) : (
+              state && strings[state]
+            )}
+          </span>
+        )}
       </li>
     );
   };
@@ -173,7 +172,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
       <header class="header">
         <h2 id="gc-title">{title}</h2>
         {session.conversationId.value && (
-          <Button class="icon-btn" onClick={() => void session.endConversation()}>
+          <Button class="icon-btn" onClick={session.endConversation}>
             {strings.endChat}
           </Button>
         )}
@@ -184,7 +183,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
       {status === 'error' && (
         <div class="status error" role="alert">
           {strings.statusError}{' '}
-          <Button class="link-btn" onClick={() => session.retry()}>
+          <Button class="link-btn" onClick={session.retry}>
             {strings.retry}
           </Button>
         </div>
@@ -197,7 +196,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
       {session.notice.value === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
-          <Button class="link-btn" onClick={() => session.dismissNotice()}>
+          <Button class="link-btn" onClick={session.dismissNotice}>
             {strings.dismiss}
           </Button>
         </div>
