@@ -43,22 +43,11 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
   // The session's state, read once per render. The panel renders again after each change of it
   // (once per batch of writes): subscribed in a layout effect, so no write can fall between the
-  // render and the subscription.
-  const [, rerender] = useState(0);
-  useLayoutEffect(() => {
-    let first = true;
-    const { messages, panelOpen, status, agentTyping, survey, conversationId, notice } = session;
-    return effect(() => {
-      for (const state of [messages, panelOpen, status, agentTyping, survey, conversationId, notice]) void state.value;
-      if (!first) rerender((n) => n + 1);
-      first = false;
-    });
-  }, [session]);
-  const list = session.messages.value;
-  const open = session.panelOpen.value;
-  const status = session.status.value;
-  const typing = session.agentTyping.value;
-  const survey = session.survey.value;
+  // render and the subscription (its first run renders once more, with the same state).
+  const read = () =>
+    [session.messages.value, session.panelOpen.value, session.status.value, session.agentTyping.value, session.survey.value, session.conversationId.value, session.notice.value] as const;
+  const [[list, open, status, typing, survey, conversationId, notice], setState] = useState(read);
+  useLayoutEffect(() => effect(() => setState(read())), [session]);
   // Only the newest messages are rendered (a window that grows on request), so a long history
   // costs the same to show as a short one.
   const [windowSize, setWindowSize] = useState(WINDOW);
@@ -171,7 +160,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
     >
       <header class="header">
         <h2 id="gc-title">{title}</h2>
-        {session.conversationId.value && (
+        {conversationId && (
           <Button class="icon-btn" onClick={session.endConversation}>
             {strings.endChat}
           </Button>
@@ -193,7 +182,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
           {statusLine}
         </div>
       )}
-      {session.notice.value === 'identity-replaced' && (
+      {notice === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
           <Button class="link-btn" onClick={session.dismissNotice}>

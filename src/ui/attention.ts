@@ -16,7 +16,7 @@ export interface AttentionOptions {
 
 const FLASH_MS = 1_200;
 
-const visible = () => document.visibilityState === 'visible';
+const visible = () => !document.hidden;
 
 function chime() {
   try {
