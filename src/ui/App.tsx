@@ -98,7 +98,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
 
   // The lines the widget adds itself (no sender), worded in the visitor's language.
   const systemText = ({ event, text }: UiMessage) =>
-    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.sessionEnded : strings.conversationEnded;
+    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
 
   const renderMessage = (message: UiMessage) => {
     const { from, state } = message;
@@ -132,7 +132,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
               <>
                 <span class="failed">{strings.failed}</span>{' '}
                 <Button class="link-btn" onClick={() => session.retryFailed(message.clientId!)}>
-                  {strings.retrySend}
+                  {strings.resend}
                 </Button>
               </>
             ) : (
@@ -171,7 +171,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
       </header>
       {status === 'error' && (
         <div class="status error" role="alert">
-          {strings.statusError}{' '}
+          {strings.unavailable}{' '}
           <Button class="link-btn" onClick={session.retry}>
             {strings.retry}
           </Button>
@@ -204,13 +204,13 @@ export function App({ session, strings, title, onClose }: AppProps) {
       >
         {list.length > windowSize && (
           <Button class="link-btn earlier" onClick={showEarlier}>
-            {strings.showEarlier}
+            {strings.earlier}
           </Button>
         )}
         {list.length === 0 ? <p class="empty">{strings.empty}</p> : <ol class="items">{list.slice(-windowSize).map(renderMessage)}</ol>}
         {/* Suggested answers under the newest agent message; gone once the visitor has answered. */}
         {lastMessage?.from === 'agent' && lastMessage.quickReplies?.length ? (
-          <div class="chips" role="group" aria-label={strings.suggestedReplies}>
+          <div class="chips" role="group" aria-label={strings.suggestions}>
             {lastMessage.quickReplies.map((choice, i) => (
               <Button key={i} class="chip" onClick={() => session.reply(lastMessage, choice)}>
                 {choice.title}

@@ -10,25 +10,25 @@ export interface Strings {
   you: string;
   agent: string;
   agentJoined: (name?: string) => string;
-  conversationEnded: string;
-  sessionEnded: string;
+  chatEnded: string;
+  agentLeft: string;
   agentTyping: string;
   sending: string;
   sent: string;
   delivered: string;
   read: string;
   failed: string;
-  retrySend: string;
+  resend: string;
   connecting: string;
   reconnecting: string;
-  statusError: string;
+  unavailable: string;
   retry: string;
   identityReplaced: string;
   endChat: string;
   dismiss: string;
   empty: string;
-  showEarlier: string;
-  suggestedReplies: string;
+  earlier: string;
+  suggestions: string;
   surveyQuestion: string;
   surveyScore: (score: number) => string;
   surveyThanks: string;
@@ -51,25 +51,25 @@ const KEYS = [
   'you',
   'agent',
   'agentJoined',
-  'conversationEnded',
-  'sessionEnded',
+  'chatEnded',
+  'agentLeft',
   'agentTyping',
   'sending',
   'sent',
   'delivered',
   'read',
   'failed',
-  'retrySend',
+  'resend',
   'connecting',
   'reconnecting',
-  'statusError',
+  'unavailable',
   'retry',
   'identityReplaced',
   'endChat',
   'dismiss',
   'empty',
-  'showEarlier',
-  'suggestedReplies',
+  'earlier',
+  'suggestions',
   'surveyQuestion',
   'surveyScore',
   'surveyThanks',
@@ -95,25 +95,25 @@ const en: Words = [
   /* you */ 'You',
   /* agent */ 'Agent',
   /* agentJoined */ (name) => (name ? `${name} joined the chat` : 'An agent joined the chat'),
-  /* conversationEnded */ 'The chat has ended. Send a message to start a new one.',
-  /* sessionEnded */ 'The agent has left the chat. Send a message to continue.',
+  /* chatEnded */ 'The chat has ended. Send a message to start a new one.',
+  /* agentLeft */ 'The agent has left the chat. Send a message to continue.',
   /* agentTyping */ 'Agent is typing…',
   /* sending */ 'Sending…',
   /* sent */ 'Sent',
   /* delivered */ 'Delivered',
   /* read */ 'Read',
   /* failed */ 'Not sent',
-  /* retrySend */ 'Retry sending',
+  /* resend */ 'Retry sending',
   /* connecting */ 'Connecting…',
   /* reconnecting */ 'Reconnecting… your messages will be sent when the connection is back.',
-  /* statusError */ 'Chat is unavailable right now.',
+  /* unavailable */ 'Chat is unavailable right now.',
   /* retry */ 'Try again',
   /* identityReplaced */ 'Your previous chat could not be resumed. You can start a new one here.',
   /* endChat */ 'End chat',
   /* dismiss */ 'Dismiss',
   /* empty */ 'Ask us anything — we usually reply in a few minutes.',
-  /* showEarlier */ 'Show earlier messages',
-  /* suggestedReplies */ 'Suggested replies',
+  /* earlier */ 'Show earlier messages',
+  /* suggestions */ 'Suggested replies',
   /* surveyQuestion */ 'How was your chat?',
   /* surveyScore */ (score) => `${score} of 5${score === 1 ? ' (poor)' : score === 5 ? ' (great)' : ''}`,
   /* surveyThanks */ 'Thanks for your feedback!',

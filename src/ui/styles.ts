@@ -9,8 +9,8 @@
  */
 // Rules end in a line continuation: one line in the build, one rule per line here.
 export const PANEL_CSS = `\
-.badge{position:absolute;top:-4px;right:-4px;min-width:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#c4001a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}\
-.panel{all:initial;position:fixed;bottom:88px;right:20px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1f;border-radius:14px;box-shadow:0 10px 40px #00000047;overflow:hidden;font:15px/1.45 var(--gc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)}\
+.badge{position:absolute;top:-4px;right:-4px;min-width:8px;padding:0 6px;border-radius:10px;background:#c4001a;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}\
+.panel{position:fixed;bottom:88px;right:20px;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1b1b1f;border-radius:14px;box-shadow:0 10px 40px #00000047;overflow:hidden;font:15px/1.45 var(--gc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif)}\
 :host([data-position=bottom-left]) .panel{right:auto;left:20px}\
 .panel[hidden]{display:none}\
 .icon-btn,.link-btn,.chip,.score,.send{all:unset;cursor:pointer}\
@@ -19,7 +19,7 @@ export const PANEL_CSS = `\
 .header,.notice,.composer{display:flex;gap:8px}\
 .header,.visitor .bubble,.send{background:var(--gc-accent,#0b5fff);color:var(--gc-on-accent,#fff)}\
 .header{align-items:center;padding:12px 12px 12px 16px}\
-.header h2{all:unset;flex:1;font-weight:700;font-size:16px}\
+.header h2{flex:1;margin:0;font-size:16px}\
 .icon-btn{min-width:32px;height:32px;padding:0 8px;border-radius:8px;font-size:14px}\
 .icon-btn:hover{background:#ffffff2e}\
 .status{padding:8px 14px;font-size:13px;background:#fff4d6;color:#4a3600;border-bottom:1px solid #f0dca0}\
@@ -53,7 +53,7 @@ export const PANEL_CSS = `\
 .scores{display:flex;justify-content:center;gap:6px}\
 .score{min-width:36px;height:36px;border-radius:8px;border:1px solid #8a8f9c;font-weight:600}\
 .score:hover{background:#eef0f4}\
-.score[disabled],.send[aria-disabled=true]{opacity:.6;cursor:default}\
+.score:disabled,.send[aria-disabled=true]{opacity:.6;cursor:default}\
 .failed{color:#b00020}\
 .typing{padding:0 14px 6px;font-size:13px;color:#4f4f5a;min-height:14px}\
 .composer{padding:10px;border-top:1px solid #e2e4ea;background:#fff}\
