@@ -94,8 +94,6 @@ export function App({ session, strings, title, onClose }: AppProps) {
     setDraft('');
   };
 
-  const statusLine = status === 'connecting' || status === 'reconnecting' ? strings[status] : undefined;
-
   // The lines the widget adds itself (no sender), worded in the visitor's language.
   const systemText = ({ event, text }: UiMessage) =>
     !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
@@ -177,9 +175,9 @@ export function App({ session, strings, title, onClose }: AppProps) {
           </Button>
         </div>
       )}
-      {statusLine && (
+      {(status === 'connecting' || status === 'reconnecting') && (
         <div class="status" role="status">
-          {statusLine}
+          {strings[status]}
         </div>
       )}
       {notice === 'identity-replaced' && (
@@ -228,7 +226,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
               <p id="gc-survey">{strings.surveyQuestion}</p>
               <div class="scores">
                 {([1, 2, 3, 4, 5] as const).map((score) => (
-                  <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
+                  <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => session.rate(score)}>
                     {score}
                   </Button>
                 ))}
