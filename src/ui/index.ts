@@ -113,7 +113,7 @@ export async function mount({ launcher: elements, config, tenant, options, creat
     open: () => setOpen(true),
     close: () => setOpen(false),
     toggle: () => setOpen(!panelOpen.peek()),
-    send: (text) => session.send(text),
+    send: session.send,
     endConversation: () => void session.endConversation(),
     async forget() {
       teardown();
