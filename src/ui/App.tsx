@@ -43,22 +43,11 @@ export function App({ session, strings, title, onClose }: AppProps) {
   const [format] = useState(() => new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' }));
   // The session's state, read once per render. The panel renders again after each change of it
   // (once per batch of writes): subscribed in a layout effect, so no write can fall between the
-  // render and the subscription.
-  const [, rerender] = useState(0);
-  useLayoutEffect(() => {
-    let first = true;
-    const { messages, panelOpen, status, agentTyping, survey, conversationId, notice } = session;
-    return effect(() => {
-      for (const state of [messages, panelOpen, status, agentTyping, survey, conversationId, notice]) void state.value;
-      if (!first) rerender((n) => n + 1);
-      first = false;
-    });
-  }, [session]);
-  const list = session.messages.value;
-  const open = session.panelOpen.value;
-  const status = session.status.value;
-  const typing = session.agentTyping.value;
-  const survey = session.survey.value;
+  // render and the subscription (its first run renders once more, with the same state).
+  const read = () =>
+    [session.messages.value, session.panelOpen.value, session.status.value, session.agentTyping.value, session.survey.value, session.conversationId.value, session.notice.value] as const;
+  const [[list, open, status, typing, survey, conversationId, notice], setState] = useState(read);
+  useLayoutEffect(() => effect(() => setState(read())), [session]);
   // Only the newest messages are rendered (a window that grows on request), so a long history
   // costs the same to show as a short one.
   const [windowSize, setWindowSize] = useState(WINDOW);
@@ -105,53 +94,50 @@ export function App({ session, strings, title, onClose }: AppProps) {
     setDraft('');
   };
 
-  const statusLine = status === 'connecting' || status === 'reconnecting' ? strings[status] : undefined;
-
   // The lines the widget adds itself (no sender), worded in the visitor's language.
   const systemText = ({ event, text }: UiMessage) =>
-    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.sessionEnded : strings.conversationEnded;
+    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
 
   const renderMessage = (message: UiMessage) => {
     const { from, state } = message;
-    if (from === 'system') {
-      return (
-        <li key={message.key} class="msg system" data-from="system">
-          <p class="bubble">{systemText(message)}</p>
-        </li>
-      );
-    }
+    // The widget's own lines (no sender) are a bubble alone: no name, no time, no links.
+    const person = from !== 'system';
     const who = from === 'visitor' ? strings.you : message.senderName || strings.agent;
     const time = new Date(message.at);
     return (
       <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
         {from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
-        <span class="sr-only">{who}: </span>
+        {person && <span class="sr-only">{who}: </span>}
         <p class="bubble">
-          {linkify(message.text).map((part, i) =>
-            'href' in part ? (
-              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                {part.text}
-              </a>
-            ) : (
-              part.text
-            ),
-          )}
+          {person
+            ? linkify(message.text).map((part, i) =>
+                'href' in part ? (
+                  <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                    {part.text}
+                  </a>
+                ) : (
+                  part.text
+                ),
+              )
+            : systemText(message)}
         </p>
-        <span class="meta">
-          {from === 'agent' && <span aria-hidden>{who} · </span>}
-          <time dateTime={time.toISOString()}>{format.format(time)}</time>
-          {state && ' · '}
-          {state === 'failed' ? (
-            <>
-              <span class="failed">{strings.failed}</span>{' '}
-              <Button class="link-btn" onClick={() => message.clientId && session.retryFailed(message.clientId)}>
-                {strings.retrySend}
-              </Button>
-            </>
-          ) : (
-            state && strings[state]
-          )}
-        </span>
+        {person && (
+          <span class="meta">
+            {from === 'agent' && <span aria-hidden>{who} · </span>}
+            <time dateTime={time.toISOString()}>{format.format(time)}</time>
+            {state && ' · '}
+            {state === 'failed' ? (
+              <>
+                <span class="failed">{strings.failed}</span>{' '}
+                <Button class="link-btn" onClick={() => session.retryFailed(message.clientId!)}>
+                  {strings.resend}
+                </Button>
+              </>
+            ) : (
+              state && strings[state]
+            )}
+          </span>
+        )}
       </li>
     );
   };
@@ -172,8 +158,8 @@ export function App({ session, strings, title, onClose }: AppProps) {
     >
       <header class="header">
         <h2 id="gc-title">{title}</h2>
-        {session.conversationId.value && (
-          <Button class="icon-btn" onClick={() => void session.endConversation()}>
+        {conversationId && (
+          <Button class="icon-btn" onClick={session.endConversation}>
             {strings.endChat}
           </Button>
         )}
@@ -183,21 +169,21 @@ export function App({ session, strings, title, onClose }: AppProps) {
       </header>
       {status === 'error' && (
         <div class="status error" role="alert">
-          {strings.statusError}{' '}
-          <Button class="link-btn" onClick={() => session.retry()}>
+          {strings.unavailable}{' '}
+          <Button class="link-btn" onClick={session.retry}>
             {strings.retry}
           </Button>
         </div>
       )}
-      {statusLine && (
+      {(status === 'connecting' || status === 'reconnecting') && (
         <div class="status" role="status">
-          {statusLine}
+          {strings[status]}
         </div>
       )}
-      {session.notice.value === 'identity-replaced' && (
+      {notice === 'identity-replaced' && (
         <div class="notice" role="status">
           <p>{strings.identityReplaced}</p>
-          <Button class="link-btn" onClick={() => session.dismissNotice()}>
+          <Button class="link-btn" onClick={session.dismissNotice}>
             {strings.dismiss}
           </Button>
         </div>
@@ -216,13 +202,13 @@ export function App({ session, strings, title, onClose }: AppProps) {
       >
         {list.length > windowSize && (
           <Button class="link-btn earlier" onClick={showEarlier}>
-            {strings.showEarlier}
+            {strings.earlier}
           </Button>
         )}
         {list.length === 0 ? <p class="empty">{strings.empty}</p> : <ol class="items">{list.slice(-windowSize).map(renderMessage)}</ol>}
         {/* Suggested answers under the newest agent message; gone once the visitor has answered. */}
         {lastMessage?.from === 'agent' && lastMessage.quickReplies?.length ? (
-          <div class="chips" role="group" aria-label={strings.suggestedReplies}>
+          <div class="chips" role="group" aria-label={strings.suggestions}>
             {lastMessage.quickReplies.map((choice, i) => (
               <Button key={i} class="chip" onClick={() => session.reply(lastMessage, choice)}>
                 {choice.title}
@@ -240,7 +226,7 @@ export function App({ session, strings, title, onClose }: AppProps) {
               <p id="gc-survey">{strings.surveyQuestion}</p>
               <div class="scores">
                 {([1, 2, 3, 4, 5] as const).map((score) => (
-                  <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => void session.rate(score)}>
+                  <Button key={score} class="score" aria-label={strings.surveyScore(score)} disabled={survey.state === 'sending'} onClick={() => session.rate(score)}>
                     {score}
                   </Button>
                 ))}

@@ -6,17 +6,9 @@
  */
 import { effect, type ReadonlySignal } from '@preact/signals-core';
 
-export interface AttentionOptions {
-  tenant: string;
-  unread: ReadonlySignal<number>;
-  sound: boolean;
-  /** The flashing title, e.g. "(2) New message". */
-  flashTitle: (count: number) => string;
-}
-
 const FLASH_MS = 1_200;
 
-const visible = () => document.visibilityState === 'visible';
+const visible = () => !document.hidden;
 
 function chime() {
   try {
@@ -36,7 +28,11 @@ function chime() {
   }
 }
 
-export function drawAttention({ tenant, unread, sound, flashTitle }: AttentionOptions): () => void {
+/**
+ * Until the returned function is called: flashes the title (`flashTitle(count)`, e.g. "(2) New
+ * message") while `unread` is above zero, with a tone on each new one if `sound` is on.
+ */
+export function drawAttention(tenant: string, unread: ReadonlySignal<number>, sound: boolean, flashTitle: (count: number) => string): () => void {
   const { locks } = navigator;
   // Without Web Locks every tab leads. With them, tabs wait in line: when the leading tab
   // closes, the next one takes over.

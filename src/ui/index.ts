@@ -92,7 +92,7 @@ export async function mount({ launcher: elements, config, tenant, options, creat
   const stops = [
     takeOverLauncher(elements, strings.launcher, panelOpen, unread),
     followVisualViewport(container),
-    drawAttention({ tenant, unread, sound: flag(options.sound), flashTitle: strings.flashTitle }),
+    drawAttention(tenant, unread, flag(options.sound), strings.flashTitle),
   ];
   render(h(App, { session, strings, title: options.title?.trim().slice(0, 80) || strings.title, onClose: () => setOpen(false) }), container);
 
@@ -113,7 +113,7 @@ export async function mount({ launcher: elements, config, tenant, options, creat
     open: () => setOpen(true),
     close: () => setOpen(false),
     toggle: () => setOpen(!panelOpen.peek()),
-    send: (text) => session.send(text),
+    send: session.send,
     endConversation: () => void session.endConversation(),
     async forget() {
       teardown();

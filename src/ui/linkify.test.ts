@@ -22,3 +22,10 @@ describe('linkify()', () => {
     expect(linkify('<img src=x onerror=alert(1)>')).toEqual([{ text: '<img src=x onerror=alert(1)>' }]);
   });
 });
+
+describe('linkify() hrefs', () => {
+  it('links what the URL parser makes of the text, in any letter case of the scheme', () => {
+    expect(linkify('HTTPS://Example.COM/a b')).toEqual([{ text: 'HTTPS://Example.COM/a', href: 'https://example.com/a' }, { text: ' b' }]);
+    expect(linkify('http://[oops and mailto:a@b.c')).toEqual([{ text: 'http://[oops and ' }, { text: 'mailto:a@b.c', href: 'mailto:a@b.c' }]);
+  });
+});

@@ -4,27 +4,23 @@
  */
 export type TextPart = { text: string } | { text: string; href: string };
 
+// A candidate starts with its scheme, so what parses as a URL is http, https or mailto.
 const CANDIDATE = /\b(?:https?:\/\/|mailto:)[^\s<>"']+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;
-
-function safeHref(raw: string): string | undefined {
-  try {
-    const url = new URL(raw);
-    return /^(https?|mailto):$/.test(url.protocol) ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function linkify(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
   for (const match of text.matchAll(CANDIDATE)) {
-    const start = match.index ?? 0;
+    const start = match.index;
     // Sentence punctuation right after a URL belongs to the sentence, not the link.
     const candidate = match[0].replace(TRAILING, '');
-    const href = safeHref(candidate);
-    if (!href) continue;
+    let href;
+    try {
+      href = new URL(candidate).href;
+    } catch {
+      continue;
+    }
     if (start > last) parts.push({ text: text.slice(last, start) });
     parts.push({ text: candidate, href });
     last = start + candidate.length;
