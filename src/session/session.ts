@@ -20,7 +20,7 @@ import { applyReceipt, confirmSend, mergeServerMessages, pendingMessage, restate
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
 
-interface Survey {
+export interface Survey {
   conversationId: string;
   state: 'open' | 'sending' | 'done' | 'failed';
 }
