@@ -73,9 +73,6 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'The connection is closed');
 
-/** 401/403 on a call with our token: it was refused (§1.3). */
-const refused = (answer: HttpAnswer): boolean => answer.status === 401 || answer.status === 403;
-
 export function createSalesforceTransport(options: SalesforceTransportOptions): Transport {
   const { deployment: d, clock, fetch: fetchFn, random } = options;
   const urls = routes(d);
@@ -159,18 +156,23 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (live === connection) live = undefined;
     };
 
-    /** The token was refused (§1.3): stop, no reconnect with it. */
-    const authExpired = (status: number): GuestChatError => {
-      if (ready) finish({ type: 'auth-expired', code: status });
-      return new GuestChatError('auth-rejected', `The access token was refused (${status})`, { status });
-    };
-
     // ----------------------------------------------------------------------------------------
     // REST
 
-    /** A call with this tab's token; the body of a 2xx answer is read for GET, and where asked. */
-    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> =>
-      callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
+    /**
+     * A call with this tab's token; the body of a 2xx answer is read for GET, and where asked.
+     * 401/403: the token was refused (§1.3): once connected, the connection stops (no reconnect
+     * with it); the call rejects with `auth-rejected`.
+     */
+    async function api(method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> {
+      const answer = await callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
+      const { status } = answer;
+      if (status === 401 || status === 403) {
+        if (ready) finish({ type: 'auth-expired', code: status });
+        throw answerError(answer, 'The token');
+      }
+      return answer;
+    }
 
     /**
      * A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network.
@@ -183,25 +185,19 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         try {
           const answer = await api('POST', url, json, readBody);
           if (isSuccess(answer.status) || accepted.includes(answer.status)) return answer;
-          if (refused(answer)) throw authExpired(answer.status);
           failure = answerError(answer, what);
         } catch (error) {
           failure = toGuestChatError(error, 'network');
         }
         if (!isTransient(failure) || attempt + 1 >= timings.writeAttempts) throw failure;
-        const asked = failure.retryAfterSec === undefined ? undefined : failure.retryAfterSec * 1000;
-        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, asked ?? retryDelayMs(attempt, random)));
+        const asked = failure.retryAfterSec;
+        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, asked === undefined ? retryDelayMs(attempt, random) : asked * 1000));
       }
     }
 
     /** Fire and forget: a refused token still ends the connection. */
     const post = (url: string, json: unknown): void => {
-      if (ended) return;
-      api('POST', url, json)
-        .then((answer) => {
-          if (refused(answer)) authExpired(answer.status);
-        })
-        .catch(() => {});
+      if (!ended) api('POST', url, json).catch(() => {});
     };
 
     // ----------------------------------------------------------------------------------------
@@ -335,21 +331,21 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
             creating = undefined;
           })));
         ownIds.add(id);
+        // 417: the messaging session ended (§1.1 step 7): once more, same id, in a new session;
+        // a second 417 is an error.
         for (let newSession = false; ; newSession = true) {
-          const answer = await write(
+          const { status, body } = await write(
             'Sending the message',
             urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
             true,
-            [404, 417],
+            newSession ? [404] : [404, 417],
           );
-          if (isSuccess(answer.status)) return { id, at: readSendTimestamp(answer.body) ?? now() };
-          if (answer.status === 404) {
+          if (status === 404) {
             gone(conversationId);
-            throw new GuestChatError('conversation-unavailable', 'The conversation no longer exists', { status: 404 });
+            throw new GuestChatError('conversation-unavailable', 'The conversation no longer exists', { status });
           }
-          // 417: the messaging session ended (§1.1 step 7): once more, same id, in a new session.
-          if (newSession) throw answerError(answer, 'Sending the message');
+          if (status !== 417) return { id, at: readSendTimestamp(body) ?? now() };
         }
       },
 
@@ -375,7 +371,6 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (ended) throw closedError();
         typing.stop();
         const answer = await api('DELETE', urls.closeConversation(conversationId));
-        if (refused(answer)) throw authExpired(answer.status);
         // 404: unknown on the server, so closed for us too.
         if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
         // The stream's close event for it, before or after this, is not reported again.
