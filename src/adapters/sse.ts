@@ -4,7 +4,7 @@
  * the vendor names the URL and headers and says what a refusal means.
  */
 import { GuestChatError } from '../errors.ts';
-import { readJson, readRetryAfter, type FetchLike, type HttpAnswer } from './http.ts';
+import { answerOf, fetchWithin, type FetchLike, type HttpAnswer } from './http.ts';
 
 /** One dispatched event. `id` is the `id:` field of this event's own lines, when it had one. */
 export interface EventSourceMessage {
@@ -87,22 +87,10 @@ export interface OpenStream {
 export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: (answer: HttpAnswer) => GuestChatError): Promise<OpenStream> {
   const { abort } = request;
   const { signal } = abort;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, request.openTimeoutMs);
-  let response: Response;
-  try {
-    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal });
-  } catch (cause) {
-    throw new GuestChatError('network', `The event stream ${timedOut ? 'did not answer in time' : 'could not be opened'}`, { cause });
-  } finally {
-    clearTimeout(timer);
-  }
-
+  // Resolved at the headers: the time limit is for them only.
+  const response = await fetchWithin(fetchFn, request.url, { method: 'GET', headers: request.headers }, abort, request.openTimeoutMs, (r) => r, 'The event stream');
   const { status, body: source } = response;
-  if (status !== 200) throw refusal({ status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
+  if (status !== 200) throw refusal(await answerOf(response, true));
   if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status });
 
   return {

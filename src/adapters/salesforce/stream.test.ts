@@ -105,7 +105,7 @@ describe('event stream over fetch', () => {
     );
     await expect(openEventStream(fetch, { ...request(), openTimeoutMs: 20 })).rejects.toMatchObject({
       reason: 'network',
-      message: 'The event stream did not answer in time',
+      message: 'The event stream timed out',
     });
   });
 });
