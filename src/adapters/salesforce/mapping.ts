@@ -240,8 +240,6 @@ export function createMappingState(page: { seen?: Set<string>; closed?: Set<stri
 
 export interface StreamOutcome {
   events: TransportEvent[];
-  /** An agent or bot message that arrived: acknowledge its delivery (W14). */
-  delivered?: { conversationId: string; entryId: string };
 }
 
 /**
@@ -289,7 +287,6 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
   }
 
   for (const event of mapEntry(entry, payload, entryType, conversationId, now, cursor)) {
-    if (event.type === 'message' && event.message.from === 'agent') outcome.delivered = { conversationId, entryId: event.message.id };
     if (event.type === 'conversation-closed') {
       if (state.closed.has(conversationId)) continue;
       state.closed.add(conversationId);

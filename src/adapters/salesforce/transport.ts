@@ -6,7 +6,7 @@
  * what the stream sends meanwhile (held back until the history is out, then de-duplicated).
  */
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
-import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
+import type { ChatMessage, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
 import { badData, get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
@@ -233,6 +233,16 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     // ----------------------------------------------------------------------------------------
     // The stream
 
+    /**
+     * A message out. The visitor's own are remembered (never acknowledged, W14); an agent's or
+     * bot's is acknowledged as delivered in `deliverIn`, when given.
+     */
+    const arrived = (message: ChatMessage, deliverIn: string | undefined): void => {
+      if (message.from === 'visitor') ownIds.add(message.id);
+      if (deliverIn !== undefined && message.from === 'agent') queueDelivery(deliverIn, message.id);
+      emit({ type: 'message', message, cursor });
+    };
+
     const handleStreamEvent = (event: EventSourceMessage): void => {
       if (ended) return;
       if (held !== undefined) {
@@ -243,16 +253,15 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         cursor = event.id;
         tab.lastHandledId = event.id;
       }
-      const before = state.conversationId;
-      const outcome = mapStreamEvent(event, cursor, state, now());
-      const after = state.conversationId;
-      if (after !== before && after !== undefined) attached.add(after);
-      if (before !== undefined && after === undefined) typing.stop();
-      for (const e of outcome.events) {
-        if (e.type === 'message' && e.message.from === 'visitor') ownIds.add(e.message.id);
-        emit(e);
+      for (const e of mapStreamEvent(event, cursor, state, now()).events) {
+        if (e.type === 'message') arrived(e.message, state.conversationId);
+        else {
+          if (e.type === 'conversation-open') attached.add(e.conversationId);
+          // Detached: the visitor no longer types into it.
+          if (e.type === 'conversation-closed') typing.stop();
+          emit(e);
+        }
       }
-      if (outcome.delivered !== undefined) queueDelivery(outcome.delivered.conversationId, outcome.delivered.entryId);
     };
 
     // ----------------------------------------------------------------------------------------
@@ -285,12 +294,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (entries === undefined) return gone(conversationId);
       const history = mapHistory(entries, conversationId, state, now());
       for (const error of history.errors) emit({ type: 'protocol-error', error });
-      for (const message of history.messages) {
-        if (message.from === 'visitor') ownIds.add(message.id);
-        // After a reload these were acknowledged before; after an in-page drop they are new arrivals.
-        if (reattached && message.from === 'agent') queueDelivery(conversationId, message.id);
-        emit({ type: 'message', message, cursor });
-      }
+      // After a reload these were acknowledged before; after an in-page drop they are new arrivals.
+      for (const message of history.messages) arrived(message, reattached ? conversationId : undefined);
     }
 
     // ----------------------------------------------------------------------------------------
