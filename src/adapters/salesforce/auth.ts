@@ -36,10 +36,10 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         timeoutMs: options.requestTimeoutMs,
         readBody: true,
       });
-      const token = readTokenAnswer(bodyOf(answer, 'The guest token request', refusedAs('token-issue-refused')));
+      const token = readTokenAnswer(bodyOf(answer, 'Guest token', refusedAs('token-issue-refused')));
       if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" (data-deployment) is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api")`;
+        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not "api" (Custom Client)`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
           (options.logError ?? ((m: string) => console.error(m)))(message);
@@ -62,7 +62,7 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
 
     refresh(): Promise<Identity> {
       // The lifecycle then issues a new identity (the visitor is told the old chat is gone).
-      return Promise.reject(new GuestChatError('token-refresh-refused', 'Salesforce guest tokens cannot be refreshed'));
+      return Promise.reject(new GuestChatError('token-refresh-refused', 'Guest tokens cannot be refreshed'));
     },
 
     exchange(identity: Identity): Promise<AccessToken> {

@@ -167,7 +167,7 @@ function mapEntry(
   switch (entryType) {
     case 'Message': {
       const id = identifier ?? readString(payload['id']) ?? field(payload['abstractMessage'], 'id');
-      if (id === undefined) return [{ type: 'protocol-error', error: badData('A message entry has no identifier') }];
+      if (id === undefined) return [{ type: 'protocol-error', error: badData('Message without identifier') }];
       const from: Sender = own ? 'visitor' : AGENT_ROLES.has(role) ? 'agent' : 'system';
       const message: ChatMessage = { id, from, text: messageText(payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.

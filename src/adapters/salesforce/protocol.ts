@@ -105,7 +105,7 @@ export interface TokenAnswer {
 /** A guest or continuation token answer (§2.1, §2.2); one without a token is bad data. */
 export function readTokenAnswer(body: unknown): TokenAnswer {
   const accessToken = field(body, 'accessToken');
-  if (accessToken === undefined) throw badData('No accessToken in the token answer');
+  if (accessToken === undefined) throw badData('No accessToken');
   return {
     accessToken,
     lastEventId: readEventId(get(body, 'lastEventId')),
@@ -119,7 +119,7 @@ export function readTokenAnswer(body: unknown): TokenAnswer {
  */
 export function pickConversation(body: unknown, preferred: string | undefined): string | undefined {
   const conversations = get(body, 'conversations');
-  if (!Array.isArray(conversations)) throw badData('No conversations in the list answer');
+  if (!Array.isArray(conversations)) throw badData('No conversations');
   const open = conversations.flatMap((raw) => {
     const id = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.

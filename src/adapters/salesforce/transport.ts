@@ -93,7 +93,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
     const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
-    const token = readTokenAnswer(bodyOf(answer, 'The continuation token request'));
+    const token = readTokenAnswer(bodyOf(answer, 'Continuation token'));
     return { token: token.accessToken, lastEventId: token.lastEventId };
   }
 
@@ -169,7 +169,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       const { status } = answer;
       if (status === 401 || status === 403) {
         if (ready) finish({ type: 'auth-expired', code: status });
-        throw answerError(answer, 'The token');
+        throw answerError(answer, 'Token');
       }
       return answer;
     }
@@ -274,8 +274,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       while (all.length < timings.historyLimit) {
         const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
-        const page = get(bodyOf(answer, 'The conversation entries'), 'conversationEntries');
-        if (!Array.isArray(page)) throw badData('No conversationEntries in the entries answer');
+        const page = get(bodyOf(answer, 'Entries'), 'conversationEntries');
+        if (!Array.isArray(page)) throw badData('No conversationEntries');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
@@ -306,7 +306,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
+        await write('New conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
       } finally {
         if (state.creatingId === id) state.creatingId = undefined;
       }
@@ -340,7 +340,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         // a second 417 is an error.
         for (let newSession = false; ; newSession = true) {
           const { status, body } = await write(
-            'Sending the message',
+            'Send',
             urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
             true,
@@ -348,7 +348,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
           );
           if (status === 404) {
             gone(conversationId);
-            throw new GuestChatError('conversation-unavailable', 'The conversation no longer exists', { status });
+            throw new GuestChatError('conversation-unavailable', 'Conversation gone', { status });
           }
           if (status !== 417) return { id, at: readSendTimestamp(body) ?? now() };
         }
@@ -377,7 +377,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         typing.stop();
         const answer = await api('DELETE', urls.closeConversation(conversationId));
         // 404: unknown on the server, so closed for us too.
-        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
+        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Close');
         // The stream's close event for it, before or after this, is not reported again.
         gone(conversationId, 'visitor');
       },
@@ -388,7 +388,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'The conversation list'), resume?.conversationId);
+      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'Conversation list'), resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
 
