@@ -27,13 +27,13 @@ export interface StreamRequest {
  * `rate-limited`; 5xx `server-error`; no answer `network`.
  */
 export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Promise<OpenStream> {
-  const headers: Record<string, string> = {
+  const { lastEventId } = request;
+  const headers = {
     Accept: 'text/event-stream',
     Authorization: `Bearer ${request.token}`,
     'X-Org-Id': request.orgId15,
     'Cache-Control': 'no-cache',
+    ...(lastEventId && { 'Last-Event-Id': lastEventId }),
   };
-  if (request.lastEventId !== undefined && request.lastEventId.length > 0) headers['Last-Event-Id'] = request.lastEventId;
-  const { url, abort, openTimeoutMs } = request;
-  return openSse(fetchFn, { url, headers, abort, openTimeoutMs }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
+  return openSse(fetchFn, { ...request, headers }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
 }
