@@ -21,6 +21,9 @@ export interface EventSourceMessage {
  * line dispatches, unless no `data` line came. `retry` is read by no one here (reconnect timing
  * is our own backoff), so it is ignored like any unknown field.
  */
+/** A line: the field name, then after a colon (and one space) the value. */
+const FIELD = /^([^:]*):? ?(.*)$/s;
+
 export function createSseParser(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
   /** The unfinished last line. */
   let rest = '';
@@ -45,10 +48,8 @@ export function createSseParser(onEvent: (event: EventSourceMessage) => void): (
         data = event = id = undefined;
         continue;
       }
-      const colon = line.indexOf(':');
-      if (colon === 0) continue;
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
+      // The field name runs to the first colon (all of a line without one); a comment's is empty.
+      const [, field, value = ''] = FIELD.exec(line)!;
       if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
       else if (field === 'event') event = value || undefined;
       else if (field === 'id' && !value.includes('\0')) id = value;
