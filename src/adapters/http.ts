@@ -142,9 +142,8 @@ export function answerError(answer: HttpAnswer, what: string, reasons: Partial<R
   const { status, retryAfterSec } = answer;
   const reason =
     reasons[status] ?? (status === 401 ? 'auth-rejected' : status === 429 ? 'rate-limited' : status >= 500 ? 'server-error' : 'request-refused');
-  const fields = isObject(error) ? error : {};
-  const code = str(fields['code'])?.slice(0, 64);
-  const message = str(fields['message'])?.slice(0, 200);
+  const code = field(error, 'code')?.slice(0, 64);
+  const message = field(error, 'message')?.slice(0, 200);
   return new GuestChatError(reason, `${what} answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, {
     status,
     serverCode: code,

@@ -46,11 +46,11 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         }
         throw new GuestChatError('config-bad-deployment', message);
       }
-      memory.minted.set(token.accessToken, { token: token.accessToken, lastEventId: token.lastEventId });
+      memory.minted.set(token.token, token);
       const now = clock.now();
       const expiresAt = now + GUEST_TOKEN_LIFETIME_MS;
       return {
-        token: token.accessToken,
+        token: token.token,
         // A local name for this identity: the token's claims are not ours to read (§5.3).
         subject: `sf:${newId()}`,
         issuedAt: now,

@@ -4,6 +4,7 @@
  */
 import { badData, field, get, list, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
+import type { TabToken } from './memory.ts';
 
 /** What every request of one deployment needs (W16: any base URL works). */
 export interface Deployment {
@@ -72,13 +73,12 @@ export function createConversationBody(d: Deployment, conversationId: string): R
 }
 
 export function textMessageBody(d: Deployment, id: string, text: string, newSession: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return {
     message: { id, messageType: 'StaticContentMessage', staticContent: { formatType: 'Text', text } },
     esDeveloperName: d.esDeveloperName,
+    // Only on the resend after a 417 (§2.8).
+    ...(newSession && { isNewMessagingSession: true }),
   };
-  // Only on the resend after a 417 (§2.8).
-  if (newSession) body['isNewMessagingSession'] = true;
-  return body;
 }
 
 export function typingBody(on: boolean): Record<string, unknown> {
@@ -95,19 +95,18 @@ export function acknowledgeBody(kind: 'Delivery' | 'Read', entryIds: readonly st
 /** `lastEventId` is an opaque string (§2.1); a number is taken as its decimal string. */
 const readEventId = (value: unknown): string | undefined => readString(value) ?? readNumber(value)?.toString();
 
-export interface TokenAnswer {
-  accessToken: string;
-  lastEventId: string | undefined;
+/** A guest or continuation token answer: `token` is its `accessToken`. */
+export interface TokenAnswer extends TabToken {
   /** `context.configuration.embeddedServiceConfig.deploymentType`, when present. */
   deploymentType: string | undefined;
 }
 
 /** A guest or continuation token answer (§2.1, §2.2); one without a token is bad data. */
 export function readTokenAnswer(body: unknown): TokenAnswer {
-  const accessToken = field(body, 'accessToken');
-  if (accessToken === undefined) throw badData('No accessToken');
+  const token = field(body, 'accessToken');
+  if (token === undefined) throw badData('No accessToken');
   return {
-    accessToken,
+    token,
     lastEventId: readEventId(get(body, 'lastEventId')),
     deploymentType: field(get(get(get(body, 'context'), 'configuration'), 'embeddedServiceConfig'), 'deploymentType'),
   };

@@ -93,8 +93,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
     const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
-    const token = readTokenAnswer(bodyOf(answer, 'Continuation token'));
-    return { token: token.accessToken, lastEventId: token.lastEventId };
+    return readTokenAnswer(bodyOf(answer, 'Continuation token'));
   }
 
   /** One connection: start-up (§1.2), then the stream, REST writes and acknowledgements. */
