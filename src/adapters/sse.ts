@@ -103,7 +103,7 @@ export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: 
       signal.addEventListener('abort', cancel, { once: true });
       try {
         for (;;) {
-          if (signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
+          if (signal.aborted) throw signal.reason;
           const { value, done } = await reader.read();
           if (done && !signal.aborted) return;
           if (value !== undefined) {

@@ -56,4 +56,4 @@ export type { FetchLike } from './http.ts';
 export type { TransportTimings } from './transport.ts';
 
 /** The uniform entry the loader imports from every vendor chunk. */
-export const createVendor: VendorFactory = (config, clock) => createSalesforceVendor(config, clock);
+export const createVendor: VendorFactory = createSalesforceVendor;

@@ -362,11 +362,10 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       markRead(messageIds) {
         const conversationId = state.conversationId;
         if (ended || conversationId === undefined) return;
-        const fresh = [...new Set(messageIds)].filter((id) => !ownIds.has(id) && !readAcked.has(id));
-        if (fresh.length === 0) return;
-        // Read implies delivered: the delivery batch leaves these out.
-        for (const id of fresh) readAcked.add(id);
-        post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
+        // Each id once, marked as it is taken (a repeat in the list is then left out). Read
+        // implies delivered: the delivery batch leaves these out.
+        const fresh = messageIds.filter((id) => !ownIds.has(id) && !readAcked.has(id) && readAcked.add(id));
+        if (fresh.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
       },
 
       async endConversation() {
@@ -420,7 +419,6 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     async connect(access, resume, onEvent) {
       // One live stream per tab: the old one goes before a new one opens.
       live?.close();
-      live = undefined;
       try {
         const tab = await tabTokenFor(options.memory, access.token, () => takeContinuation(access.token));
         return await open(tab, resume, onEvent);
