@@ -42,7 +42,7 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not "api" (Custom Client)`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
-          (options.logError ?? ((m: string) => console.error(m)))(message);
+          (options.logError ?? console.error)(message);
         }
         throw new GuestChatError('config-bad-deployment', message);
       }

@@ -117,15 +117,28 @@ export function readTokenAnswer(body: unknown): TokenAnswer {
  * one started last (§1.2). An answer without a list is bad data.
  */
 export function pickConversation(body: unknown, preferred: string | undefined): string | undefined {
-  const conversations = get(body, 'conversations');
-  if (!Array.isArray(conversations)) throw badData('No conversations');
-  const open = conversations.flatMap((raw) => {
+  let newest: string | undefined;
+  let newestStart = -Infinity;
+  for (const raw of arrayIn(body, 'conversations')) {
     const id = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
-    return id === undefined || (get(raw, 'endTimestamp') ?? null) !== null ? [] : [{ id, start: readNumber(get(raw, 'startTimestamp')) ?? 0 }];
-  });
-  if (preferred !== undefined && open.some((c) => c.id === preferred)) return preferred;
-  return open.sort((a, b) => b.start - a.start)[0]?.id;
+    if (id === undefined || (get(raw, 'endTimestamp') ?? null) !== null) continue;
+    if (id === preferred) return id;
+    const start = readNumber(get(raw, 'startTimestamp')) ?? 0;
+    // The first of equals wins.
+    if (start > newestStart) {
+      newest = id;
+      newestStart = start;
+    }
+  }
+  return newest;
+}
+
+/** The array `key` of an answer that must have one (else `bad-server-data`). */
+export function arrayIn(body: unknown, key: string): unknown[] {
+  const value = get(body, key);
+  if (!Array.isArray(value)) throw badData(`No ${key}`);
+  return value;
 }
 
 /** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */

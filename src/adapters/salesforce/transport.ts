@@ -8,13 +8,14 @@
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { ChatMessage, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { badData, get, num } from '../http.ts';
+import { get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, bodyOf, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
 import { tabTokenFor, type PageMemory, type TabToken } from './memory.ts';
 import {
   acknowledgeBody,
+  arrayIn,
   createConversationBody,
   isLowercaseUuid,
   newId,
@@ -273,8 +274,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       while (all.length < timings.historyLimit) {
         const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
-        const page = get(bodyOf(answer, 'Entries'), 'conversationEntries');
-        if (!Array.isArray(page)) throw badData('No conversationEntries');
+        const page = arrayIn(bodyOf(answer, 'Entries'), 'conversationEntries');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
