@@ -6,20 +6,25 @@
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
 import { refusedAs } from '../http.ts';
-import { bodyOf, callApi, type FetchLike } from './http.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyOf, callApi, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
 import { guestTokenBody, newId, readTokenAnswer, routes, type Deployment } from './protocol.ts';
 
 /** Channel Authorization Token Timeout, Salesforce's default for unauthenticated users (§1.3). */
 export const GUEST_TOKEN_LIFETIME_MS = 3_600_000;
 
+/** Sent as `context.clientVersion` with the guest token request. */
+export const CLIENT_VERSION = '0.1.0';
+
 export interface SalesforceAuthOptions {
   deployment: Deployment;
   clock: Clock;
   fetch: FetchLike;
   memory: PageMemory;
-  clientVersion: string;
-  requestTimeoutMs: number;
+  /** CLIENT_VERSION by default. */
+  clientVersion?: string | undefined;
+  /** The transport's timings: the request time limit applies here too. */
+  timings?: { requestTimeoutMs?: number } | undefined;
   /** Where a misconfigured deployment is reported (console.error by default). */
   logError?: (message: string) => void;
 }
@@ -32,8 +37,8 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
       // §2.1: no Authorization header; this call is how a guest gets a token.
       const answer = await callApi(options.fetch, routes(deployment).guestToken, {
         method: 'POST',
-        json: guestTokenBody(deployment, options.clientVersion),
-        timeoutMs: options.requestTimeoutMs,
+        json: guestTokenBody(deployment, options.clientVersion ?? CLIENT_VERSION),
+        timeoutMs: options.timings?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         readBody: true,
       });
       const token = readTokenAnswer(bodyOf(answer, 'Guest token', refusedAs('token-issue-refused')));
