@@ -32,12 +32,12 @@ export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps:
   if (config.adapter !== 'salesforce') {
     throw new GuestChatError('config-bad-adapter', 'Not a Salesforce configuration');
   }
-  // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
   const options = {
     ...deps,
     deployment: deploymentOf(config),
     clock,
-    fetch: deps.fetch ?? (((input, init) => globalThis.fetch(input, init)) as FetchLike),
+    // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
+    fetch: deps.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init)),
     memory: deps.memory ?? pageMemory,
   };
   return { auth: createSalesforceAuth(options), transport: createSalesforceTransport(options) };
