@@ -65,19 +65,19 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
       };
     },
 
-    refresh(): Promise<Identity> {
+    async refresh(): Promise<Identity> {
       // The lifecycle then issues a new identity (the visitor is told the old chat is gone).
-      return Promise.reject(new GuestChatError('token-refresh-refused', 'Guest tokens cannot be refreshed'));
+      throw new GuestChatError('token-refresh-refused', 'Guest tokens cannot be refreshed');
     },
 
-    exchange(identity: Identity): Promise<AccessToken> {
+    async exchange(identity: Identity): Promise<AccessToken> {
       // The messaging API takes the guest token itself.
-      return Promise.resolve({
+      return {
         token: identity.token,
         subject: identity.subject ?? `sf:${newId()}`,
         issuedAt: identity.issuedAt,
         expiresAt: identity.expiresAt,
-      });
+      };
     },
   };
 }

@@ -38,11 +38,8 @@ const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
 
 const AGENT_ROLES: ReadonlySet<string | undefined> = new Set(['Agent', 'Chatbot', 'Supervisor']);
 
-/** The parts there are, one per line; undefined when there are none. */
-function lines(parts: Array<string | undefined>): string | undefined {
-  const kept = parts.filter((part) => part !== undefined);
-  return kept.length > 0 ? kept.join('\n') : undefined;
-}
+/** The parts there are (never empty strings), one per line. */
+const lines = (parts: Array<string | undefined>): string => parts.filter(Boolean).join('\n');
 
 /**
  * One conversation entry (stream envelope §3.3 or stored entry §2.7) and its parsed

@@ -176,14 +176,15 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
 
     /**
      * A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network.
-     * Resolves with a 2xx answer or one of the `accepted` statuses.
+     * Resolves with a 2xx answer (its body read: both writes promise one, §2.3, §2.8) or one of
+     * the `accepted` statuses.
      */
-    async function write(what: string, url: string, json: unknown, readBody: boolean, accepted: number[]): Promise<HttpAnswer> {
+    async function write(what: string, url: string, json: unknown, accepted: number[]): Promise<HttpAnswer> {
       for (let attempt = 0; ; attempt++) {
         if (ended) throw closedError();
         let failure: GuestChatError;
         try {
-          const answer = await api('POST', url, json, readBody);
+          const answer = await api('POST', url, json, true);
           if (isSuccess(answer.status) || accepted.includes(answer.status)) return answer;
           failure = answerError(answer, what);
         } catch (error) {
@@ -305,7 +306,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('New conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
+        await write('New conversation', urls.createConversation, createConversationBody(d, id), [409]);
       } finally {
         if (state.creatingId === id) state.creatingId = undefined;
       }
@@ -342,7 +343,6 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
             'Send',
             urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
-            true,
             newSession ? [404] : [404, 417],
           );
           if (status === 404) {
