@@ -15,7 +15,8 @@ export interface EventSourceMessage {
 
 /**
  * The WHATWG "event stream interpretation" (HTML §9.2.6), fed decoded text in chunks of any size:
- * lines end with CRLF, LF or CR (a CRLF may be split across chunks); a leading BOM is skipped;
+ * lines end with CRLF, LF or CR (a CRLF may be split across chunks); a leading BOM is the
+ * decoder's (TextDecoderStream consumes it, as the spec's UTF-8 decode does), here it is text;
  * `:` lines are comments; a line without a colon is a field with an empty value; one space after
  * the colon is dropped; `data` lines are joined with LF; an `id` holding NUL is ignored; a blank
  * line dispatches, unless no `data` line came. `retry` is read by no one here (reconnect timing
@@ -27,17 +28,12 @@ const FIELD = /^([^:]*):? ?(.*)$/s;
 export function createSseParser(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
   /** The unfinished last line. */
   let rest = '';
-  let first = true;
   /** The previous chunk ended with CR: an LF opening this one belongs to it. */
   let afterCr = false;
   let data: string | undefined;
   let event: string | undefined;
   let id: string | undefined;
   return (chunk) => {
-    if (first && chunk !== '') {
-      first = false;
-      if (chunk[0] === '\uFEFF') chunk = chunk.slice(1);
-    }
     if (afterCr && chunk[0] === '\n') chunk = chunk.slice(1);
     if (chunk !== '') afterCr = chunk.endsWith('\r');
     const lines = (rest + chunk).split(/\r\n|\r|\n/);
