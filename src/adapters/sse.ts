@@ -95,20 +95,16 @@ export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: 
       const feed = createSseParser(handlers.onEvent);
       const reader = source.pipeThrough(new TextDecoderStream()).getReader();
       // An abort ends a pending read (done): the read then rejects, as for an abort before it.
-      const cancel = (): void => void reader.cancel().catch(() => {});
-      signal.addEventListener('abort', cancel, { once: true });
-      try {
-        for (;;) {
-          if (signal.aborted) throw signal.reason;
-          const { value, done } = await reader.read();
-          if (done && !signal.aborted) return;
-          if (value !== undefined) {
-            handlers.onBytes();
-            feed(value);
-          }
+      // (The abort of a stream that already ended cancels a finished reader: nothing happens.)
+      signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        const { value, done } = await reader.read();
+        if (done && !signal.aborted) return;
+        if (value !== undefined) {
+          handlers.onBytes();
+          feed(value);
         }
-      } finally {
-        signal.removeEventListener('abort', cancel);
       }
     },
   };
