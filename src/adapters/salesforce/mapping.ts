@@ -33,10 +33,13 @@ export const EVENT_ENTRY_TYPES: ReadonlyMap<string, string> = new Map(
   STREAMED_TYPES.map((type) => [`CONVERSATION${type.replace(/[A-Z]/g, '_$&').toUpperCase()}`, type]),
 );
 
-/** Entry types that show a conversation is open: a tab with none attached follows it. */
-const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
+/**
+ * The first three streamed types (Message, RoutingResult, ParticipantChanged) show that a
+ * conversation is open: a tab with none attached follows it.
+ */
+const isOpening = (entryType: string): boolean => STREAMED_TYPES.indexOf(entryType) < 3;
 
-const AGENT_ROLES: ReadonlySet<string | undefined> = new Set(['Agent', 'Chatbot', 'Supervisor']);
+const AGENT_ROLES: Array<string | undefined> = ['Agent', 'Chatbot', 'Supervisor'];
 
 /** The parts there are (never empty strings), one per line. */
 const lines = (parts: Array<string | undefined>): string => parts.filter(Boolean).join('\n');
@@ -165,7 +168,7 @@ function mapEntry(
     case 'Message': {
       const id = identifier ?? readString(payload['id']) ?? field(payload['abstractMessage'], 'id');
       if (id === undefined) return [{ type: 'protocol-error', error: badData('Message without identifier') }];
-      const from: Sender = own ? 'visitor' : AGENT_ROLES.has(role) ? 'agent' : 'system';
+      const from: Sender = own ? 'visitor' : AGENT_ROLES.includes(role) ? 'agent' : 'system';
       const message: ChatMessage = { id, from, text: messageText(payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
       if (own) message.clientId = id;
@@ -271,7 +274,7 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
     const follow =
       state.conversationId === undefined &&
       (conversationId === state.creatingId ||
-        (state.creatingId === undefined && OPENING_TYPES.has(entryType) && !state.closed.has(conversationId)));
+        (state.creatingId === undefined && isOpening(entryType) && !state.closed.has(conversationId)));
     if (!follow) return outcome;
     state.conversationId = conversationId;
     events.push({ type: 'conversation-open', conversationId });
