@@ -85,10 +85,10 @@ export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: 
   const { abort } = request;
   const { signal } = abort;
   // Resolved at the headers: the time limit is for them only.
-  const response = await fetchWithin(fetchFn, request.url, { method: 'GET', headers: request.headers }, abort, request.openTimeoutMs, (r) => r, 'The event stream');
+  const response = await fetchWithin(fetchFn, request.url, { method: 'GET', headers: request.headers }, abort, request.openTimeoutMs, (r) => r, 'Event stream');
   const { status, body: source } = response;
   if (status !== 200) throw refusal(await answerOf(response, true));
-  if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status });
+  if (source === null) throw new GuestChatError('connection-lost', 'Event stream without body', { status });
 
   return {
     async read(handlers) {
@@ -139,7 +139,7 @@ export function watchStream(
   const ended = (reason: string): void => {
     if (stopped) return;
     if (ready) onEnd(reason);
-    else early ??= new GuestChatError('connection-lost', `The event stream ended while connecting (${reason})`);
+    else early ??= new GuestChatError('connection-lost', `Event stream ended while connecting (${reason})`);
   };
   const arm = (): void => {
     if (stopped) return;

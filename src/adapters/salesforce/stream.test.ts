@@ -125,7 +125,7 @@ describe('event stream over fetch', () => {
     );
     await expect(openEventStream(fetch, { ...request(), openTimeoutMs: 20 })).rejects.toMatchObject({
       reason: 'network',
-      message: 'The event stream timed out',
+      message: 'Event stream timed out',
     });
   });
 });

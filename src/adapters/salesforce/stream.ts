@@ -13,7 +13,7 @@ export interface StreamRequest {
   token: string;
   /** Exactly 15 characters (§5.1). */
   orgId15: string;
-  /** Sent as Last-Event-Id whenever there is one (W4). */
+  /** Sent as Last-Event-Id whenever there is one (W4; an empty one is none). */
   lastEventId: string | undefined;
   /** Aborting ends the stream (one live stream per tab: the old one is aborted first); a time-out aborts it too. */
   abort: AbortController;
@@ -35,5 +35,5 @@ export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Pro
     'Cache-Control': 'no-cache',
     ...(lastEventId && { 'Last-Event-Id': lastEventId }),
   };
-  return openSse(fetchFn, { ...request, headers }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
+  return openSse(fetchFn, { ...request, headers }, (answer) => answerError(answer, 'Event stream', { 403: 'request-refused' }));
 }

@@ -396,7 +396,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         url: urls.stream(Date.now()),
         token: tab.token,
         orgId15: d.orgId15,
-        lastEventId: cursor || undefined,
+        lastEventId: cursor,
         abort,
         openTimeoutMs: timeoutMs,
       });
