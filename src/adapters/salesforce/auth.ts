@@ -42,9 +42,10 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
         readBody: true,
       });
       const token = readTokenAnswer(bodyOf(answer, 'Guest token', refusedAs('token-issue-refused')));
-      if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
+      const type = token.deploymentType;
+      if (type && type !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" is of type "${token.deploymentType.slice(0, 40)}", not "api" (Custom Client)`;
+        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" is of type "${type.slice(0, 40)}", not "api" (Custom Client)`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
           (options.logError ?? console.error)(message);

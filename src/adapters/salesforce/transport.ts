@@ -308,7 +308,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         // A retry with the same id that finds it already made (409) made it (§2.0).
         await write('New conversation', urls.createConversation, createConversationBody(d, id), [409]);
       } finally {
-        if (state.creatingId === id) state.creatingId = undefined;
+        // One create at a time (send shares it).
+        state.creatingId = undefined;
       }
       // Its first events may have attached us already (they can beat the answer).
       if (state.conversationId !== id) attach(id);
