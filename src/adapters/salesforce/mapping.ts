@@ -311,7 +311,7 @@ export interface HistoryOutcome {
  * messages not handled yet, oldest first. Marks them seen.
  */
 export function mapHistory(entries: readonly unknown[], conversationId: string, state: MappingState, now: number): HistoryOutcome {
-  const byId = new Map<string, ChatMessage>();
+  const messages: ChatMessage[] = [];
   const errors: GuestChatError[] = [];
   // Oldest first before the (stable) sort, so entries of the same millisecond keep their order.
   for (const raw of [...entries].reverse()) {
@@ -325,10 +325,12 @@ export function mapHistory(entries: readonly unknown[], conversationId: string, 
     if (type !== 'Message' && type !== 'RoutingResult') continue;
     for (const event of mapEntry(entry, payload, type, conversationId, now, '')) {
       if (event.type === 'protocol-error') errors.push(event.error);
-      else if (event.type === 'message' && !state.seen.has(event.message.id) && !byId.has(event.message.id)) byId.set(event.message.id, event.message);
+      else if (event.type === 'message' && !state.seen.has(event.message.id)) {
+        // Marked as taken: a repeat (pages overlap) is then left out.
+        state.seen.add(event.message.id);
+        messages.push(event.message);
+      }
     }
   }
-  const messages = [...byId.values()].sort((a, b) => a.at - b.at);
-  for (const m of messages) state.seen.add(m.id);
-  return { messages, errors };
+  return { messages: messages.sort((a, b) => a.at - b.at), errors };
 }
