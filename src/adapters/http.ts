@@ -46,7 +46,8 @@ export function readRetryAfter(value: string | null, nowMs: number = Date.now())
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
 /** The body as JSON; an empty or non-JSON body is survived as undefined. */
