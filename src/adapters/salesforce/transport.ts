@@ -326,8 +326,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
        * version sends no `ChoicesResponseMessage` (§2.8), so the session's `replyTo` is not
        * needed here. There is no `rate`: Salesforce's public v2 API has no post-chat survey.
        */
+      // After the end, write() refuses with `connection-lost`; typing is disposed then.
       async send(text, clientId) {
-        if (ended) throw closedError();
         // The message id is the client id (W3, §2.8): the echo carries it, a repeat is a no-op.
         const id = isLowercaseUuid(clientId) ? clientId : newId();
         typing.stop();
@@ -355,14 +355,13 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       },
 
       typing(on) {
-        if (ended) return;
         if (!on) typing.stop();
         else if (state.conversationId !== undefined) typing.keystroke();
       },
 
       markRead(messageIds) {
         const conversationId = state.conversationId;
-        if (ended || conversationId === undefined) return;
+        if (conversationId === undefined) return;
         // Each id once, marked as it is taken (a repeat in the list is then left out). Read
         // implies delivered: the delivery batch leaves these out.
         const fresh = messageIds.filter((id) => !ownIds.has(id) && !readAcked.has(id) && readAcked.add(id));
