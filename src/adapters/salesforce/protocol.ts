@@ -45,10 +45,8 @@ export function routes(d: Deployment) {
   };
 }
 
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 /** W3: every client-generated id is a lowercase UUID v4. */
-export const isLowercaseUuid = (value: string): boolean => UUID_V4.test(value);
+export const isLowercaseUuid = (value: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(value);
 
 export function newId(): string {
   // randomUUID is specified to produce lowercase v4; lowercase again in case a polyfill does not.
