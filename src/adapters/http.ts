@@ -80,35 +80,57 @@ export interface JsonRequest {
 }
 
 /**
- * Resolves with any HTTP answer; rejects with `network` when there was none (offline, CORS,
- * time-out: the recovery is the same, retry later). Only Accept, Authorization and (with a
- * body) Content-Type are sent.
+ * `fetch` with no cookies and no cache, ended by `abort` (by the caller, or after `timeoutMs`);
+ * `then` reads the response within that time. Rejects with `network` when there was no answer
+ * (offline, CORS, time-out: the recovery is the same, retry later), `what` naming the call.
  */
-export async function callJson(fetchFn: FetchLike, url: string, request: JsonRequest): Promise<HttpAnswer> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+export async function fetchWithin<T>(
+  fetchFn: FetchLike,
+  url: string,
+  init: RequestInit,
+  abort: AbortController,
+  timeoutMs: number,
+  then: (response: Response) => T | Promise<T>,
+  what = 'The request',
+): Promise<T> {
+  const { signal } = abort;
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (request.token !== undefined) headers['Authorization'] = `Bearer ${request.token}`;
-    const init: RequestInit = { method: request.method, credentials: 'omit', cache: 'no-store', signal: controller.signal, headers };
-    if (request.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(request.json);
-    }
     let response: Response;
     try {
-      response = await fetchFn(url, init);
+      response = await fetchFn(url, { ...init, credentials: 'omit', cache: 'no-store', signal });
     } catch (cause) {
-      throw new GuestChatError('network', `The request ${controller.signal.aborted ? 'timed out' : 'failed'}`, { cause });
+      throw new GuestChatError('network', `${what} ${signal.aborted ? 'timed out' : 'failed'}`, { cause });
     }
-    const { status } = response;
-    let body: unknown;
-    if (request.readBody || !isSuccess(status)) body = await readJson(response);
-    else void response.body?.cancel().catch(() => {});
-    return { status, body, retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) };
+    return await then(response);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A response as an answer: its body read as JSON, or left unread (cancelled). */
+export async function answerOf(response: Response, readBody: boolean): Promise<HttpAnswer> {
+  let body: unknown;
+  if (readBody) body = await readJson(response);
+  else void response.body?.cancel().catch(() => {});
+  return { status: response.status, body, retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) };
+}
+
+/**
+ * Resolves with any HTTP answer; rejects with `network` when there was none. Only Accept,
+ * Authorization and (with a body) Content-Type are sent.
+ */
+export function callJson(fetchFn: FetchLike, url: string, request: JsonRequest): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (request.token !== undefined) headers['Authorization'] = `Bearer ${request.token}`;
+  const init: RequestInit = { method: request.method, headers };
+  if (request.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(request.json);
+  }
+  return fetchWithin(fetchFn, url, init, new AbortController(), request.timeoutMs, (response) =>
+    answerOf(response, !!request.readBody || !isSuccess(response.status)),
+  );
 }
 
 /**
@@ -120,9 +142,8 @@ export function answerError(answer: HttpAnswer, what: string, reasons: Partial<R
   const { status, retryAfterSec } = answer;
   const reason =
     reasons[status] ?? (status === 401 ? 'auth-rejected' : status === 429 ? 'rate-limited' : status >= 500 ? 'server-error' : 'request-refused');
-  const fields = isObject(error) ? error : {};
-  const code = str(fields['code'])?.slice(0, 64);
-  const message = str(fields['message'])?.slice(0, 200);
+  const code = field(error, 'code')?.slice(0, 64);
+  const message = field(error, 'message')?.slice(0, 200);
   return new GuestChatError(reason, `${what} answered ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`, {
     status,
     serverCode: code,

@@ -4,7 +4,7 @@
  * the vendor names the URL and headers and says what a refusal means.
  */
 import { GuestChatError } from '../errors.ts';
-import { readJson, readRetryAfter, type FetchLike, type HttpAnswer } from './http.ts';
+import { answerOf, fetchWithin, type FetchLike, type HttpAnswer } from './http.ts';
 
 /** One dispatched event. `id` is the `id:` field of this event's own lines, when it had one. */
 export interface EventSourceMessage {
@@ -15,26 +15,25 @@ export interface EventSourceMessage {
 
 /**
  * The WHATWG "event stream interpretation" (HTML §9.2.6), fed decoded text in chunks of any size:
- * lines end with CRLF, LF or CR (a CRLF may be split across chunks); a leading BOM is skipped;
+ * lines end with CRLF, LF or CR (a CRLF may be split across chunks); a leading BOM is the
+ * decoder's (TextDecoderStream consumes it, as the spec's UTF-8 decode does), here it is text;
  * `:` lines are comments; a line without a colon is a field with an empty value; one space after
  * the colon is dropped; `data` lines are joined with LF; an `id` holding NUL is ignored; a blank
  * line dispatches, unless no `data` line came. `retry` is read by no one here (reconnect timing
  * is our own backoff), so it is ignored like any unknown field.
  */
+/** A line: the field name, then after a colon (and one space) the value. */
+const FIELD = /^([^:]*):? ?(.*)$/s;
+
 export function createSseParser(onEvent: (event: EventSourceMessage) => void): (chunk: string) => void {
   /** The unfinished last line. */
   let rest = '';
-  let first = true;
   /** The previous chunk ended with CR: an LF opening this one belongs to it. */
   let afterCr = false;
   let data: string | undefined;
   let event: string | undefined;
   let id: string | undefined;
   return (chunk) => {
-    if (first && chunk !== '') {
-      first = false;
-      if (chunk[0] === '\uFEFF') chunk = chunk.slice(1);
-    }
     if (afterCr && chunk[0] === '\n') chunk = chunk.slice(1);
     if (chunk !== '') afterCr = chunk.endsWith('\r');
     const lines = (rest + chunk).split(/\r\n|\r|\n/);
@@ -45,10 +44,8 @@ export function createSseParser(onEvent: (event: EventSourceMessage) => void): (
         data = event = id = undefined;
         continue;
       }
-      const colon = line.indexOf(':');
-      if (colon === 0) continue;
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
+      // The field name runs to the first colon (all of a line without one); a comment's is empty.
+      const [, field, value = ''] = FIELD.exec(line)!;
       if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
       else if (field === 'event') event = value || undefined;
       else if (field === 'id' && !value.includes('\0')) id = value;
@@ -87,43 +84,27 @@ export interface OpenStream {
 export async function openSse(fetchFn: FetchLike, request: SseRequest, refusal: (answer: HttpAnswer) => GuestChatError): Promise<OpenStream> {
   const { abort } = request;
   const { signal } = abort;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort();
-  }, request.openTimeoutMs);
-  let response: Response;
-  try {
-    response = await fetchFn(request.url, { method: 'GET', headers: request.headers, credentials: 'omit', cache: 'no-store', signal });
-  } catch (cause) {
-    throw new GuestChatError('network', `The event stream ${timedOut ? 'did not answer in time' : 'could not be opened'}`, { cause });
-  } finally {
-    clearTimeout(timer);
-  }
-
+  // Resolved at the headers: the time limit is for them only.
+  const response = await fetchWithin(fetchFn, request.url, { method: 'GET', headers: request.headers }, abort, request.openTimeoutMs, (r) => r, 'Event stream');
   const { status, body: source } = response;
-  if (status !== 200) throw refusal({ status, body: await readJson(response), retryAfterSec: readRetryAfter(response.headers.get('Retry-After')) });
-  if (source === null) throw new GuestChatError('connection-lost', 'The event stream has no body', { status });
+  if (status !== 200) throw refusal(await answerOf(response, true));
+  if (source === null) throw new GuestChatError('connection-lost', 'Event stream without body', { status });
 
   return {
     async read(handlers) {
       const feed = createSseParser(handlers.onEvent);
       const reader = source.pipeThrough(new TextDecoderStream()).getReader();
       // An abort ends a pending read (done): the read then rejects, as for an abort before it.
-      const cancel = (): void => void reader.cancel().catch(() => {});
-      signal.addEventListener('abort', cancel, { once: true });
-      try {
-        for (;;) {
-          if (signal.aborted) throw new GuestChatError('connection-lost', 'The event stream was closed');
-          const { value, done } = await reader.read();
-          if (done && !signal.aborted) return;
-          if (value !== undefined) {
-            handlers.onBytes();
-            feed(value);
-          }
+      // (The abort of a stream that already ended cancels a finished reader: nothing happens.)
+      signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), { once: true });
+      for (;;) {
+        if (signal.aborted) throw signal.reason;
+        const { value, done } = await reader.read();
+        if (done && !signal.aborted) return;
+        if (value !== undefined) {
+          handlers.onBytes();
+          feed(value);
         }
-      } finally {
-        signal.removeEventListener('abort', cancel);
       }
     },
   };
@@ -158,7 +139,7 @@ export function watchStream(
   const ended = (reason: string): void => {
     if (stopped) return;
     if (ready) onEnd(reason);
-    else early ??= new GuestChatError('connection-lost', `The event stream ended while connecting (${reason})`);
+    else early ??= new GuestChatError('connection-lost', `Event stream ended while connecting (${reason})`);
   };
   const arm = (): void => {
     if (stopped) return;

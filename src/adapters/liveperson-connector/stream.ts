@@ -26,6 +26,5 @@ export interface StreamRequest {
  */
 export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Promise<OpenStream> {
   const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${request.token}`, 'Last-Event-Id': request.lastEventId };
-  const { url, abort, openTimeoutMs } = request;
-  return openSse(fetchFn, { url, headers, abort, openTimeoutMs }, (answer) => answerError(answer, 'Event stream'));
+  return openSse(fetchFn, { ...request, headers }, (answer) => answerError(answer, 'Event stream'));
 }

@@ -50,7 +50,7 @@ describe('Salesforce auth adapter', () => {
     expect(identity.expiresAt).toBe(1_000_000 + GUEST_TOKEN_LIFETIME_MS);
     expect(identity.windowEndsAt).toBe(identity.expiresAt);
     // Remembered as minted in this page, with its event-log position.
-    expect(memory.minted.get('aaa.bbb.ccc')).toEqual({ token: 'aaa.bbb.ccc', lastEventId: '0' });
+    expect(memory.minted.get('aaa.bbb.ccc')).toMatchObject({ token: 'aaa.bbb.ccc', lastEventId: '0' });
   });
 
   it('gives each identity its own subject', async () => {

@@ -6,20 +6,25 @@
 import { GuestChatError } from '../../errors.ts';
 import type { AccessToken, AuthAdapter, Clock, Identity } from '../types.ts';
 import { refusedAs } from '../http.ts';
-import { bodyOf, callApi, type FetchLike } from './http.ts';
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyOf, callApi, type FetchLike } from './http.ts';
 import type { PageMemory } from './memory.ts';
 import { guestTokenBody, newId, readTokenAnswer, routes, type Deployment } from './protocol.ts';
 
 /** Channel Authorization Token Timeout, Salesforce's default for unauthenticated users (§1.3). */
 export const GUEST_TOKEN_LIFETIME_MS = 3_600_000;
 
+/** Sent as `context.clientVersion` with the guest token request. */
+export const CLIENT_VERSION = '0.1.0';
+
 export interface SalesforceAuthOptions {
   deployment: Deployment;
   clock: Clock;
   fetch: FetchLike;
   memory: PageMemory;
-  clientVersion: string;
-  requestTimeoutMs: number;
+  /** CLIENT_VERSION by default. */
+  clientVersion?: string | undefined;
+  /** The transport's timings: the request time limit applies here too. */
+  timings?: { requestTimeoutMs?: number } | undefined;
   /** Where a misconfigured deployment is reported (console.error by default). */
   logError?: (message: string) => void;
 }
@@ -32,25 +37,26 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
       // §2.1: no Authorization header; this call is how a guest gets a token.
       const answer = await callApi(options.fetch, routes(deployment).guestToken, {
         method: 'POST',
-        json: guestTokenBody(deployment, options.clientVersion),
-        timeoutMs: options.requestTimeoutMs,
+        json: guestTokenBody(deployment, options.clientVersion ?? CLIENT_VERSION),
+        timeoutMs: options.timings?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
         readBody: true,
       });
-      const token = readTokenAnswer(bodyOf(answer, 'The guest token request', refusedAs('token-issue-refused')));
-      if (token.deploymentType !== undefined && token.deploymentType !== 'api') {
+      const token = readTokenAnswer(bodyOf(answer, 'Guest token', refusedAs('token-issue-refused')));
+      const type = token.deploymentType;
+      if (type && type !== 'api') {
         // §5.2: the v2 API needs a Custom Client deployment; nothing else would work with it.
-        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" (data-deployment) is of type "${token.deploymentType.slice(0, 40)}", not Custom Client ("api")`;
+        const message = `GuestChat: Salesforce deployment "${deployment.esDeveloperName}" is of type "${type.slice(0, 40)}", not "api" (Custom Client)`;
         if (!memory.reported.has(deployment.esDeveloperName)) {
           memory.reported.add(deployment.esDeveloperName);
-          (options.logError ?? ((m: string) => console.error(m)))(message);
+          (options.logError ?? console.error)(message);
         }
         throw new GuestChatError('config-bad-deployment', message);
       }
-      memory.minted.set(token.accessToken, { token: token.accessToken, lastEventId: token.lastEventId });
+      memory.minted.set(token.token, token);
       const now = clock.now();
       const expiresAt = now + GUEST_TOKEN_LIFETIME_MS;
       return {
-        token: token.accessToken,
+        token: token.token,
         // A local name for this identity: the token's claims are not ours to read (§5.3).
         subject: `sf:${newId()}`,
         issuedAt: now,
@@ -60,19 +66,19 @@ export function createSalesforceAuth(options: SalesforceAuthOptions): AuthAdapte
       };
     },
 
-    refresh(): Promise<Identity> {
+    async refresh(): Promise<Identity> {
       // The lifecycle then issues a new identity (the visitor is told the old chat is gone).
-      return Promise.reject(new GuestChatError('token-refresh-refused', 'Salesforce guest tokens cannot be refreshed'));
+      throw new GuestChatError('token-refresh-refused', 'Guest tokens cannot be refreshed');
     },
 
-    exchange(identity: Identity): Promise<AccessToken> {
+    async exchange(identity: Identity): Promise<AccessToken> {
       // The messaging API takes the guest token itself.
-      return Promise.resolve({
+      return {
         token: identity.token,
         subject: identity.subject ?? `sf:${newId()}`,
         issuedAt: identity.issuedAt,
         expiresAt: identity.expiresAt,
-      });
+      };
     },
   };
 }

@@ -6,13 +6,12 @@
 import { GuestChatError } from '../../errors.ts';
 import type { Clock, SalesforceConfig, Vendor, VendorConfig, VendorFactory } from '../types.ts';
 import { createSalesforceAuth } from './auth.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, type FetchLike } from './http.ts';
+import type { FetchLike } from './http.ts';
 import { pageMemory, type PageMemory } from './memory.ts';
 import { deploymentOf } from './protocol.ts';
 import { createSalesforceTransport, type TransportTimings } from './transport.ts';
 
-/** Sent as `context.clientVersion` with the guest token request. */
-export const CLIENT_VERSION = '0.1.0';
+export { CLIENT_VERSION } from './auth.ts';
 
 /** Platform seams, for tests and the QA page; the browser's own by default. */
 export interface SalesforceDeps {
@@ -33,21 +32,15 @@ export function createSalesforceVendor(config: VendorConfig, clock: Clock, deps:
   if (config.adapter !== 'salesforce') {
     throw new GuestChatError('config-bad-adapter', 'Not a Salesforce configuration');
   }
-  // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
-  const fetchFn: FetchLike = deps.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const deployment = deploymentOf(config);
-  const memory = deps.memory ?? pageMemory;
-  const auth = createSalesforceAuth({
-    deployment,
+  const options = {
+    ...deps,
+    deployment: deploymentOf(config),
     clock,
-    fetch: fetchFn,
-    memory,
-    clientVersion: deps.clientVersion ?? CLIENT_VERSION,
-    requestTimeoutMs: deps.timings?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    logError: deps.logError,
-  });
-  const transport = createSalesforceTransport({ ...deps, deployment, clock, fetch: fetchFn, memory });
-  return { auth, transport };
+    // Looked up at call time, not import time, so a page (or test) that patches fetch is honoured.
+    fetch: deps.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init)),
+    memory: deps.memory ?? pageMemory,
+  };
+  return { auth: createSalesforceAuth(options), transport: createSalesforceTransport(options) };
 }
 
 export { retryDelayMs } from '../backoff.ts';
@@ -56,4 +49,4 @@ export type { FetchLike } from './http.ts';
 export type { TransportTimings } from './transport.ts';
 
 /** The uniform entry the loader imports from every vendor chunk. */
-export const createVendor: VendorFactory = (config, clock) => createSalesforceVendor(config, clock);
+export const createVendor: VendorFactory = createSalesforceVendor;

@@ -26,14 +26,13 @@ function sse(name: string, conversationEntry: unknown, conversationId = CONV) {
 }
 
 describe('stream event mapping (contract §3.3–3.4)', () => {
-  it('maps an agent message (string entryPayload) with name, time and cursor, and asks for a delivery ack', () => {
+  it('maps an agent message (string entryPayload) with name, time and cursor', () => {
     const state = attached();
     const e = entry({ identifier: 'msg-1', entryType: 'Message', payload: textPayload('Hello'), role: 'Agent', name: 'Ada', at: 1000 });
     const out = mapStreamEvent(sse('CONVERSATION_MESSAGE', e), '43', state, NOW);
     expect(out.events).toEqual([
       { type: 'message', cursor: '43', message: { id: 'msg-1', from: 'agent', text: 'Hello', at: 1000, senderName: 'Ada' } },
     ]);
-    expect(out.delivered).toEqual({ conversationId: CONV, entryId: 'msg-1' });
   });
 
   it('accepts an object entryPayload too (W5)', () => {
@@ -42,12 +41,11 @@ describe('stream event mapping (contract §3.3–3.4)', () => {
     expect(out.events).toMatchObject([{ type: 'message', message: { id: 'msg-2', text: 'Obj' } }]);
   });
 
-  it('maps the visitor echo with its identifier as client id, and no delivery ack', () => {
+  it('maps the visitor echo with its identifier as client id', () => {
     const id = 'c0ffee00-1234-4abc-8def-0123456789ab';
     const e = entry({ identifier: id, entryType: 'Message', payload: textPayload('mine'), role: 'EndUser', at: 7 });
     const out = mapStreamEvent(sse('CONVERSATION_MESSAGE', e), '2', attached(), NOW);
     expect(out.events).toEqual([{ type: 'message', cursor: '2', message: { id, clientId: id, from: 'visitor', text: 'mine', at: 7 } }]);
-    expect(out.delivered).toBeUndefined();
   });
 
   it('maps Chatbot and Supervisor to agent, System and Router to system', () => {
@@ -65,7 +63,6 @@ describe('stream event mapping (contract §3.3–3.4)', () => {
     expect(mapStreamEvent(sse('CONVERSATION_MESSAGE', e), '1', state, NOW).events).toHaveLength(1);
     const again = mapStreamEvent(sse('CONVERSATION_MESSAGE', e), '2', state, NOW);
     expect(again.events).toEqual([]);
-    expect(again.delivered).toBeUndefined();
   });
 
   it('filters out other conversations while attached', () => {

@@ -33,53 +33,34 @@ export const EVENT_ENTRY_TYPES: ReadonlyMap<string, string> = new Map(
   STREAMED_TYPES.map((type) => [`CONVERSATION${type.replace(/[A-Z]/g, '_$&').toUpperCase()}`, type]),
 );
 
-/** Entry types that show a conversation is open: a tab with none attached follows it. */
-const OPENING_TYPES: ReadonlySet<string> = new Set(STREAMED_TYPES.slice(0, 3));
+/**
+ * The first three streamed types (Message, RoutingResult, ParticipantChanged) show that a
+ * conversation is open: a tab with none attached follows it.
+ */
+const isOpening = (entryType: string): boolean => STREAMED_TYPES.indexOf(entryType) < 3;
 
-const AGENT_ROLES: ReadonlySet<string | undefined> = new Set(['Agent', 'Chatbot', 'Supervisor']);
+const AGENT_ROLES: Array<string | undefined> = ['Agent', 'Chatbot', 'Supervisor'];
 
-/** The parts there are, one per line; undefined when there are none. */
-function lines(parts: Array<string | undefined>): string | undefined {
-  const kept = parts.filter((part) => part !== undefined);
-  return kept.length > 0 ? kept.join('\n') : undefined;
-}
+/** The parts there are (never empty strings), one per line. */
+const lines = (parts: Array<string | undefined>): string => parts.filter(Boolean).join('\n');
 
-/** One conversation entry, read leniently (stream envelope §3.3 or stored entry §2.7). */
-interface Entry {
-  identifier: string | undefined;
-  entryType: string | undefined;
-  /** The parsed `entryPayload` (a JSON string on the stream, an object in stored entries). */
-  payload: Record<string, unknown>;
-  role: string | undefined;
-  senderName: string | undefined;
-  /** `transcriptedTimestamp`, else `clientTimestamp`. */
-  at: number | undefined;
-  /** The first of `relatedRecords`: the entry an acknowledgement is about. */
-  related: string | undefined;
-}
-
-/** A stored or streamed entry, or why it could not be read. */
-function readEntry(raw: unknown): Entry | string {
-  if (!isObject(raw)) return 'conversationEntry is not an object';
+/**
+ * One conversation entry (stream envelope §3.3 or stored entry §2.7) and its parsed
+ * `entryPayload` (a JSON string on the stream, an object in stored entries, `{}` when absent),
+ * or the name of the part that could not be read.
+ */
+function readEntry(raw: unknown): [Record<string, unknown>, Record<string, unknown>] | string {
+  if (!isObject(raw)) return 'conversationEntry';
   let payload: unknown = raw['entryPayload'];
   if (typeof payload === 'string') {
     try {
       payload = JSON.parse(payload);
     } catch {
-      return 'entryPayload is not JSON';
+      return 'entryPayload';
     }
   }
   payload ??= {};
-  if (!isObject(payload)) return 'entryPayload is not an object';
-  return {
-    identifier: readString(raw['identifier']),
-    entryType: readString(raw['entryType']) ?? readString(payload['entryType']),
-    payload,
-    role: field(raw['sender'], 'role'),
-    senderName: readString(raw['senderDisplayName']),
-    at: readNumber(raw['transcriptedTimestamp']) ?? readNumber(raw['clientTimestamp']),
-    related: list(raw['relatedRecords']).find((r): r is string => readString(r) !== undefined),
-  };
+  return isObject(payload) ? [raw, payload] : 'entryPayload';
 }
 
 // ------------------------------------------------------------------------------------------
@@ -96,10 +77,11 @@ const bullet = (title: string | undefined): string | undefined => title && `• 
 function collectText(root: unknown): string | undefined {
   const parts: string[] = [];
   const visit = (node: unknown, depth: number): void => {
-    if (depth > 16) return;
-    for (const [key, value] of Array.isArray(node) ? node.entries() : isObject(node) ? Object.entries(node) : []) {
-      if ((key === 'text' || key === 'title') && typeof value === 'string' && value.trim().length > 0) parts.push(value);
-      else if (typeof value === 'object') visit(value, depth + 1);
+    // Arrays and objects alike (an array's keys are its indexes).
+    if (depth > 16 || typeof node !== 'object' || node === null) return;
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'text' || key === 'title') && typeof value === 'string' && value.trim()) parts.push(value);
+      else visit(value, depth + 1);
     }
   };
   visit(root, 0);
@@ -141,7 +123,7 @@ export function messageText(payload: Record<string, unknown>): string {
 }
 
 /** Choice formats whose options the widget also offers as quick replies. */
-const QUICK_REPLY_FORMATS: ReadonlySet<string> = new Set(['QuickReplies', 'Buttons']);
+const QUICK_REPLY_FORMATS = ['QuickReplies', 'Buttons'];
 const MAX_QUICK_REPLIES = 24;
 
 /**
@@ -152,7 +134,7 @@ const MAX_QUICK_REPLIES = 24;
  */
 export function choicesQuickReplies(payload: Record<string, unknown>): QuickReply[] | undefined {
   const choices = get(payload['abstractMessage'], 'choices');
-  if (!QUICK_REPLY_FORMATS.has(field(choices, 'formatType') ?? '')) return undefined;
+  if (!QUICK_REPLY_FORMATS.includes(field(choices, 'formatType') ?? '')) return undefined;
   const replies: QuickReply[] = [];
   for (const option of list(get(choices, 'optionItems'))) {
     const title = titleOf(option)?.trim();
@@ -165,23 +147,33 @@ export function choicesQuickReplies(payload: Record<string, unknown>): QuickRepl
 // One entry → events
 
 /**
- * Map one entry of `conversationId`, typed `entryType` (from the stream event name, or the
- * entry's own type for stored entries), to its events in order; a message carries `cursor`.
- * `now` stands in for a missing timestamp.
+ * Map one entry of `conversationId` (read by `readEntry`), typed `entryType` (from the stream
+ * event name, or the entry's own type for stored entries), to its events in order; a message
+ * carries `cursor`. `now` stands in for a missing timestamp (`transcriptedTimestamp`, else
+ * `clientTimestamp`).
  */
-function mapEntry(entry: Entry, entryType: string, conversationId: string, now: number, cursor: string): TransportEvent[] {
-  const { identifier, payload, role } = entry;
+function mapEntry(
+  entry: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  entryType: string,
+  conversationId: string,
+  now: number,
+  cursor: string,
+): TransportEvent[] {
+  const identifier = readString(entry['identifier']);
+  const role = field(entry['sender'], 'role');
   const own = role === 'EndUser';
-  const at = entry.at ?? now;
+  const at = readNumber(entry['transcriptedTimestamp']) ?? readNumber(entry['clientTimestamp']) ?? now;
   switch (entryType) {
     case 'Message': {
       const id = identifier ?? readString(payload['id']) ?? field(payload['abstractMessage'], 'id');
-      if (id === undefined) return [{ type: 'protocol-error', error: badData('A message entry has no identifier') }];
-      const from: Sender = own ? 'visitor' : AGENT_ROLES.has(role) ? 'agent' : 'system';
+      if (id === undefined) return [{ type: 'protocol-error', error: badData('Message without identifier') }];
+      const from: Sender = own ? 'visitor' : AGENT_ROLES.includes(role) ? 'agent' : 'system';
       const message: ChatMessage = { id, from, text: messageText(payload), at };
       // Our message id is our client id (§2.8): the echo carries it back as `identifier`.
       if (own) message.clientId = id;
-      if (from === 'agent' && entry.senderName !== undefined) message.senderName = entry.senderName;
+      const senderName = readString(entry['senderDisplayName']);
+      if (from === 'agent' && senderName !== undefined) message.senderName = senderName;
       const quickReplies = own ? undefined : choicesQuickReplies(payload);
       if (quickReplies !== undefined) message.quickReplies = quickReplies;
       return [{ type: 'message', message, cursor }];
@@ -196,7 +188,7 @@ function mapEntry(entry: Entry, entryType: string, conversationId: string, now: 
         const joined = field(get(change, 'participant'), 'role');
         if (get(change, 'operation') !== 'add' || (joined !== 'Agent' && joined !== 'Chatbot')) return [];
         const name = field(change, 'displayName');
-        return [name === undefined ? { type: 'agent-joined' } : { type: 'agent-joined', name }];
+        return [{ type: 'agent-joined', ...(name && { name }) }];
       });
     case 'TypingStartedIndicator':
     case 'TypingStoppedIndicator':
@@ -204,7 +196,8 @@ function mapEntry(entry: Entry, entryType: string, conversationId: string, now: 
       return own ? [] : [{ type: 'typing', on: entryType === 'TypingStartedIndicator' }];
     case 'DeliveryAcknowledgement':
     case 'ReadAcknowledgement': {
-      const target = entry.related;
+      // The first of `relatedRecords`: the entry acknowledged.
+      const target = list(entry['relatedRecords']).find((r): r is string => readString(r) !== undefined);
       const read = entryType === 'ReadAcknowledgement';
       if (target === undefined || (own && !read)) return [];
       const messageIds = [target];
@@ -247,8 +240,6 @@ export function createMappingState(page: { seen?: Set<string>; closed?: Set<stri
 
 export interface StreamOutcome {
   events: TransportEvent[];
-  /** An agent or bot message that arrived: acknowledge its delivery (W14). */
-  delivered?: { conversationId: string; entryId: string };
 }
 
 /**
@@ -259,20 +250,20 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
   const entryType = EVENT_ENTRY_TYPES.get(sse.event ?? '');
   // `ping` (a keep-alive: liveness only) and event types this version does not know (W6).
   if (entryType === undefined) return { events: [] };
-  const invalid = (why: string): StreamOutcome => ({ events: [{ type: 'protocol-error', error: badData(`Unreadable ${sse.event} event: ${why}`) }] });
+  const invalid = (why: string): StreamOutcome => ({ events: [{ type: 'protocol-error', error: badData(`Unreadable ${sse.event} event (${why})`) }] });
   let envelope: unknown;
   try {
     envelope = JSON.parse(sse.data);
   } catch {
-    return invalid('data is not JSON');
+    return invalid('data');
   }
-  if (!isObject(envelope)) return invalid('data is not an object');
-  const conversationId = readString(envelope['conversationId']);
-  if (conversationId === undefined) return invalid('no conversationId');
-  const raw = envelope['conversationEntry'];
+  const conversationId = field(envelope, 'conversationId');
+  if (conversationId === undefined) return invalid('conversationId');
+  const raw = get(envelope, 'conversationEntry');
   // The close event is read for its conversationId only (§3.4).
-  const entry = readEntry(entryType === 'CloseConversation' && raw === undefined ? {} : raw);
-  if (typeof entry === 'string') return invalid(entry);
+  const read = readEntry(entryType === 'CloseConversation' && raw === undefined ? {} : raw);
+  if (typeof read === 'string') return invalid(read);
+  const [entry, payload] = read;
 
   const events: TransportEvent[] = [];
   const outcome: StreamOutcome = { events };
@@ -283,19 +274,19 @@ export function mapStreamEvent(sse: StreamEvent, cursor: string, state: MappingS
     const follow =
       state.conversationId === undefined &&
       (conversationId === state.creatingId ||
-        (state.creatingId === undefined && OPENING_TYPES.has(entryType) && !state.closed.has(conversationId)));
+        (state.creatingId === undefined && isOpening(entryType) && !state.closed.has(conversationId)));
     if (!follow) return outcome;
     state.conversationId = conversationId;
     events.push({ type: 'conversation-open', conversationId });
   }
 
-  if (entry.identifier !== undefined) {
-    if (state.seen.has(entry.identifier)) return outcome;
-    state.seen.add(entry.identifier);
+  const identifier = readString(entry['identifier']);
+  if (identifier !== undefined) {
+    if (state.seen.has(identifier)) return outcome;
+    state.seen.add(identifier);
   }
 
-  for (const event of mapEntry(entry, entryType, conversationId, now, cursor)) {
-    if (event.type === 'message' && event.message.from === 'agent') outcome.delivered = { conversationId, entryId: event.message.id };
+  for (const event of mapEntry(entry, payload, entryType, conversationId, now, cursor)) {
     if (event.type === 'conversation-closed') {
       if (state.closed.has(conversationId)) continue;
       state.closed.add(conversationId);
@@ -320,23 +311,26 @@ export interface HistoryOutcome {
  * messages not handled yet, oldest first. Marks them seen.
  */
 export function mapHistory(entries: readonly unknown[], conversationId: string, state: MappingState, now: number): HistoryOutcome {
-  const byId = new Map<string, ChatMessage>();
+  const messages: ChatMessage[] = [];
   const errors: GuestChatError[] = [];
   // Oldest first before the (stable) sort, so entries of the same millisecond keep their order.
   for (const raw of [...entries].reverse()) {
-    const entry = readEntry(raw);
-    if (typeof entry === 'string') {
-      errors.push(badData(`Unreadable stored entry: ${entry}`));
+    const read = readEntry(raw);
+    if (typeof read === 'string') {
+      errors.push(badData(`Unreadable stored entry (${read})`));
       continue;
     }
-    const type = entry.entryType;
+    const [entry, payload] = read;
+    const type = readString(entry['entryType']) ?? readString(payload['entryType']);
     if (type !== 'Message' && type !== 'RoutingResult') continue;
-    for (const event of mapEntry(entry, type, conversationId, now, '')) {
+    for (const event of mapEntry(entry, payload, type, conversationId, now, '')) {
       if (event.type === 'protocol-error') errors.push(event.error);
-      else if (event.type === 'message' && !state.seen.has(event.message.id) && !byId.has(event.message.id)) byId.set(event.message.id, event.message);
+      else if (event.type === 'message' && !state.seen.has(event.message.id)) {
+        // Marked as taken: a repeat (pages overlap) is then left out.
+        state.seen.add(event.message.id);
+        messages.push(event.message);
+      }
     }
   }
-  const messages = [...byId.values()].sort((a, b) => a.at - b.at);
-  for (const m of messages) state.seen.add(m.id);
-  return { messages, errors };
+  return { messages: messages.sort((a, b) => a.at - b.at), errors };
 }

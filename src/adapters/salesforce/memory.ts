@@ -34,9 +34,9 @@ export const pageMemory: PageMemory = createPageMemory();
  * taken once and shared by every connect of this page. A continuation that failed is forgotten
  * (no token came of it), so a later connect may try again.
  */
-export function tabTokenFor(memory: PageMemory, storedToken: string, takeContinuation: () => Promise<TabToken>): Promise<TabToken> {
+export function tabTokenFor(memory: PageMemory, storedToken: string, takeContinuation: () => Promise<TabToken>): TabToken | Promise<TabToken> {
   const minted = memory.minted.get(storedToken);
-  if (minted !== undefined) return Promise.resolve(minted);
+  if (minted !== undefined) return minted;
   let continuation = memory.continuations.get(storedToken);
   if (continuation === undefined) {
     continuation = takeContinuation();

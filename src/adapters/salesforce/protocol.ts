@@ -4,6 +4,7 @@
  */
 import { badData, field, get, list, num as readNumber, str as readString } from '../http.ts';
 import type { SalesforceConfig } from '../types.ts';
+import type { TabToken } from './memory.ts';
 
 /** What every request of one deployment needs (W16: any base URL works). */
 export interface Deployment {
@@ -44,10 +45,8 @@ export function routes(d: Deployment) {
   };
 }
 
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
 /** W3: every client-generated id is a lowercase UUID v4. */
-export const isLowercaseUuid = (value: string): boolean => UUID_V4.test(value);
+export const isLowercaseUuid = (value: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(value);
 
 export function newId(): string {
   // randomUUID is specified to produce lowercase v4; lowercase again in case a polyfill does not.
@@ -72,13 +71,12 @@ export function createConversationBody(d: Deployment, conversationId: string): R
 }
 
 export function textMessageBody(d: Deployment, id: string, text: string, newSession: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+  return {
     message: { id, messageType: 'StaticContentMessage', staticContent: { formatType: 'Text', text } },
     esDeveloperName: d.esDeveloperName,
+    // Only on the resend after a 417 (§2.8).
+    ...(newSession && { isNewMessagingSession: true }),
   };
-  // Only on the resend after a 417 (§2.8).
-  if (newSession) body['isNewMessagingSession'] = true;
-  return body;
 }
 
 export function typingBody(on: boolean): Record<string, unknown> {
@@ -95,19 +93,18 @@ export function acknowledgeBody(kind: 'Delivery' | 'Read', entryIds: readonly st
 /** `lastEventId` is an opaque string (§2.1); a number is taken as its decimal string. */
 const readEventId = (value: unknown): string | undefined => readString(value) ?? readNumber(value)?.toString();
 
-export interface TokenAnswer {
-  accessToken: string;
-  lastEventId: string | undefined;
+/** A guest or continuation token answer: `token` is its `accessToken`. */
+export interface TokenAnswer extends TabToken {
   /** `context.configuration.embeddedServiceConfig.deploymentType`, when present. */
   deploymentType: string | undefined;
 }
 
 /** A guest or continuation token answer (§2.1, §2.2); one without a token is bad data. */
 export function readTokenAnswer(body: unknown): TokenAnswer {
-  const accessToken = field(body, 'accessToken');
-  if (accessToken === undefined) throw badData('No accessToken in the token answer');
+  const token = field(body, 'accessToken');
+  if (token === undefined) throw badData('No accessToken');
   return {
-    accessToken,
+    token,
     lastEventId: readEventId(get(body, 'lastEventId')),
     deploymentType: field(get(get(get(body, 'context'), 'configuration'), 'embeddedServiceConfig'), 'deploymentType'),
   };
@@ -118,15 +115,28 @@ export function readTokenAnswer(body: unknown): TokenAnswer {
  * one started last (§1.2). An answer without a list is bad data.
  */
 export function pickConversation(body: unknown, preferred: string | undefined): string | undefined {
-  const conversations = get(body, 'conversations');
-  if (!Array.isArray(conversations)) throw badData('No conversations in the list answer');
-  const open = conversations.flatMap((raw) => {
+  let newest: string | undefined;
+  let newestStart = -Infinity;
+  for (const raw of arrayIn(body, 'conversations')) {
     const id = field(raw, 'conversationId');
     // Closed ones carry `endTimestamp` (§2.6); we ask for open ones only, but check anyway.
-    return id === undefined || (get(raw, 'endTimestamp') ?? null) !== null ? [] : [{ id, start: readNumber(get(raw, 'startTimestamp')) ?? 0 }];
-  });
-  if (preferred !== undefined && open.some((c) => c.id === preferred)) return preferred;
-  return open.sort((a, b) => b.start - a.start)[0]?.id;
+    if (id === undefined || (get(raw, 'endTimestamp') ?? null) !== null) continue;
+    if (id === preferred) return id;
+    const start = readNumber(get(raw, 'startTimestamp')) ?? 0;
+    // The first of equals wins.
+    if (start > newestStart) {
+      newest = id;
+      newestStart = start;
+    }
+  }
+  return newest;
+}
+
+/** The array `key` of an answer that must have one (else `bad-server-data`). */
+export function arrayIn(body: unknown, key: string): unknown[] {
+  const value = get(body, key);
+  if (!Array.isArray(value)) throw badData(`No ${key}`);
+  return value;
 }
 
 /** `clientTimestamp` of the stored message in a send answer (§2.8), when given. */

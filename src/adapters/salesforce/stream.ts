@@ -13,7 +13,7 @@ export interface StreamRequest {
   token: string;
   /** Exactly 15 characters (§5.1). */
   orgId15: string;
-  /** Sent as Last-Event-Id whenever there is one (W4). */
+  /** Sent as Last-Event-Id whenever there is one (W4; an empty one is none). */
   lastEventId: string | undefined;
   /** Aborting ends the stream (one live stream per tab: the old one is aborted first); a time-out aborts it too. */
   abort: AbortController;
@@ -27,13 +27,13 @@ export interface StreamRequest {
  * `rate-limited`; 5xx `server-error`; no answer `network`.
  */
 export function openEventStream(fetchFn: FetchLike, request: StreamRequest): Promise<OpenStream> {
-  const headers: Record<string, string> = {
+  const { lastEventId } = request;
+  const headers = {
     Accept: 'text/event-stream',
     Authorization: `Bearer ${request.token}`,
     'X-Org-Id': request.orgId15,
     'Cache-Control': 'no-cache',
+    ...(lastEventId && { 'Last-Event-Id': lastEventId }),
   };
-  if (request.lastEventId !== undefined && request.lastEventId.length > 0) headers['Last-Event-Id'] = request.lastEventId;
-  const { url, abort, openTimeoutMs } = request;
-  return openSse(fetchFn, { url, headers, abort, openTimeoutMs }, (answer) => answerError(answer, 'The event stream', { 403: 'request-refused' }));
+  return openSse(fetchFn, { ...request, headers }, (answer) => answerError(answer, 'Event stream', { 403: 'request-refused' }));
 }

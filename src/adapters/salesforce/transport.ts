@@ -6,15 +6,16 @@
  * what the stream sends meanwhile (held back until the history is out, then de-duplicated).
  */
 import { GuestChatError, toGuestChatError } from '../../errors.ts';
-import type { Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
+import type { ChatMessage, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
-import { badData, get, num } from '../http.ts';
+import { get, num } from '../http.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, bodyOf, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
 import { tabTokenFor, type PageMemory, type TabToken } from './memory.ts';
 import {
   acknowledgeBody,
+  arrayIn,
   createConversationBody,
   isLowercaseUuid,
   newId,
@@ -73,9 +74,6 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'The connection is closed');
 
-/** 401/403 on a call with our token: it was refused (§1.3). */
-const refused = (answer: HttpAnswer): boolean => answer.status === 401 || answer.status === 403;
-
 export function createSalesforceTransport(options: SalesforceTransportOptions): Transport {
   const { deployment: d, clock, fetch: fetchFn, random } = options;
   const urls = routes(d);
@@ -96,8 +94,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
   /** §2.2: a per-tab token for the same identity, and the event-log head to start from. */
   async function takeContinuation(storedToken: string): Promise<TabToken> {
     const answer = await callApi(fetchFn, urls.continuation, { method: 'GET', token: storedToken, timeoutMs, readBody: true });
-    const token = readTokenAnswer(bodyOf(answer, 'The continuation token request'));
-    return { token: token.accessToken, lastEventId: token.lastEventId };
+    return readTokenAnswer(bodyOf(answer, 'Continuation token'));
   }
 
   /** One connection: start-up (§1.2), then the stream, REST writes and acknowledgements. */
@@ -159,49 +156,49 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (live === connection) live = undefined;
     };
 
-    /** The token was refused (§1.3): stop, no reconnect with it. */
-    const authExpired = (status: number): GuestChatError => {
-      if (ready) finish({ type: 'auth-expired', code: status });
-      return new GuestChatError('auth-rejected', `The access token was refused (${status})`, { status });
-    };
-
     // ----------------------------------------------------------------------------------------
     // REST
 
-    /** A call with this tab's token; the body of a 2xx answer is read for GET, and where asked. */
-    const api = (method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> =>
-      callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
+    /**
+     * A call with this tab's token; the body of a 2xx answer is read for GET, and where asked.
+     * 401/403: the token was refused (§1.3): once connected, the connection stops (no reconnect
+     * with it); the call rejects with `auth-rejected`.
+     */
+    async function api(method: 'GET' | 'POST' | 'DELETE', url: string, json?: unknown, readBody = method === 'GET'): Promise<HttpAnswer> {
+      const answer = await callApi(fetchFn, url, { method, token: tab.token, timeoutMs, json, readBody });
+      const { status } = answer;
+      if (status === 401 || status === 403) {
+        if (ready) finish({ type: 'auth-expired', code: status });
+        throw answerError(answer, 'Token');
+      }
+      return answer;
+    }
 
     /**
      * A write that is safe to repeat (client-generated ids): retried on 429 / 5xx / network.
-     * Resolves with a 2xx answer or one of the `accepted` statuses.
+     * Resolves with a 2xx answer (its body read: both writes promise one, §2.3, §2.8) or one of
+     * the `accepted` statuses.
      */
-    async function write(what: string, url: string, json: unknown, readBody: boolean, accepted: number[]): Promise<HttpAnswer> {
+    async function write(what: string, url: string, json: unknown, accepted: number[]): Promise<HttpAnswer> {
       for (let attempt = 0; ; attempt++) {
         if (ended) throw closedError();
         let failure: GuestChatError;
         try {
-          const answer = await api('POST', url, json, readBody);
+          const answer = await api('POST', url, json, true);
           if (isSuccess(answer.status) || accepted.includes(answer.status)) return answer;
-          if (refused(answer)) throw authExpired(answer.status);
           failure = answerError(answer, what);
         } catch (error) {
           failure = toGuestChatError(error, 'network');
         }
         if (!isTransient(failure) || attempt + 1 >= timings.writeAttempts) throw failure;
-        const asked = failure.retryAfterSec === undefined ? undefined : failure.retryAfterSec * 1000;
-        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, asked ?? retryDelayMs(attempt, random)));
+        const asked = failure.retryAfterSec;
+        await (options.sleep ?? defaultSleep)(Math.min(timings.maxRetryWaitMs, asked === undefined ? retryDelayMs(attempt, random) : asked * 1000));
       }
     }
 
     /** Fire and forget: a refused token still ends the connection. */
     const post = (url: string, json: unknown): void => {
-      if (ended) return;
-      api('POST', url, json)
-        .then((answer) => {
-          if (refused(answer)) authExpired(answer.status);
-        })
-        .catch(() => {});
+      if (!ended) api('POST', url, json).catch(() => {});
     };
 
     // ----------------------------------------------------------------------------------------
@@ -237,6 +234,16 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     // ----------------------------------------------------------------------------------------
     // The stream
 
+    /**
+     * A message out. The visitor's own are remembered (never acknowledged, W14); an agent's or
+     * bot's is acknowledged as delivered in `deliverIn`, when given.
+     */
+    const arrived = (message: ChatMessage, deliverIn: string | undefined): void => {
+      if (message.from === 'visitor') ownIds.add(message.id);
+      if (deliverIn !== undefined && message.from === 'agent') queueDelivery(deliverIn, message.id);
+      emit({ type: 'message', message, cursor });
+    };
+
     const handleStreamEvent = (event: EventSourceMessage): void => {
       if (ended) return;
       if (held !== undefined) {
@@ -247,16 +254,15 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         cursor = event.id;
         tab.lastHandledId = event.id;
       }
-      const before = state.conversationId;
-      const outcome = mapStreamEvent(event, cursor, state, now());
-      const after = state.conversationId;
-      if (after !== before && after !== undefined) attached.add(after);
-      if (before !== undefined && after === undefined) typing.stop();
-      for (const e of outcome.events) {
-        if (e.type === 'message' && e.message.from === 'visitor') ownIds.add(e.message.id);
-        emit(e);
+      for (const e of mapStreamEvent(event, cursor, state, now()).events) {
+        if (e.type === 'message') arrived(e.message, state.conversationId);
+        else {
+          if (e.type === 'conversation-open') attached.add(e.conversationId);
+          // Detached: the visitor no longer types into it.
+          if (e.type === 'conversation-closed') typing.stop();
+          emit(e);
+        }
       }
-      if (outcome.delivered !== undefined) queueDelivery(outcome.delivered.conversationId, outcome.delivered.entryId);
     };
 
     // ----------------------------------------------------------------------------------------
@@ -269,8 +275,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       while (all.length < timings.historyLimit) {
         const answer = await api('GET', urls.entries(conversationId, ENTRIES_PAGE, end));
         if (answer.status === 404) return undefined;
-        const page = get(bodyOf(answer, 'The conversation entries'), 'conversationEntries');
-        if (!Array.isArray(page)) throw badData('No conversationEntries in the entries answer');
+        const page = arrayIn(bodyOf(answer, 'Entries'), 'conversationEntries');
         all.push(...page);
         if (page.length < ENTRIES_PAGE) break;
         const oldest = Math.min(...page.map((entry) => num(get(entry, 'transcriptedTimestamp')) ?? Infinity));
@@ -289,12 +294,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       if (entries === undefined) return gone(conversationId);
       const history = mapHistory(entries, conversationId, state, now());
       for (const error of history.errors) emit({ type: 'protocol-error', error });
-      for (const message of history.messages) {
-        if (message.from === 'visitor') ownIds.add(message.id);
-        // After a reload these were acknowledged before; after an in-page drop they are new arrivals.
-        if (reattached && message.from === 'agent') queueDelivery(conversationId, message.id);
-        emit({ type: 'message', message, cursor });
-      }
+      // After a reload these were acknowledged before; after an in-page drop they are new arrivals.
+      for (const message of history.messages) arrived(message, reattached ? conversationId : undefined);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -305,9 +306,10 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       state.creatingId = id;
       try {
         // A retry with the same id that finds it already made (409) made it (§2.0).
-        await write('Creating the conversation', urls.createConversation, createConversationBody(d, id), false, [409]);
+        await write('New conversation', urls.createConversation, createConversationBody(d, id), [409]);
       } finally {
-        if (state.creatingId === id) state.creatingId = undefined;
+        // One create at a time (send shares it).
+        state.creatingId = undefined;
       }
       // Its first events may have attached us already (they can beat the answer).
       if (state.conversationId !== id) attach(id);
@@ -324,8 +326,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
        * version sends no `ChoicesResponseMessage` (§2.8), so the session's `replyTo` is not
        * needed here. There is no `rate`: Salesforce's public v2 API has no post-chat survey.
        */
+      // After the end, write() refuses with `connection-lost`; typing is disposed then.
       async send(text, clientId) {
-        if (ended) throw closedError();
         // The message id is the client id (W3, §2.8): the echo carries it, a repeat is a no-op.
         const id = isLowercaseUuid(clientId) ? clientId : newId();
         typing.stop();
@@ -335,38 +337,35 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
             creating = undefined;
           })));
         ownIds.add(id);
+        // 417: the messaging session ended (§1.1 step 7): once more, same id, in a new session;
+        // a second 417 is an error.
         for (let newSession = false; ; newSession = true) {
-          const answer = await write(
-            'Sending the message',
+          const { status, body } = await write(
+            'Send',
             urls.message(conversationId),
             textMessageBody(d, id, text, newSession),
-            true,
-            [404, 417],
+            newSession ? [404] : [404, 417],
           );
-          if (isSuccess(answer.status)) return { id, at: readSendTimestamp(answer.body) ?? now() };
-          if (answer.status === 404) {
+          if (status === 404) {
             gone(conversationId);
-            throw new GuestChatError('conversation-unavailable', 'The conversation no longer exists', { status: 404 });
+            throw new GuestChatError('conversation-unavailable', 'Conversation gone', { status });
           }
-          // 417: the messaging session ended (§1.1 step 7): once more, same id, in a new session.
-          if (newSession) throw answerError(answer, 'Sending the message');
+          if (status !== 417) return { id, at: readSendTimestamp(body) ?? now() };
         }
       },
 
       typing(on) {
-        if (ended) return;
         if (!on) typing.stop();
         else if (state.conversationId !== undefined) typing.keystroke();
       },
 
       markRead(messageIds) {
         const conversationId = state.conversationId;
-        if (ended || conversationId === undefined) return;
-        const fresh = [...new Set(messageIds)].filter((id) => !ownIds.has(id) && !readAcked.has(id));
-        if (fresh.length === 0) return;
-        // Read implies delivered: the delivery batch leaves these out.
-        for (const id of fresh) readAcked.add(id);
-        post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
+        if (conversationId === undefined) return;
+        // Each id once, marked as it is taken (a repeat in the list is then left out). Read
+        // implies delivered: the delivery batch leaves these out.
+        const fresh = messageIds.filter((id) => !ownIds.has(id) && !readAcked.has(id) && readAcked.add(id));
+        if (fresh.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Read', fresh));
       },
 
       async endConversation() {
@@ -375,9 +374,8 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         if (ended) throw closedError();
         typing.stop();
         const answer = await api('DELETE', urls.closeConversation(conversationId));
-        if (refused(answer)) throw authExpired(answer.status);
         // 404: unknown on the server, so closed for us too.
-        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Closing the conversation');
+        if (!isSuccess(answer.status) && answer.status !== 404) throw answerError(answer, 'Close');
         // The stream's close event for it, before or after this, is not reported again.
         gone(conversationId, 'visitor');
       },
@@ -388,7 +386,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     live = connection;
 
     try {
-      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'The conversation list'), resume?.conversationId);
+      const target = pickConversation(bodyOf(await api('GET', urls.conversations), 'Conversation list'), resume?.conversationId);
       // The conversation the session remembers was closed while nobody listened.
       if (resume !== undefined && target !== resume.conversationId) gone(resume.conversationId);
 
@@ -398,7 +396,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
         url: urls.stream(Date.now()),
         token: tab.token,
         orgId15: d.orgId15,
-        lastEventId: cursor || undefined,
+        lastEventId: cursor,
         abort,
         openTimeoutMs: timeoutMs,
       });
@@ -421,7 +419,6 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     async connect(access, resume, onEvent) {
       // One live stream per tab: the old one goes before a new one opens.
       live?.close();
-      live = undefined;
       try {
         const tab = await tabTokenFor(options.memory, access.token, () => takeContinuation(access.token));
         return await open(tab, resume, onEvent);

@@ -54,14 +54,13 @@ export function createTypingIndicator(
     else
       pumpTimer ??= setTimeout(() => {
         pumpTimer = undefined;
-        if (!disposed) pump();
+        pump();
       }, wait);
   };
   const stop = (): void => {
     if (disposed) return;
     wanted = false;
     clearTimeout(idleTimer);
-    idleTimer = undefined;
     pump();
   };
 
@@ -76,10 +75,10 @@ export function createTypingIndicator(
     },
     stop,
     dispose() {
+      // Every entry point checks `disposed`; the timers are cancelled.
       disposed = true;
       clearTimeout(idleTimer);
       clearTimeout(pumpTimer);
-      idleTimer = pumpTimer = undefined;
     },
   };
 }
