@@ -32,23 +32,10 @@ import {
 export interface MappingSink {
   /** An event for the session; `agentId`: the agent behind an agent-joined or an agent message (its profile is added later). */
   emit(event: TransportEvent, agentId?: string): void;
-  /** An agent message to ACCEPT (what our own ACCEPT or READ covers is skipped when the batch goes out). */
-  accept(dialogId: string, sequence: number): void;
+  /** An agent message (`dialogId:sequence`) to ACCEPT (what our own ACCEPT or READ covers is skipped when the batch goes out). */
+  accept(messageId: string): void;
   /** An open conversation of this consumer other than the attached one. */
   open(change: ConversationChange): void;
-}
-
-export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  for (const value of values) set.add(value);
-}
-
-export function has(map: Map<string, Set<number>>, key: string, value: number): boolean {
-  return map.get(key)?.has(value) ?? false;
 }
 
 export const messageId = (dialogId: string, sequence: number): string => `${dialogId}:${sequence}`;
@@ -85,14 +72,13 @@ export function createMapping(
   const highest = new Map<string, number>();
   /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
   const floor = new Map<string, number>();
-  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
-  const ownAccepted = new Map<string, Set<number>>();
-  /** Per dialog, agent sequences covered by our own READ. */
-  const ownRead = new Map<string, Set<number>>();
-  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
-  const ownMessages = new Map<string, Set<number>>();
-  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
-  const ownActions = new Map<string, Set<number>>();
+  /**
+   * What needs no AcceptStatusEvent of ours any more, as status + message id (`ACCEPTc:1`):
+   * messages our own ACCEPT covers (a READ covers the ACCEPT too), our READ covers, or we
+   * answered with an ACTION (this tab, another, or before a reload). Our own messages count as
+   * READ: we never ACCEPT or READ them.
+   */
+  const covered = new Set<string>();
   /** Conversation of each dialog seen. */
   const dialogConversation = new Map<string, string>();
 
@@ -148,25 +134,25 @@ export function createMapping(
 
       if (eventType === 'AcceptStatusEvent') {
         const status = event['status'];
-        const sequences = asArray(event['sequenceList']).filter(isSequence);
-        const messageIds = sequences.map((s) => messageId(dialogId, s));
+        const messageIds = asArray(event['sequenceList'])
+          .filter(isSequence)
+          .map((s) => messageId(dialogId, s));
         const delivery = status === 'ACCEPT' || status === 'READ';
         if (own) {
-          // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-          if (delivery) addTo(ownAccepted, dialogId, sequences);
-          if (status === 'ACTION') addTo(ownActions, dialogId, sequences);
-          if (status === 'READ') {
-            addTo(ownRead, dialogId, sequences);
-            // Read here, in another tab or before a reload: not unread any more.
-            if (messageIds.length) emit({ type: 'seen', messageIds });
+          // Our own ACCEPT/READ/ACTION (this tab, another tab, or history): remember what is covered.
+          for (const id of messageIds) {
+            if (delivery) covered.add('ACCEPT' + id);
+            if (status === 'READ' || status === 'ACTION') covered.add(status + id);
           }
+          // Read here, in another tab or before a reload: not unread any more.
+          if (status === 'READ' && messageIds.length) emit({ type: 'seen', messageIds });
         } else if (!alreadyHeld && messageIds.length && delivery) {
           emit({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds });
         }
         return;
       }
 
-      if (own) addTo(ownMessages, dialogId, [sequence]);
+      if (own) covered.add('READ' + key);
       if (alreadyHeld) return;
       if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
@@ -187,7 +173,7 @@ export function createMapping(
       }
       const agent = from === 'agent';
       emit({ type: 'message', message, cursor: String(highest.get(dialogId)) }, agent ? originatorId : undefined);
-      if (agent) accept(dialogId, sequence);
+      if (agent) accept(key);
     }
 
     function conversationChange(change: ConversationChange): void {
@@ -225,7 +211,7 @@ export function createMapping(
     return detached;
   }
 
-  return { closed, floor, ownAccepted, ownRead, ownMessages, ownActions, dialogConversation, announceAgents, map };
+  return { closed, floor, covered, dialogConversation, announceAgents, map };
 }
 
 export type Mapping = ReturnType<typeof createMapping>;

@@ -10,7 +10,7 @@ import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, T
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { addTo, createMapping, has, isOurs, messageId, parseMessageId } from './mapping.ts';
+import { createMapping, isOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
@@ -139,7 +139,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   const stored = new Map<string, string>();
   /** Agents whose profile events have waited for once: never held back again. */
   const waited = new Set<string>();
-  /** Messages (`dialogId:sequence`) answered with an ACTION: not published twice. */
+  /** `ACTION` + message id of messages this page answered with an ACTION: not published twice. */
   const actioned = new Set<string>();
 
   async function connect(
@@ -149,7 +149,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions, announceAgents, map } = createMapping(
+    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(
       access.subject,
       () => clock.now(),
       shared,
@@ -165,8 +165,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     let subscriptionId: string | undefined;
     let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
     let acceptTimer: ReturnType<typeof setTimeout> | undefined;
-    /** Agent messages to ACCEPT, per dialog. */
-    const pendingAccept = new Map<string, Set<number>>();
+    /** Agent messages (`dialogId:sequence`) to ACCEPT with the next batch. */
+    const pendingAccept = new Set<string>();
     let composing = false;
     let lastComposingAt = Number.NEGATIVE_INFINITY;
     /** Resolved by the next messaging notification: the history a subscription replays. */
@@ -317,7 +317,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
           events.push([event, agentId]);
         },
-        accept: (dialogId: string, sequence: number) => addTo(pendingAccept, dialogId, [sequence]),
+        accept: (id: string) => pendingAccept.add(id),
         open: (change: ConversationChange) => open.push(change),
       };
       if (map(frame, current?.id, sink)) current = undefined;
@@ -452,41 +452,37 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function flushAccepts(): void {
       clearTimeout(acceptTimer);
       acceptTimer = undefined;
-      for (const [dialogId, batch] of pendingAccept) {
-        const sequences = [...batch].filter((s) => !has(ownAccepted, dialogId, s)).sort(byNumber);
-        if (sequences.length) publishAccept('ACCEPT', dialogId, sequences);
-      }
-      pendingAccept.clear();
+      publishStatus('ACCEPT', pendingAccept);
     }
 
-    function publishAccept(status: 'ACCEPT' | 'READ', dialogId: string, sequences: number[]): void {
+    /**
+     * Publish our ACCEPT or READ of these messages (`dialogId:sequence`): one event per dialog,
+     * sequences in order, without what is covered already. Covered at once (a READ covers the
+     * ACCEPT too), uncovered again when the publish fails.
+     */
+    function publishStatus(status: 'ACCEPT' | 'READ', ids: Iterable<string>): void {
       if (!socket.isOpen) return;
-      const covered = status === 'READ' ? [ownAccepted, ownRead] : [ownAccepted];
-      for (const map of covered) addTo(map, dialogId, sequences);
-      const uncover = (): void => {
-        for (const map of covered) for (const s of sequences) map.get(dialogId)?.delete(s);
-      };
-      publish({ id: dialogConversation.get(dialogId) ?? dialogId, dialogId }, acceptStatusEvent(status, sequences)).then(
-        (response) => {
-          if (response.code !== 200) uncover();
-        },
-        uncover,
-      );
-    }
-
-    function markRead(messageIds: string[]): void {
-      if (ended) return;
-      const byDialog = new Map<string, Set<number>>();
-      for (const id of messageIds) {
+      const statuses = status === 'READ' ? ['ACCEPT', status] : [status];
+      const byDialog = new Map<string, number[]>();
+      for (const id of ids) {
+        // READ implies delivery: no separate ACCEPT for these.
+        pendingAccept.delete(id);
         const parsed = parseMessageId(id);
-        if (!parsed) continue;
+        if (!parsed || covered.has(status + id)) continue;
+        for (const s of statuses) covered.add(s + id);
         const { dialogId, sequence } = parsed;
-        if (!has(ownRead, dialogId, sequence) && !has(ownMessages, dialogId, sequence)) addTo(byDialog, dialogId, [sequence]);
+        byDialog.set(dialogId, [...(byDialog.get(dialogId) ?? []), sequence]);
       }
       for (const [dialogId, sequences] of byDialog) {
-        // READ implies delivery: no separate ACCEPT for these.
-        for (const s of sequences) pendingAccept.get(dialogId)?.delete(s);
-        publishAccept('READ', dialogId, [...sequences].sort(byNumber));
+        const uncover = (): void => {
+          for (const s of sequences) for (const covering of statuses) covered.delete(covering + messageId(dialogId, s));
+        };
+        publish({ id: dialogConversation.get(dialogId) ?? dialogId, dialogId }, acceptStatusEvent(status, sequences.sort(byNumber))).then(
+          (response) => {
+            if (response.code !== 200) uncover();
+          },
+          uncover,
+        );
       }
     }
 
@@ -545,11 +541,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      */
     async function publishAction(conversation: AttachedConversation, replyTo: string, metadata: unknown[]): Promise<void> {
       const target = parseMessageId(replyTo);
-      if (!target || target.dialogId !== conversation.dialogId) return;
+      if (target?.dialogId !== conversation.dialogId) return;
       // Already answered: by this page, or found in the history (another tab, before a reload).
-      if (actioned.has(replyTo) || has(ownActions, target.dialogId, target.sequence)) return;
+      const key = 'ACTION' + replyTo;
+      if (actioned.has(key) || covered.has(key)) return;
       const response = await publish(conversation, acceptStatusEvent('ACTION', [target.sequence]), [...metadata]);
-      if (response.code === 200) actioned.add(replyTo);
+      if (response.code === 200) actioned.add(key);
     }
 
     const connection: Connection = {
@@ -593,12 +590,13 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (response.code !== 200) throw responseError(response, PUBLISH);
         const sequence = field(response.body, 'sequence');
         if (!isSequence(sequence)) throw new GuestChatError('bad-server-data', `${PUBLISH} returned no sequence`);
-        addTo(ownMessages, conversation.dialogId, [sequence]);
-        return { id: messageId(conversation.dialogId, sequence), at: clock.now() };
+        const id = messageId(conversation.dialogId, sequence);
+        covered.add('READ' + id); // our own: never READ by us
+        return { id, at: clock.now() };
       },
 
       typing,
-      markRead,
+      markRead: (ids) => publishStatus('READ', ids),
 
       async endConversation() {
         const conversation = current;
