@@ -59,13 +59,6 @@ interface AttachedConversation {
 /** What attaching needs of a conversation: its ids, and the agents to announce. */
 type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
 
-/** One step of a connection's ordered event output. */
-interface Outgoing {
-  /** The agent whose profile this step waits for (briefly, once per agent). */
-  agent?: string | undefined;
-  run: () => void;
-}
-
 /**
  * A publish answered 5xx or 429 is tried again after these waits (LivePerson's advice: 5xx → 5,
  * 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are checked:
@@ -176,10 +169,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * while an agent's profile is being looked up: then the events behind it wait, at most
      * `profileWaitMs`, so the agent's join line and messages carry a name and picture.
      */
-    const backlog: Outgoing[] = [];
-    /** The timer of a hold, while the backlog is held for a profile. */
+    const backlog: [run: () => void, agent?: string][] = [];
+    /** The timer of a hold, while the backlog waits for a profile. */
     let hold: ReturnType<typeof setTimeout> | undefined;
-    let draining = false;
 
     const publish = (conversation: AttachedConversation, event: JsonObject, metadata?: unknown[]): Promise<ResponseFrame> =>
       socket.request(PUBLISH, { dialogId: conversation.dialogId, conversationId: conversation.id, event }, metadata);
@@ -351,9 +343,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       deliver(auth === 'auth-rejected' ? { type: 'auth-expired', code } : { type: 'disconnected', code, reason });
     }
 
-    /** Add a step to the ordered output; `agent`: wait for this agent's profile first. */
+    /**
+     * Add a step to the ordered output; `agent`: the agent whose profile it waits for (briefly,
+     * once per agent).
+     */
     function queue(run: () => void, agent?: string): void {
-      backlog.push({ agent, run });
+      backlog.push([run, agent]);
       drain();
     }
 
@@ -366,7 +361,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     function deliverNow(event: TransportEvent, agentId: string | undefined): void {
-      if (ended) return;
       // Only agent-joined events and agent messages come with an agent id.
       const profile = agentId && profiles?.peek(agentId);
       if (profile) {
@@ -380,43 +374,30 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       deliver(event);
     }
 
+    /**
+     * Run the steps in order until one waits for a profile: its agent's profile is unknown and
+     * has not been waited for yet (peek starts the lookup). Then hold the backlog until that
+     * profile settled, or `profileWaitMs` passed. Once the connection ended nothing waits.
+     * (A listener that emits while we deliver runs the next steps itself: still in order.)
+     */
     function drain(): void {
-      if (draining) return; // a listener emitted while we deliver: the loop below takes it
-      draining = true;
-      try {
-        while (!hold && backlog.length) {
-          const next = backlog[0] as Outgoing;
-          const agent = next.agent;
-          // An agent whose profile is unknown and has not been waited for yet (peek starts its lookup).
-          if (profiles && agent && !waited.has(agent) && !profiles.peek(agent)) {
-            holdFor(profiles, agent);
-            break;
-          }
-          backlog.shift();
-          next.run();
+      while (!hold && backlog.length) {
+        const [run, agent] = backlog[0] as (typeof backlog)[number];
+        if (!ended && profiles && agent && !waited.has(agent) && !profiles.peek(agent)) {
+          waited.add(agent);
+          const release = (): void => {
+            if (hold !== timer) return;
+            clearTimeout(timer);
+            hold = undefined;
+            drain();
+          };
+          const timer = (hold = setTimeout(release, profileWaitMs));
+          void profiles.load(agent).then(release);
+          return;
         }
-      } finally {
-        draining = false;
+        backlog.shift();
+        run();
       }
-    }
-
-    /** Hold the backlog until this profile settled, or `profileWaitMs` passed. */
-    function holdFor(from: AgentProfiles, agentId: string): void {
-      waited.add(agentId);
-      const timer = setTimeout(() => release(), profileWaitMs);
-      const release = (): void => {
-        if (hold === timer) releaseHold(false);
-      };
-      hold = timer;
-      void from.load(agentId).then(release);
-    }
-
-    /** End a hold; `all`: also run every waiting step now, without holding again (the socket ended). */
-    function releaseHold(all: boolean): void {
-      clearTimeout(hold);
-      hold = undefined;
-      if (!all) drain();
-      else for (const next of backlog.splice(0)) next.run();
     }
 
     function deliver(event: TransportEvent): void {
@@ -640,10 +621,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     /** The connection ended: what the backlog still holds goes out, timers stop, a snapshot wait fails. */
     function end(error: GuestChatError): void {
-      releaseHold(true);
       ended = true;
       clearInterval(keepAliveTimer);
       clearTimeout(acceptTimer);
+      clearTimeout(hold);
+      hold = undefined;
+      drain();
       snapshot?.fail(error);
     }
 
