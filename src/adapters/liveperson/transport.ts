@@ -153,8 +153,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     let ready = false;
     let ended = false;
     let creating: Promise<AttachedConversation> | undefined;
-    /** Offered every conversation notification while a snapshot is awaited. */
-    let snapshot: { offer(frame: NotificationFrame): void; fail(error: GuestChatError): void } | undefined;
+    /** While a snapshot is awaited: offered every conversation notification, or the error that ends the wait. */
+    let snapshot: ((frame: NotificationFrame | GuestChatError) => void) | undefined;
     let subscriptionId: string | undefined;
     let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
     let acceptTimer: ReturnType<typeof setTimeout> | undefined;
@@ -212,45 +212,47 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     /** Subscribe to this consumer's conversations and return the open ones, from the snapshot that follows. */
     async function openConversations(): Promise<ConversationChange[]> {
-      /** Conversation notifications that arrived before the subscribe response; undefined after it. */
-      let early: NotificationFrame[] | undefined = [];
+      /** Conversation notifications so far: the snapshot may come before the subscribe response. */
+      const frames: NotificationFrame[] = [];
+      let subscribed = false;
+      /** Our subscription's id; the snapshot is the notification that names it (or names none). */
       let wanted: string | undefined;
-      let resolve!: (frame: NotificationFrame) => void;
-      const matches = (frame: NotificationFrame): boolean => {
-        const id = field(frame.body, 'subscriptionId');
-        return id === undefined || wanted === undefined || id === wanted;
-      };
-      let waiter!: NonNullable<typeof snapshot>;
-      const snapshotFrame = new Promise<NotificationFrame>((res, fail) => {
-        resolve = res;
-        snapshot = waiter = {
-          offer(frame) {
-            if (early) early.push(frame);
-            else if (matches(frame)) res(frame);
-          },
-          fail,
-        };
-      });
-      snapshotFrame.catch(noop); // the caller may have stopped listening
-      const timer = setTimeout(() => {
-        waiter.fail(new GuestChatError('connection-lost', 'No snapshot in time'));
-        socket.close();
-        handleClosed({ code: undefined, reason: 'no-response' });
-      }, requestTimeoutMs);
+      let waiter: typeof snapshot;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        const response = await socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] });
-        if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
-        const id = field(response.body, 'subscriptionId');
-        wanted = typeof id === 'string' ? id : undefined;
-        if (subscriptionId !== undefined && subscriptionId !== wanted) {
-          socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
-        }
-        subscriptionId = wanted;
-        // The snapshot may already be among the early frames.
-        const frame = early.find(matches);
-        early = undefined;
-        if (frame) resolve(frame);
-        return readChanges((await snapshotFrame).body).flatMap((raw) => {
+        const { body } = await new Promise<NotificationFrame>((resolve, reject) => {
+          const check = (): void => {
+            const frame =
+              subscribed &&
+              frames.find((f) => {
+                const id = field(f.body, 'subscriptionId');
+                return id === undefined || wanted === undefined || id === wanted;
+              });
+            if (frame) resolve(frame);
+          };
+          snapshot = waiter = (frame) => {
+            if (frame instanceof GuestChatError) return reject(frame);
+            frames.push(frame);
+            check();
+          };
+          timer = setTimeout(() => {
+            reject(new GuestChatError('connection-lost', 'No snapshot in time'));
+            socket.close();
+            handleClosed({ code: undefined, reason: 'no-response' });
+          }, requestTimeoutMs);
+          socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] }).then((response) => {
+            if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
+            const id = field(response.body, 'subscriptionId');
+            wanted = typeof id === 'string' ? id : undefined;
+            if (subscriptionId !== undefined && subscriptionId !== wanted) {
+              socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
+            }
+            subscriptionId = wanted;
+            subscribed = true;
+            check();
+          }).catch(reject);
+        });
+        return readChanges(body).flatMap((raw) => {
           const change = readConversationChange(raw);
           return change?.type === 'UPSERT' && !change.over && isOurs(change, access.subject) ? [change] : [];
         });
@@ -301,7 +303,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
-      if (isConversationNotification(frame.type)) snapshot?.offer(frame);
+      if (isConversationNotification(frame.type)) snapshot?.(frame);
       const events: [TransportEvent, string | undefined][] = [];
       const open: ConversationChange[] = [];
       const sink = {
@@ -627,7 +629,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       clearTimeout(hold);
       hold = undefined;
       drain();
-      snapshot?.fail(error);
+      snapshot?.(error);
     }
 
     try {
