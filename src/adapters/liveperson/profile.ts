@@ -76,7 +76,7 @@ export function readAgentProfile(body: unknown, domainApi: string, localOrigins:
   return profile;
 }
 
-/** One agent's lookup: running (neither set), answered (`profile`) or failed (`failedAt`). */
+/** One agent's lookup: running (no `profile`), answered, or failed (`profile` `{}`, `failedAt`). */
 interface Entry {
   settled: Promise<void>;
   profile?: AgentProfile;
@@ -99,7 +99,7 @@ export function createAgentProfiles(
     }));
     const url = accountUrl(origin, config.account, `/configuration/le-users/users/${encodeURIComponent(agentId)}`);
     const answer = await requestJson(options.fetch, url, timeoutMs);
-    if (answer.status !== 200) throw new Error(`Agent profile answered ${answer.status}`);
+    if (answer.status !== 200) throw answer; // failed like a network error
     return readAgentProfile(answer.body, config.domainApi, [origin]);
   }
 
@@ -114,6 +114,7 @@ export function createAgentProfiles(
           started.profile = profile;
         },
         () => {
+          started.profile = {};
           started.failedAt = now();
         },
       ),
@@ -123,10 +124,7 @@ export function createAgentProfiles(
   }
 
   return {
-    peek(agentId) {
-      const { profile, failedAt } = entry(agentId);
-      return profile ?? (failedAt === undefined ? undefined : {});
-    },
+    peek: (agentId) => entry(agentId).profile,
     load: (agentId) => entry(agentId).settled,
   };
 }

@@ -541,8 +541,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (ended) throw closedError();
         let conversation = await ensureConversation();
         stopComposing(conversation);
-        const click = replyTo?.metadata;
-        const metadata = Array.isArray(click) && click.length > 0 ? click : undefined;
+        const metadata = replyTo?.metadata?.length ? replyTo.metadata : undefined;
         if (metadata) await publishAction(conversation, (replyTo as ReplyTo).messageId, metadata);
         const publishText = (): Promise<ResponseFrame> =>
           publish(conversation, { type: 'ContentEvent', contentType: 'text/plain', message: text }, publishMetadata(clientId, metadata));
