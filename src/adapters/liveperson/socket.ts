@@ -53,17 +53,18 @@ const lost = (message: string, cause?: unknown): GuestChatError => new GuestChat
  */
 export function openSocket(url: string, createSocket: WebSocketFactory, timeoutMs: number, on: SocketEvents): Promise<LpSocket> {
   return new Promise((resolve, reject) => {
+    const notOpened = (details: { status?: number; cause?: unknown }): void =>
+      reject(new GuestChatError('network', 'Socket did not open', details));
     let ws: WebSocketLike;
     try {
       ws = createSocket(url);
     } catch (cause) {
-      reject(new GuestChatError('network', 'Socket creation failed', { cause }));
-      return;
+      return notOpened({ cause });
     }
     const pending = new Map<string, Settle>();
     let nextId = 1;
-    let opened = false;
-    let open = true;
+    /** From the open event until the socket ended. */
+    let open = false;
 
     const detach = (): void => {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
@@ -86,8 +87,8 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         return open;
       },
       request(type, body, metadata, headers) {
-        const id = String(nextId++);
         if (!open) return Promise.reject(lost('Socket closed'));
+        const id = String(nextId++);
         return new Promise((resolve, reject) => {
           const settle: Settle = (answer) => {
             clearTimeout(timer);
@@ -120,27 +121,23 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
 
     const timer = setTimeout(() => {
       closeWs();
-      reject(new GuestChatError('network', 'Socket open timed out'));
+      notOpened({});
     }, timeoutMs);
     ws.onerror = () => {}; // a close event always follows an error
     ws.onopen = () => {
-      opened = true;
+      open = true;
       clearTimeout(timer);
       resolve(socket);
     };
     ws.onclose = ({ code, reason }) => {
-      if (!opened) {
-        clearTimeout(timer);
-        open = false;
-        reject(new GuestChatError('network', 'Socket did not open', { status: code }));
-      } else if (open) {
-        shutDown(new GuestChatError(closeReason(code), `Socket closed (${code})`, { status: code }));
-        detach();
-        on.closed({ code, reason: reason || undefined });
-      }
+      clearTimeout(timer);
+      // Before the open event: it never opened.
+      if (!open) return notOpened({ status: code });
+      shutDown(new GuestChatError(closeReason(code), `Socket closed (${code})`, { status: code }));
+      detach();
+      on.closed({ code, reason: reason || undefined });
     };
     ws.onmessage = ({ data }) => {
-      if (!open) return;
       let frame;
       try {
         frame = parseFrame(data);
