@@ -5,7 +5,7 @@
  * open conversation (ms.SubscribeMessagingEvents from the resume cursor), or stay unattached
  * until the visitor's first message creates one.
  */
-import { GuestChatError, type ReasonCode } from '../../errors.ts';
+import { GuestChatError, toGuestChatError, type ReasonCode } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
@@ -100,8 +100,8 @@ const pickConversation = (open: ConversationChange[], preferredId?: string): Con
  * reaches here is `network`, `connection-lost`, `auth-rejected`, `rate-limited`, `server-error`,
  * `bad-server-data` (kept) or a subscribe's `request-refused`, retried as a lost connection.
  */
-function startFailure(error: unknown): GuestChatError {
-  if (!(error instanceof GuestChatError)) return new GuestChatError('connection-lost', 'Connecting failed', { cause: error });
+function startFailure(thrown: unknown): GuestChatError {
+  const error = toGuestChatError(thrown, 'connection-lost');
   const { status, reason, message } = error;
   const auth = AUTH_CLOSE_CODES.includes(status);
   return (auth ? reason === 'auth-rejected' : reason !== 'request-refused')
@@ -304,18 +304,18 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
       if (isConversationNotification(frame.type)) snapshot?.(frame);
-      const events: [TransportEvent, string | undefined][] = [];
+      const events: [TransportEvent, string?][] = [];
       const open: ConversationChange[] = [];
-      const sink = {
-        emit: (event: TransportEvent, agentId?: string) => {
-          if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-          events.push([event, agentId]);
-        },
-        accept: (id: string) => pendingAccept.add(id),
-        open: (change: ConversationChange) => open.push(change),
-      };
-      if (map(frame, current?.id, sink)) current = undefined;
-      for (const [event, agentId] of events) emit(event, agentId);
+      const detached = map(frame, current?.id, {
+        emit: (...step) => events.push(step),
+        accept: (id) => pendingAccept.add(id),
+        open: (change) => open.push(change),
+      });
+      if (detached) current = undefined;
+      for (const [event, agentId] of events) {
+        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
+        emit(event, agentId);
+      }
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         queue(historyArrived);
@@ -328,10 +328,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         attach(other).catch((error: unknown) => {
           // A lost socket is reported by the socket; a gone conversation was reported closed.
           if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
-          emit({
-            type: 'protocol-error',
-            error: error instanceof GuestChatError ? error : new GuestChatError('internal', String(error), { cause: error }),
-          });
+          emit({ type: 'protocol-error', error: toGuestChatError(error) });
         });
       }
     }
@@ -413,9 +410,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function reportClosed(conversationId: string, by?: 'visitor' | 'system'): void {
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
-      const event: TransportEvent = { type: 'conversation-closed', conversationId };
-      if (by) event.by = by;
-      emit(event);
+      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
     }
 
     async function syncClock(): Promise<void> {
