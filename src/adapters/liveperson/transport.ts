@@ -51,10 +51,8 @@ export interface TransportOptions {
   profileWaitMs?: number;
 }
 
-interface AttachedConversation {
-  id: string;
-  dialogId: string;
-}
+/** A conversation by its ids: what a publish needs. */
+type Conversation = Pick<ConversationChange, 'conversationId' | 'mainDialogId'>;
 
 /** What attaching needs of a conversation: its ids, and the agents to announce. */
 type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
@@ -149,10 +147,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     );
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
-    let current: AttachedConversation | undefined;
+    let current: Conversation | undefined;
     let ready = false;
     let ended = false;
-    let creating: Promise<AttachedConversation> | undefined;
+    let creating: Promise<Conversation> | undefined;
     /** While a snapshot is awaited: offered every conversation notification, or the error that ends the wait. */
     let snapshot: ((frame: NotificationFrame | GuestChatError) => void) | undefined;
     let subscriptionId: string | undefined;
@@ -173,8 +171,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     /** The timer of a hold, while the backlog waits for a profile. */
     let hold: ReturnType<typeof setTimeout> | undefined;
 
-    const publish = (conversation: AttachedConversation, event: JsonObject, metadata?: unknown[]): Promise<ResponseFrame> =>
-      socket.request(PUBLISH, { dialogId: conversation.dialogId, conversationId: conversation.id, event }, metadata);
+    const publish = (conversation: Conversation, event: JsonObject, metadata?: unknown[]): Promise<ResponseFrame> =>
+      socket.request(PUBLISH, { dialogId: conversation.mainDialogId, conversationId: conversation.conversationId, event }, metadata);
 
     // ------------------------------------------------------------------------------------------
     // Start-up
@@ -267,10 +265,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
      * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<AttachedConversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<Conversation> {
       const { conversationId, mainDialogId: dialogId } = change;
-      const attached = { id: conversationId, dialogId };
-      current = attached;
+      current = change;
       dialogConversation.set(dialogId, conversationId);
       if (held !== undefined) floor.set(dialogId, held);
       attachedBefore.add(conversationId);
@@ -287,14 +284,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const response = await socket.request(SUBSCRIBE_MESSAGING, { dialogId, conversationId, fromSeq: held ?? 0 });
       if (response.code === 200) {
         await history;
-        return attached;
+        return change;
       }
       const gone = isGone(response);
-      if (gone) {
-        // Unknown or closed on the server: it is over for us too.
-        if (current === attached) current = undefined;
-        reportClosed(conversationId, 'system');
-      }
+      // Unknown or closed on the server: it is over for us too.
+      if (gone) over(change, 'system');
       throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
     }
 
@@ -306,7 +300,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       if (isConversationNotification(frame.type)) snapshot?.(frame);
       const events: [TransportEvent, string?][] = [];
       const open: ConversationChange[] = [];
-      const detached = map(frame, current?.id, {
+      const detached = map(frame, current?.conversationId, {
         emit: (...step) => events.push(step),
         accept: (id) => pendingAccept.add(id),
         open: (change) => open.push(change),
@@ -407,6 +401,15 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       }
     }
 
+    /**
+     * A conversation is over for us: no longer the attached one, and reported closed. (One that
+     * stopped being the attached one meanwhile has been reported closed already.)
+     */
+    function over(conversation: Conversation, by: 'visitor' | 'system'): void {
+      if (current === conversation) current = undefined;
+      reportClosed(conversation.conversationId, by);
+    }
+
     function reportClosed(conversationId: string, by?: 'visitor' | 'system'): void {
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
@@ -455,7 +458,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         const uncover = (): void => {
           for (const s of sequences) for (const covering of statuses) covered.delete(covering + messageId(dialogId, s));
         };
-        publish({ id: dialogConversation.get(dialogId) ?? dialogId, dialogId }, acceptStatusEvent(status, sequences.sort(byNumber))).then(
+        publish({ conversationId: dialogConversation.get(dialogId) ?? dialogId, mainDialogId: dialogId }, acceptStatusEvent(status, sequences.sort(byNumber))).then(
           (response) => {
             if (response.code !== 200) uncover();
           },
@@ -467,11 +470,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     // ------------------------------------------------------------------------------------------
     // Outbound
 
-    function chatState(conversation: AttachedConversation, state: 'COMPOSING' | 'ACTIVE'): void {
+    function chatState(conversation: Conversation, state: 'COMPOSING' | 'ACTIVE'): void {
       publish(conversation, { type: 'ChatStateEvent', chatState: state }).catch(noop);
     }
 
-    function stopComposing(conversation: AttachedConversation): void {
+    function stopComposing(conversation: Conversation): void {
       if (!composing) return;
       composing = false;
       chatState(conversation, 'ACTIVE');
@@ -488,14 +491,14 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       chatState(conversation, 'COMPOSING');
     }
 
-    function ensureConversation(): Promise<AttachedConversation> {
+    function ensureConversation(): Promise<Conversation> {
       if (current) return Promise.resolve(current);
       return (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
     }
 
-    async function createConversation(): Promise<AttachedConversation> {
+    async function createConversation(): Promise<Conversation> {
       const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
       if (current) return current;
       if (response.code === 200) {
@@ -517,9 +520,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * belongs to (after the conversation changed, the text alone goes out). A refused ACTION does
      * not stop the answer: the text is what the agent needs.
      */
-    async function publishAction(conversation: AttachedConversation, replyTo: string, metadata: unknown[]): Promise<void> {
+    async function publishAction(conversation: Conversation, replyTo: string, metadata: unknown[]): Promise<void> {
       const target = parseMessageId(replyTo);
-      if (target?.dialogId !== conversation.dialogId) return;
+      if (target?.dialogId !== conversation.mainDialogId) return;
       // Already answered: by this page, or found in the history (another tab, before a reload).
       const key = 'ACTION' + replyTo;
       if (actioned.has(key) || covered.has(key)) return;
@@ -529,11 +532,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     const connection: Connection = {
       get conversationId() {
-        return current?.id;
+        return current?.conversationId;
       },
 
+      // Once ended, every request here fails as `connection-lost` (the socket is closed).
       async send(text, clientId, replyTo) {
-        if (ended) throw closedError();
         let conversation = await ensureConversation();
         stopComposing(conversation);
         const metadata = replyTo?.metadata?.length ? replyTo.metadata : undefined;
@@ -545,12 +548,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
           if (current === conversation) {
-            const { id } = conversation;
-            if ((await openConversations()).some((c) => c.conversationId === id)) throw responseError(response, PUBLISH);
-            if (current === conversation) {
-              current = undefined;
-              reportClosed(id, 'system');
-            }
+            const { conversationId } = conversation;
+            if ((await openConversations()).some((c) => c.conversationId === conversationId)) throw responseError(response, PUBLISH);
+            over(conversation, 'system');
           }
           conversation = await ensureConversation();
           response = await publishText();
@@ -567,7 +567,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (response.code !== 200) throw responseError(response, PUBLISH);
         const sequence = field(response.body, 'sequence');
         if (!isSequence(sequence)) throw new GuestChatError('bad-server-data', `${PUBLISH} returned no sequence`);
-        const id = messageId(conversation.dialogId, sequence);
+        const id = messageId(conversation.mainDialogId, sequence);
         covered.add('READ' + id); // our own: never READ by us
         return { id, at: clock.now() };
       },
@@ -578,9 +578,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       async endConversation() {
         const conversation = current;
         if (!conversation) return;
-        await update(conversation.id, { field: 'ConversationStateField', conversationState: 'CLOSE' });
-        if (current === conversation) current = undefined;
-        reportClosed(conversation.id, 'visitor');
+        await update(conversation.conversationId, { field: 'ConversationStateField', conversationState: 'CLOSE' });
+        over(conversation, 'visitor');
       },
 
       /**
@@ -600,7 +599,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     };
 
     async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
-      if (ended) throw closedError();
       const response = await socket.request(UPDATE, { conversationId, conversationField });
       if (response.code !== 200) throw responseError(response, UPDATE);
     }
