@@ -40,8 +40,6 @@ export interface AgentProfileOptions {
   now?: () => number;
 }
 
-const MAX_URL_LENGTH = 2048;
-const MAX_NAME_LENGTH = 128;
 
 function parseUrl(value: string): URL | undefined {
   try {
@@ -58,7 +56,7 @@ function parseUrl(value: string): URL | undefined {
  * the URL; anything else (data:, javascript:, other http hosts) is dropped.
  */
 export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: readonly string[] = []): string | undefined {
-  const url = typeof value === 'string' && value.length <= MAX_URL_LENGTH ? parseUrl(value) : undefined;
+  const url = typeof value === 'string' && value.length <= 2048 /* no data-sized URLs */ ? parseUrl(value) : undefined;
   if (!url || url.username || url.password) return undefined;
   if (url.protocol === 'https:') return url.href;
   const api = url.protocol === 'http:' ? parseUrl(domainApi) : undefined;
@@ -70,7 +68,7 @@ export function readAgentProfile(body: unknown, domainApi: string, localOrigins:
   const profile: AgentProfile = {};
   if (!isObject(body)) return profile;
   const nickname = str(body['nickname'])?.trim();
-  if (nickname) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
+  if (nickname) profile.name = nickname.slice(0, 128) /* a name, not an essay */;
   const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
   if (avatar) profile.avatar = avatar;
   return profile;

@@ -57,12 +57,6 @@ type Conversation = Pick<ConversationChange, 'conversationId' | 'mainDialogId'>;
 /** What attaching needs of a conversation: its ids, and the agents to announce. */
 type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
 
-/**
- * A publish answered 5xx or 429 is tried again after these waits (LivePerson's advice: 5xx → 5,
- * 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are checked:
- * a publish the server stored despite its error answer is not sent twice.
- */
-const PUBLISH_RETRY_DELAYS_MS = [5_000, 10_000];
 const PUBLISH = 'ms.PublishEvent';
 const UPDATE = 'cm.UpdateConversationField';
 const REQUEST_CONVERSATION = 'cm.ConsumerRequestConversation';
@@ -185,7 +179,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           status: code,
         });
       }
-      void syncClock();
+      syncClock();
 
       const resumed = resume?.conversationId;
       const target = pickConversation(await openConversations(), resumed);
@@ -416,15 +410,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
     }
 
-    async function syncClock(): Promise<void> {
+    function syncClock(): void {
       const sentAt = localNow();
-      try {
-        const response = await socket.request('.GetClock');
-        const currentTime = finite(field(response.body, 'currentTime'));
-        if (response.code === 200 && currentTime !== undefined) clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
-      } catch {
-        // A silent socket is detected (and reported) by the socket itself.
-      }
+      socket.request('.GetClock').then(({ code, body }) => {
+        const currentTime = finite(field(body, 'currentTime'));
+        if (code === 200 && currentTime !== undefined) clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
+      }, noop); // a silent socket is detected (and reported) by the socket itself
     }
 
     // ------------------------------------------------------------------------------------------
@@ -482,7 +473,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function typing(on: boolean): void {
       const conversation = current;
-      if (ended || !conversation) return;
+      // Once ended, the chat state fails quietly on the closed socket.
+      if (!conversation) return;
       if (!on) return stopComposing(conversation);
       const now = localNow();
       if (now - lastComposingAt < composingThrottleMs) return;
@@ -555,7 +547,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           conversation = await ensureConversation();
           response = await publishText();
         }
-        for (const wait of PUBLISH_RETRY_DELAYS_MS) {
+        // A publish answered 5xx or 429 is tried again after 5 and 10 s (LivePerson's advice: 5xx →
+        // 5, 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are
+        // checked: a publish the server stored despite its error answer is not sent twice.
+        for (const wait of [5_000, 10_000]) {
           const { code } = response;
           if (code !== 429 && (code < 500 || code >= 600)) break;
           await new Promise((resolve) => setTimeout(resolve, wait));
