@@ -21,15 +21,16 @@ export interface AgentProfile {
   avatar?: string;
 }
 
-export interface AgentProfiles {
-  /**
-   * The agent's profile once its lookup settled (`{}` when it failed or had nothing), undefined
-   * while unknown. Starts the lookup when none ran (or an old failure may be retried).
-   */
-  peek(agentId: string): AgentProfile | undefined;
-  /** Settles (never rejects) when the agent's lookup has: answered or failed. */
-  load(agentId: string): Promise<void>;
+/** One agent's lookup. */
+export interface AgentLookup {
+  /** The agent's profile once the lookup settled (`{}` when it failed or had nothing), undefined while unknown. */
+  profile?: AgentProfile;
+  /** Settles (never rejects) when the lookup has: answered or failed. */
+  settled: Promise<void>;
 }
+
+/** The agent's lookup; starts one when none ran (or an old failure may be retried). */
+export type AgentProfiles = (agentId: string) => AgentLookup;
 
 export interface AgentProfileOptions {
   fetch: FetchLike;
@@ -75,9 +76,7 @@ export function readAgentProfile(body: unknown, domainApi: string, localOrigins:
 }
 
 /** One agent's lookup: running (no `profile`), answered, or failed (`profile` `{}`, `failedAt`). */
-interface Entry {
-  settled: Promise<void>;
-  profile?: AgentProfile;
+interface Entry extends AgentLookup {
   failedAt?: number;
 }
 
@@ -101,8 +100,7 @@ export function createAgentProfiles(
     return readAgentProfile(answer.body, config.domainApi, [origin]);
   }
 
-  /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
-  function entry(agentId: string): Entry {
+  return (agentId) => {
     const found = entries.get(agentId);
     // Kept unless it failed long enough ago to be tried again.
     if (found && now() - (found.failedAt ?? Infinity) < retryFailedAfterMs) return found;
@@ -119,10 +117,5 @@ export function createAgentProfiles(
     };
     entries.set(agentId, started);
     return started;
-  }
-
-  return {
-    peek: (agentId) => entry(agentId).profile,
-    load: (agentId) => entry(agentId).settled,
   };
 }

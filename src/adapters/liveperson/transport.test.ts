@@ -769,13 +769,9 @@ describe('agent profiles (§5.13)', () => {
         settled.set(id, profile);
         ensure(id).resolve();
       },
-      profiles: {
-        peek: (id: string) => {
-          const known = settled.get(id);
-          if (known === undefined) ensure(id);
-          return known;
-        },
-        load: (id: string) => (settled.has(id) ? Promise.resolve() : ensure(id).promise),
+      profiles: (id: string) => {
+        const profile = settled.get(id);
+        return { profile, settled: profile ? Promise.resolve() : ensure(id).promise };
       },
     };
   }

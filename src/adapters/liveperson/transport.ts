@@ -349,7 +349,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function deliverNow(event: TransportEvent, agentId: string | undefined): void {
       // Only agent-joined events and agent messages come with an agent id.
-      const profile = agentId && profiles?.peek(agentId);
+      const profile = agentId && profiles?.(agentId).profile;
       if (profile) {
         if (event.type !== 'message') Object.assign(event, profile);
         else {
@@ -363,14 +363,15 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     /**
      * Run the steps in order until one waits for a profile: its agent's profile is unknown and
-     * has not been waited for yet (peek starts the lookup). Then hold the backlog until that
+     * has not been waited for yet (asking starts the lookup). Then hold the backlog until that
      * profile settled, or `profileWaitMs` passed. Once the connection ended nothing waits.
      * (A listener that emits while we deliver runs the next steps itself: still in order.)
      */
     function drain(): void {
       while (!hold && backlog.length) {
         const [run, agent] = backlog[0] as (typeof backlog)[number];
-        if (!ended && profiles && agent && !waited.has(agent) && !profiles.peek(agent)) {
+        const lookup = agent && !ended && !waited.has(agent) ? profiles?.(agent) : undefined;
+        if (agent && lookup && !lookup.profile) {
           waited.add(agent);
           const release = (): void => {
             if (hold !== timer) return;
@@ -379,7 +380,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
             drain();
           };
           const timer = (hold = setTimeout(release, profileWaitMs));
-          void profiles.load(agent).then(release);
+          void lookup.settled.then(release);
           return;
         }
         backlog.shift();
