@@ -581,12 +581,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       /**
        * Legacy CSAT (§5.11) for a conversation that has just ended: works on the same socket after
        * `conversation-closed`. LivePerson takes one rating, for the consumer's closed conversation
-       * only; anything else is refused (`request-refused`).
+       * only; anything else is refused (`request-refused`). `score` is 1-5 by its type: the
+       * session passes the survey button's score.
        */
       async rate(conversationId, score) {
-        if (!Number.isInteger(score) || score < 1 || score > 5) {
-          throw new GuestChatError('request-refused', 'Rating must be 1-5');
-        }
         // Legacy CSAT after close: one score, the resolution confirmed, the survey filled.
         await update(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
       },
