@@ -4,7 +4,7 @@
  * to publish, conversations to attach to) go to a sink.
  */
 import { GuestChatError } from '../../errors.ts';
-import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
+import type { ChatMessage, Clock, Sender, TransportEvent } from '../types.ts';
 import {
   MESSAGING_NOTIFICATION,
   asArray,
@@ -54,18 +54,22 @@ export function isOurs(change: ConversationChange, consumerId: string): boolean 
 
 /**
  * The mapping state of one connection. `consumerId` (`sub` of the consumer JWT) is the
- * `originatorId` of our own events; `now` dates events without a server timestamp; the `shared`
- * sets outlive one connection: agents and closes are announced once per page.
+ * `originatorId` of our own events; `clock` dates events without a server timestamp; the
+ * `shared` sets outlive one connection: agents and closes are announced once per page.
  */
 export function createMapping(
   consumerId: string,
-  now: () => number,
-  shared: { agents?: Set<string>; closed?: Set<string> } = {},
+  clock: Pick<Clock, 'now'>,
+  {
+    agents,
+    closed,
+  }: {
+    /** `conversationId:agentId` of agents already announced. */
+    agents: Set<string>;
+    /** Conversations already reported closed. */
+    closed: Set<string>;
+  },
 ) {
-  /** Conversations already reported closed. */
-  const closed = shared.closed ?? new Set<string>();
-  /** `conversationId:agentId` of agents already announced. */
-  const agents = shared.agents ?? new Set<string>();
   /** `dialogId:sequence` of stored events already handled on this connection. */
   const seen = new Set<string>();
   /** Highest sequence seen per dialog (the resume cursor). */
@@ -162,7 +166,7 @@ export function createMapping(
         id: key,
         from,
         text: eventText(event),
-        at: finite(change['serverTimestamp']) ?? now(),
+        at: finite(change['serverTimestamp']) ?? clock.now(),
       };
       if (own) {
         const clientId = readClientId(change['metadata']);

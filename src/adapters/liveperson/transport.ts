@@ -134,11 +134,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(
-      access.subject,
-      () => clock.now(),
-      shared,
-    );
+    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(access.subject, clock, shared);
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
     let current: Conversation | undefined;
