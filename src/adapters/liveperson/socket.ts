@@ -13,6 +13,7 @@ export interface WebSocketLike {
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
+  /** Not listened to: a close event always follows an error. */
   onerror: ((event: unknown) => void) | null;
 }
 
@@ -67,15 +68,11 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
     let open = false;
 
     const detach = (): void => {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
     };
     const closeWs = (): void => {
       detach();
-      try {
-        ws.close(NORMAL_CLOSE);
-      } catch {
-        // already closing
-      }
+      ws.close(NORMAL_CLOSE); // a no-op on a socket already closing
     };
     const shutDown = (error: GuestChatError): void => {
       open = false;
@@ -123,7 +120,6 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
       closeWs();
       notOpened({});
     }, timeoutMs);
-    ws.onerror = () => {}; // a close event always follows an error
     ws.onopen = () => {
       open = true;
       clearTimeout(timer);
