@@ -64,7 +64,6 @@ const SUBSCRIBE_MESSAGING = 'ms.SubscribeMessagingEvents';
 const SUBSCRIBE_CONVERSATIONS = 'cqm.SubscribeExConversations';
 
 const noop = (): void => {};
-const byNumber = (a: number, b: number): number => a - b;
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'Connection closed');
 const isReason = (error: unknown, ...reasons: ReasonCode[]): error is GuestChatError =>
   error instanceof GuestChatError && reasons.includes(error.reason);
@@ -446,12 +445,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         const uncover = (): void => {
           for (const s of sequences) for (const covering of statuses) covered.delete(covering + messageId(dialogId, s));
         };
-        publish({ conversationId: dialogConversation.get(dialogId) ?? dialogId, mainDialogId: dialogId }, acceptStatusEvent(status, sequences.sort(byNumber))).then(
-          (response) => {
-            if (response.code !== 200) uncover();
-          },
-          uncover,
-        );
+        const conversation = { conversationId: dialogConversation.get(dialogId) ?? dialogId, mainDialogId: dialogId };
+        publish(conversation, acceptStatusEvent(status, sequences.sort((a, b) => a - b))).then((response) => {
+          if (response.code !== 200) uncover();
+        }, uncover);
       }
     }
 
