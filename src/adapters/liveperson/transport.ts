@@ -309,8 +309,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const other = pickConversation(open);
       if (ready && !creating && !current && other) {
         attach(other).catch((error: unknown) => {
-          // A lost socket is reported by the socket; a gone conversation was reported closed.
-          if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
+          // A lost socket is reported by the socket; a gone conversation was reported closed
+          // (and once the connection ended, emit drops the rest).
+          if (isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
           emit({ type: 'protocol-error', error: toGuestChatError(error) });
         });
       }
