@@ -41,6 +41,8 @@ export interface LpSocket {
   request(type: string, body?: unknown, metadata?: unknown[], headers?: unknown[]): Promise<ResponseFrame>;
   /** Our own close: code 1000, no `closed` event. */
   close(): void;
+  /** A silent server: close it ourselves, and report the socket ended (`no-response`). */
+  giveUp(): void;
 }
 
 /** Ends a waiting request: with its response, or with an error. */
@@ -95,11 +97,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
           };
           const timer = setTimeout(() => {
             settle(lost(`No answer to ${type} in time`));
-            // A silent socket: close it ourselves, and report it as ended.
-            if (open) {
-              socket.close();
-              on.closed({ code: undefined, reason: 'no-response' });
-            }
+            socket.giveUp();
           }, timeoutMs);
           pending.set(id, settle);
           try {
@@ -113,6 +111,11 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         if (!open) return;
         shutDown(lost('Socket closed'));
         closeWs();
+      },
+      giveUp() {
+        if (!open) return;
+        socket.close();
+        on.closed({ code: undefined, reason: 'no-response' });
       },
     };
 

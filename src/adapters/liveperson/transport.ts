@@ -224,8 +224,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           };
           timer = setTimeout(() => {
             reject(new GuestChatError('connection-lost', 'No snapshot in time'));
-            socket.close();
-            handleClosed({ code: undefined, reason: 'no-response' });
+            socket.giveUp();
           }, requestTimeoutMs);
           socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] }).then((response) => {
             if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
@@ -301,7 +300,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       }
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
-        queue(historyArrived);
+        backlog.push([historyArrived]);
+        drain();
         historyArrived = undefined;
       }
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
@@ -327,34 +327,29 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     }
 
     /**
-     * Add a step to the ordered output; `agent`: the agent whose profile it waits for (briefly,
-     * once per agent).
-     */
-    function queue(run: () => void, agent?: string): void {
-      backlog.push([run, agent]);
-      drain();
-    }
-
-    /**
-     * Hand an event to the session, in order. `agentId`: the agent behind an agent-joined or an
-     * agent message, whose profile (name, picture) is added on the way out.
+     * Hand an event to the session, in order, as a step of the backlog. `agentId`: the agent behind
+     * an agent-joined or an agent message, whose profile (name, picture) is added on the way out
+     * and whose profile the step waits for (briefly, once per agent).
      */
     function emit(event: TransportEvent, agentId?: string): void {
-      if (!ended) queue(() => deliverNow(event, agentId), agentId);
-    }
-
-    function deliverNow(event: TransportEvent, agentId: string | undefined): void {
-      // Only agent-joined events and agent messages come with an agent id.
-      const profile = agentId && profiles?.(agentId).profile;
-      if (profile) {
-        if (event.type !== 'message') Object.assign(event, profile);
-        else {
-          const { name, avatar } = profile;
-          if (name) event.message.senderName = name;
-          if (avatar) event.message.senderAvatar = avatar;
-        }
-      }
-      deliver(event);
+      if (ended) return;
+      backlog.push([
+        () => {
+          // Only agent-joined events and agent messages come with an agent id.
+          const profile = agentId && profiles?.(agentId).profile;
+          if (profile) {
+            if (event.type !== 'message') Object.assign(event, profile);
+            else {
+              const { name, avatar } = profile;
+              if (name) event.message.senderName = name;
+              if (avatar) event.message.senderAvatar = avatar;
+            }
+          }
+          deliver(event);
+        },
+        agentId,
+      ]);
+      drain();
     }
 
     /**
