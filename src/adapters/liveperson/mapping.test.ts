@@ -11,7 +11,7 @@ const CONV = 'conv-1';
 type TestContext = Mapping & { conversation?: string | undefined };
 
 function ctx(attached = true): TestContext {
-  const c: TestContext = createMapping(ME, () => 42);
+  const c: TestContext = createMapping(ME, { now: () => 42 }, { agents: new Set(), closed: new Set() });
   if (attached) c.conversation = CONV;
   return c;
 }
@@ -21,7 +21,7 @@ function mapNotification(frame: NotificationFrame, c: TestContext) {
   const result = {
     events: [] as TransportEvent[],
     agentOf: new Map<TransportEvent, string>(),
-    accept: [] as { dialogId: string; sequence: number }[],
+    accept: [] as string[],
     openConversations: [] as ConversationChange[],
   };
   const detached = c.map(frame, c.conversation, {
@@ -29,7 +29,7 @@ function mapNotification(frame: NotificationFrame, c: TestContext) {
       result.events.push(event);
       if (agentId) result.agentOf.set(event, agentId);
     },
-    accept: (dialogId, sequence) => result.accept.push({ dialogId, sequence }),
+    accept: (id) => result.accept.push(id),
     open: (change) => result.openConversations.push(change),
   });
   if (detached) c.conversation = undefined;
@@ -88,7 +88,7 @@ describe('ms.MessagingEventNotification mapping', () => {
     expect(result.events).toEqual([
       { type: 'message', message: { id: 'conv-1:3', from: 'agent', text: 'Hello', at: 1003 }, cursor: '3' },
     ]);
-    expect(result.accept).toEqual([{ dialogId: CONV, sequence: 3 }]);
+    expect(result.accept).toEqual([`${CONV}:3`]);
   });
 
   it('recognises our own echo and its clientId; never ACCEPTs it', () => {
@@ -123,7 +123,7 @@ describe('ms.MessagingEventNotification mapping', () => {
     c.floor.set(CONV, 6);
     const result = mapNotification(ms([agentChange(6, text('held')), agentChange(7, text('new'))]), c);
     expect(result.events.map((e) => e.type === 'message' && e.message.id)).toEqual(['conv-1:7']);
-    expect(result.accept.map((a) => a.sequence)).toEqual([7]);
+    expect(result.accept).toEqual([`${CONV}:7`]);
   });
 
   it('accepts a bare object where the changes array is expected', () => {
@@ -226,8 +226,8 @@ describe('ms.MessagingEventNotification mapping', () => {
       { type: 'receipt', status: 'read', messageIds: ['conv-1:3'] },
     ]);
     // Our ACCEPT for 1 came later in the same history: covered, so the batch skips it.
-    expect(result.accept).toEqual([{ dialogId: CONV, sequence: 1 }]);
-    expect(c.ownAccepted.get(CONV)?.has(1)).toBe(true);
+    expect(result.accept).toEqual([`${CONV}:1`]);
+    expect(c.covered.has(`ACCEPT${CONV}:1`)).toBe(true);
   });
 
   it('ignores unknown notification types and event types', () => {

@@ -4,7 +4,7 @@
  * to publish, conversations to attach to) go to a sink.
  */
 import { GuestChatError } from '../../errors.ts';
-import type { ChatMessage, Sender, TransportEvent } from '../types.ts';
+import type { ChatMessage, Clock, Sender, TransportEvent } from '../types.ts';
 import {
   MESSAGING_NOTIFICATION,
   asArray,
@@ -32,23 +32,10 @@ import {
 export interface MappingSink {
   /** An event for the session; `agentId`: the agent behind an agent-joined or an agent message (its profile is added later). */
   emit(event: TransportEvent, agentId?: string): void;
-  /** An agent message to ACCEPT (what our own ACCEPT or READ covers is skipped when the batch goes out). */
-  accept(dialogId: string, sequence: number): void;
+  /** An agent message (`dialogId:sequence`) to ACCEPT (what our own ACCEPT or READ covers is skipped when the batch goes out). */
+  accept(messageId: string): void;
   /** An open conversation of this consumer other than the attached one. */
   open(change: ConversationChange): void;
-}
-
-export function addTo(map: Map<string, Set<number>>, key: string, values: Iterable<number>): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  for (const value of values) set.add(value);
-}
-
-export function has(map: Map<string, Set<number>>, key: string, value: number): boolean {
-  return map.get(key)?.has(value) ?? false;
 }
 
 export const messageId = (dialogId: string, sequence: number): string => `${dialogId}:${sequence}`;
@@ -67,32 +54,35 @@ export function isOurs(change: ConversationChange, consumerId: string): boolean 
 
 /**
  * The mapping state of one connection. `consumerId` (`sub` of the consumer JWT) is the
- * `originatorId` of our own events; `now` dates events without a server timestamp; the `shared`
- * sets outlive one connection: agents and closes are announced once per page.
+ * `originatorId` of our own events; `clock` dates events without a server timestamp; the
+ * `shared` sets outlive one connection: agents and closes are announced once per page.
  */
 export function createMapping(
   consumerId: string,
-  now: () => number,
-  shared: { agents?: Set<string>; closed?: Set<string> } = {},
+  clock: Pick<Clock, 'now'>,
+  {
+    agents,
+    closed,
+  }: {
+    /** `conversationId:agentId` of agents already announced. */
+    agents: Set<string>;
+    /** Conversations already reported closed. */
+    closed: Set<string>;
+  },
 ) {
-  /** Conversations already reported closed. */
-  const closed = shared.closed ?? new Set<string>();
-  /** `conversationId:agentId` of agents already announced. */
-  const agents = shared.agents ?? new Set<string>();
   /** `dialogId:sequence` of stored events already handled on this connection. */
   const seen = new Set<string>();
   /** Highest sequence seen per dialog (the resume cursor). */
   const highest = new Map<string, number>();
   /** Per dialog, sequences at or below this were held before this connection: not emitted again. */
   const floor = new Map<string, number>();
-  /** Per dialog, agent sequences covered by our own ACCEPT (or READ). */
-  const ownAccepted = new Map<string, Set<number>>();
-  /** Per dialog, agent sequences covered by our own READ. */
-  const ownRead = new Map<string, Set<number>>();
-  /** Per dialog, sequences of our own messages (never ACCEPTed or READ by us). */
-  const ownMessages = new Map<string, Set<number>>();
-  /** Per dialog, agent sequences we answered with an ACTION (this tab, another, or before a reload). */
-  const ownActions = new Map<string, Set<number>>();
+  /**
+   * What needs no AcceptStatusEvent of ours any more, as status + message id (`ACCEPTc:1`):
+   * messages our own ACCEPT covers (a READ covers the ACCEPT too), our READ covers, or we
+   * answered with an ACTION (this tab, another, or before a reload). Our own messages count as
+   * READ: we never ACCEPT or READ them.
+   */
+  const covered = new Set<string>();
   /** Conversation of each dialog seen. */
   const dialogConversation = new Map<string, string>();
 
@@ -148,25 +138,25 @@ export function createMapping(
 
       if (eventType === 'AcceptStatusEvent') {
         const status = event['status'];
-        const sequences = asArray(event['sequenceList']).filter(isSequence);
-        const messageIds = sequences.map((s) => messageId(dialogId, s));
+        const messageIds = asArray(event['sequenceList'])
+          .filter(isSequence)
+          .map((s) => messageId(dialogId, s));
         const delivery = status === 'ACCEPT' || status === 'READ';
         if (own) {
-          // Our own ACCEPT/READ (this tab, another tab, or history): remember what is covered.
-          if (delivery) addTo(ownAccepted, dialogId, sequences);
-          if (status === 'ACTION') addTo(ownActions, dialogId, sequences);
-          if (status === 'READ') {
-            addTo(ownRead, dialogId, sequences);
-            // Read here, in another tab or before a reload: not unread any more.
-            if (messageIds.length) emit({ type: 'seen', messageIds });
+          // Our own ACCEPT/READ/ACTION (this tab, another tab, or history): remember what is covered.
+          for (const id of messageIds) {
+            if (delivery) covered.add('ACCEPT' + id);
+            if (status === 'READ' || status === 'ACTION') covered.add(status + id);
           }
+          // Read here, in another tab or before a reload: not unread any more.
+          if (status === 'READ' && messageIds.length) emit({ type: 'seen', messageIds });
         } else if (!alreadyHeld && messageIds.length && delivery) {
           emit({ type: 'receipt', status: status === 'ACCEPT' ? 'delivered' : 'read', messageIds });
         }
         return;
       }
 
-      if (own) addTo(ownMessages, dialogId, [sequence]);
+      if (own) covered.add('READ' + key);
       if (alreadyHeld) return;
       if (change['messageAudience'] === 'AGENTS_AND_MANAGERS') return; // not for the consumer's eyes
 
@@ -176,7 +166,7 @@ export function createMapping(
         id: key,
         from,
         text: eventText(event),
-        at: finite(change['serverTimestamp']) ?? now(),
+        at: finite(change['serverTimestamp']) ?? clock.now(),
       };
       if (own) {
         const clientId = readClientId(change['metadata']);
@@ -187,7 +177,7 @@ export function createMapping(
       }
       const agent = from === 'agent';
       emit({ type: 'message', message, cursor: String(highest.get(dialogId)) }, agent ? originatorId : undefined);
-      if (agent) accept(dialogId, sequence);
+      if (agent) accept(key);
     }
 
     function conversationChange(change: ConversationChange): void {
@@ -225,7 +215,7 @@ export function createMapping(
     return detached;
   }
 
-  return { closed, floor, ownAccepted, ownRead, ownMessages, ownActions, dialogConversation, announceAgents, map };
+  return { closed, floor, covered, dialogConversation, announceAgents, map };
 }
 
 export type Mapping = ReturnType<typeof createMapping>;

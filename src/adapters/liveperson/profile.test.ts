@@ -69,9 +69,9 @@ describe('createAgentProfiles', () => {
     const { fetch, requests } = server();
     const profiles = createAgentProfiles({ domainApi: 'http://localhost:8787', account: ACC }, { fetch });
     expect(requests).toHaveLength(0);
-    expect(profiles.peek(AGENT)).toBeUndefined(); // starts the lookup
-    await profiles.load(AGENT);
-    expect(profiles.peek(AGENT)).toEqual({ name: 'Alex', avatar: 'http://cdn.sandbox:8787/agent/avatar.svg' });
+    expect(profiles(AGENT).profile).toBeUndefined(); // starts the lookup
+    await profiles(AGENT).settled;
+    expect(profiles(AGENT).profile).toEqual({ name: 'Alex', avatar: 'http://cdn.sandbox:8787/agent/avatar.svg' });
     expect(requests.map((r) => r.url)).toEqual([
       `http://localhost:8787/api/account/${ACC}/service/acCdnDomain/baseURI.json?version=1.0`,
       `http://cdn.sandbox:8787/api/account/${ACC}/configuration/le-users/users/${AGENT}`,
@@ -79,18 +79,18 @@ describe('createAgentProfiles', () => {
     expect(requests[1]).toMatchObject({ method: 'GET', credentials: 'omit' });
     expect(requests[1]?.headers['authorization']).toBeUndefined();
     // Cached: another agent reuses the discovery, the same agent asks nothing.
-    await profiles.load(AGENT);
-    await profiles.load('agent-8');
+    await profiles(AGENT).settled;
+    await profiles('agent-8').settled;
     expect(requests.map((r) => r.url.split('/').at(-1))).toEqual(['baseURI.json?version=1.0', AGENT, 'agent-8']);
   });
 
   it('uses https for the CDN of a real account, and percent-encodes the agent id', async () => {
     const { fetch, requests } = server({ domain: () => json(200, { baseURI: 'z1.acr.liveperson.net' }) });
     const profiles = createAgentProfiles({ domainApi: REAL, account: ACC }, { fetch });
-    await profiles.load('a/b c');
+    await profiles('a/b c').settled;
     expect(requests[1]?.url).toBe(`https://z1.acr.liveperson.net/api/account/${ACC}/configuration/le-users/users/a%2Fb%20c`);
     // The sandbox-style http picture is not loaded for a real account.
-    expect(profiles.peek('a/b c')).toEqual({ name: 'Alex' });
+    expect(profiles('a/b c').profile).toEqual({ name: 'Alex' });
   });
 
   it('settles a failed lookup as no profile ({}), never rejecting; retries it only after a while', async () => {
@@ -98,17 +98,17 @@ describe('createAgentProfiles', () => {
     let status = 404;
     const { fetch, requests } = server({ profile: () => json(status, status === 200 ? { nickname: 'Alex' } : { error: 'Unknown user' }) });
     const profiles = createAgentProfiles({ domainApi: SANDBOX, account: ACC }, { fetch, now: () => t, retryFailedAfterMs: 60_000 });
-    await expect(profiles.load(AGENT)).resolves.toBeUndefined();
-    expect(profiles.peek(AGENT)).toEqual({});
+    await expect(profiles(AGENT).settled).resolves.toBeUndefined();
+    expect(profiles(AGENT).profile).toEqual({});
     t = 59_999;
-    expect(profiles.peek(AGENT)).toEqual({});
-    await profiles.load(AGENT);
+    expect(profiles(AGENT).profile).toEqual({});
+    await profiles(AGENT).settled;
     expect(requests).toHaveLength(2);
     t = 60_000;
     status = 200;
-    expect(profiles.peek(AGENT)).toBeUndefined(); // retry started
-    await profiles.load(AGENT);
-    expect(profiles.peek(AGENT)).toMatchObject({ name: 'Alex' });
+    expect(profiles(AGENT).profile).toBeUndefined(); // retry started
+    await profiles(AGENT).settled;
+    expect(profiles(AGENT).profile).toMatchObject({ name: 'Alex' });
   });
 
   it('a failed discovery (or a network error) is non-fatal and asked again next time', async () => {
@@ -117,17 +117,17 @@ describe('createAgentProfiles', () => {
       domain: () => json(domainStatus, domainStatus === 200 ? { baseURI: 'cdn.sandbox:8787' } : { error: 'down' }),
     });
     const profiles = createAgentProfiles({ domainApi: SANDBOX, account: ACC }, { fetch, retryFailedAfterMs: 0 });
-    await profiles.load(AGENT);
+    await profiles(AGENT).settled;
     domainStatus = 200;
-    expect(profiles.peek(AGENT)).toBeUndefined(); // failed, retry due at once: started again
-    await profiles.load(AGENT);
-    expect(profiles.peek(AGENT)).toMatchObject({ name: 'Alex' });
+    expect(profiles(AGENT).profile).toBeUndefined(); // failed, retry due at once: started again
+    await profiles(AGENT).settled;
+    expect(profiles(AGENT).profile).toMatchObject({ name: 'Alex' });
     expect(requests.filter((r) => r.url.includes('/service/'))).toHaveLength(2);
 
     const broken = createAgentProfiles({ domainApi: SANDBOX, account: ACC }, {
       fetch: () => Promise.reject(new TypeError('Failed to fetch')),
     });
-    await expect(broken.load(AGENT)).resolves.toBeUndefined();
-    expect(broken.peek(AGENT)).toEqual({});
+    await expect(broken(AGENT).settled).resolves.toBeUndefined();
+    expect(broken(AGENT).profile).toEqual({});
   });
 });

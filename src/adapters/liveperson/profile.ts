@@ -21,15 +21,16 @@ export interface AgentProfile {
   avatar?: string;
 }
 
-export interface AgentProfiles {
-  /**
-   * The agent's profile once its lookup settled (`{}` when it failed or had nothing), undefined
-   * while unknown. Starts the lookup when none ran (or an old failure may be retried).
-   */
-  peek(agentId: string): AgentProfile | undefined;
-  /** Settles (never rejects) when the agent's lookup has: answered or failed. */
-  load(agentId: string): Promise<void>;
+/** One agent's lookup. */
+export interface AgentLookup {
+  /** The agent's profile once the lookup settled (`{}` when it failed or had nothing), undefined while unknown. */
+  profile?: AgentProfile;
+  /** Settles (never rejects) when the lookup has: answered or failed. */
+  settled: Promise<void>;
 }
+
+/** The agent's lookup; starts one when none ran (or an old failure may be retried). */
+export type AgentProfiles = (agentId: string) => AgentLookup;
 
 export interface AgentProfileOptions {
   fetch: FetchLike;
@@ -40,8 +41,6 @@ export interface AgentProfileOptions {
   now?: () => number;
 }
 
-const MAX_URL_LENGTH = 2048;
-const MAX_NAME_LENGTH = 128;
 
 function parseUrl(value: string): URL | undefined {
   try {
@@ -58,7 +57,7 @@ function parseUrl(value: string): URL | undefined {
  * the URL; anything else (data:, javascript:, other http hosts) is dropped.
  */
 export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: readonly string[] = []): string | undefined {
-  const url = typeof value === 'string' && value.length <= MAX_URL_LENGTH ? parseUrl(value) : undefined;
+  const url = typeof value === 'string' && value.length <= 2048 /* no data-sized URLs */ ? parseUrl(value) : undefined;
   if (!url || url.username || url.password) return undefined;
   if (url.protocol === 'https:') return url.href;
   const api = url.protocol === 'http:' ? parseUrl(domainApi) : undefined;
@@ -70,16 +69,14 @@ export function readAgentProfile(body: unknown, domainApi: string, localOrigins:
   const profile: AgentProfile = {};
   if (!isObject(body)) return profile;
   const nickname = str(body['nickname'])?.trim();
-  if (nickname) profile.name = nickname.slice(0, MAX_NAME_LENGTH);
+  if (nickname) profile.name = nickname.slice(0, 128) /* a name, not an essay */;
   const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
   if (avatar) profile.avatar = avatar;
   return profile;
 }
 
-/** One agent's lookup: running (neither set), answered (`profile`) or failed (`failedAt`). */
-interface Entry {
-  settled: Promise<void>;
-  profile?: AgentProfile;
+/** One agent's lookup: running (no `profile`), answered, or failed (`profile` `{}`, `failedAt`). */
+interface Entry extends AgentLookup {
   failedAt?: number;
 }
 
@@ -99,12 +96,11 @@ export function createAgentProfiles(
     }));
     const url = accountUrl(origin, config.account, `/configuration/le-users/users/${encodeURIComponent(agentId)}`);
     const answer = await requestJson(options.fetch, url, timeoutMs);
-    if (answer.status !== 200) throw new Error(`Agent profile answered ${answer.status}`);
+    if (answer.status !== 200) throw answer; // failed like a network error
     return readAgentProfile(answer.body, config.domainApi, [origin]);
   }
 
-  /** The agent's entry; starts a lookup when none ran, or an old failure may be retried. */
-  function entry(agentId: string): Entry {
+  return (agentId) => {
     const found = entries.get(agentId);
     // Kept unless it failed long enough ago to be tried again.
     if (found && now() - (found.failedAt ?? Infinity) < retryFailedAfterMs) return found;
@@ -114,19 +110,12 @@ export function createAgentProfiles(
           started.profile = profile;
         },
         () => {
+          started.profile = {};
           started.failedAt = now();
         },
       ),
     };
     entries.set(agentId, started);
     return started;
-  }
-
-  return {
-    peek(agentId) {
-      const { profile, failedAt } = entry(agentId);
-      return profile ?? (failedAt === undefined ? undefined : {});
-    },
-    load: (agentId) => entry(agentId).settled,
   };
 }

@@ -13,6 +13,7 @@ export interface WebSocketLike {
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
+  /** Not listened to: a close event always follows an error. */
   onerror: ((event: unknown) => void) | null;
 }
 
@@ -40,6 +41,8 @@ export interface LpSocket {
   request(type: string, body?: unknown, metadata?: unknown[], headers?: unknown[]): Promise<ResponseFrame>;
   /** Our own close: code 1000, no `closed` event. */
   close(): void;
+  /** A silent server: close it ourselves, and report the socket ended (`no-response`). */
+  giveUp(): void;
 }
 
 /** Ends a waiting request: with its response, or with an error. */
@@ -53,28 +56,25 @@ const lost = (message: string, cause?: unknown): GuestChatError => new GuestChat
  */
 export function openSocket(url: string, createSocket: WebSocketFactory, timeoutMs: number, on: SocketEvents): Promise<LpSocket> {
   return new Promise((resolve, reject) => {
+    const notOpened = (details: { status?: number; cause?: unknown }): void =>
+      reject(new GuestChatError('network', 'Socket did not open', details));
     let ws: WebSocketLike;
     try {
       ws = createSocket(url);
     } catch (cause) {
-      reject(new GuestChatError('network', 'Socket creation failed', { cause }));
-      return;
+      return notOpened({ cause });
     }
     const pending = new Map<string, Settle>();
     let nextId = 1;
-    let opened = false;
-    let open = true;
+    /** From the open event until the socket ended. */
+    let open = false;
 
     const detach = (): void => {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
     };
     const closeWs = (): void => {
       detach();
-      try {
-        ws.close(NORMAL_CLOSE);
-      } catch {
-        // already closing
-      }
+      ws.close(NORMAL_CLOSE); // a no-op on a socket already closing
     };
     const shutDown = (error: GuestChatError): void => {
       open = false;
@@ -86,8 +86,8 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         return open;
       },
       request(type, body, metadata, headers) {
-        const id = String(nextId++);
         if (!open) return Promise.reject(lost('Socket closed'));
+        const id = String(nextId++);
         return new Promise((resolve, reject) => {
           const settle: Settle = (answer) => {
             clearTimeout(timer);
@@ -97,11 +97,7 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
           };
           const timer = setTimeout(() => {
             settle(lost(`No answer to ${type} in time`));
-            // A silent socket: close it ourselves, and report it as ended.
-            if (open) {
-              socket.close();
-              on.closed({ code: undefined, reason: 'no-response' });
-            }
+            socket.giveUp();
           }, timeoutMs);
           pending.set(id, settle);
           try {
@@ -116,31 +112,31 @@ export function openSocket(url: string, createSocket: WebSocketFactory, timeoutM
         shutDown(lost('Socket closed'));
         closeWs();
       },
+      giveUp() {
+        if (!open) return;
+        socket.close();
+        on.closed({ code: undefined, reason: 'no-response' });
+      },
     };
 
     const timer = setTimeout(() => {
       closeWs();
-      reject(new GuestChatError('network', 'Socket open timed out'));
+      notOpened({});
     }, timeoutMs);
-    ws.onerror = () => {}; // a close event always follows an error
     ws.onopen = () => {
-      opened = true;
+      open = true;
       clearTimeout(timer);
       resolve(socket);
     };
     ws.onclose = ({ code, reason }) => {
-      if (!opened) {
-        clearTimeout(timer);
-        open = false;
-        reject(new GuestChatError('network', 'Socket did not open', { status: code }));
-      } else if (open) {
-        shutDown(new GuestChatError(closeReason(code), `Socket closed (${code})`, { status: code }));
-        detach();
-        on.closed({ code, reason: reason || undefined });
-      }
+      clearTimeout(timer);
+      // Before the open event: it never opened.
+      if (!open) return notOpened({ status: code });
+      shutDown(new GuestChatError(closeReason(code), `Socket closed (${code})`, { status: code }));
+      detach();
+      on.closed({ code, reason: reason || undefined });
     };
     ws.onmessage = ({ data }) => {
-      if (!open) return;
       let frame;
       try {
         frame = parseFrame(data);

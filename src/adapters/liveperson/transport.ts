@@ -5,12 +5,12 @@
  * open conversation (ms.SubscribeMessagingEvents from the resume cursor), or stay unattached
  * until the visitor's first message creates one.
  */
-import { GuestChatError, type ReasonCode } from '../../errors.ts';
+import { GuestChatError, toGuestChatError, type ReasonCode } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { addTo, createMapping, has, isOurs, messageId, parseMessageId } from './mapping.ts';
+import { createMapping, isOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
@@ -51,27 +51,12 @@ export interface TransportOptions {
   profileWaitMs?: number;
 }
 
-interface AttachedConversation {
-  id: string;
-  dialogId: string;
-}
+/** A conversation by its ids: what a publish needs. */
+type Conversation = Pick<ConversationChange, 'conversationId' | 'mainDialogId'>;
 
 /** What attaching needs of a conversation: its ids, and the agents to announce. */
 type Attachable = Pick<ConversationChange, 'conversationId' | 'mainDialogId' | 'agentIds'>;
 
-/** One step of a connection's ordered event output. */
-interface Outgoing {
-  /** The agent whose profile this step waits for (briefly, once per agent). */
-  agent?: string | undefined;
-  run: () => void;
-}
-
-/**
- * A publish answered 5xx or 429 is tried again after these waits (LivePerson's advice: 5xx → 5,
- * 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are checked:
- * a publish the server stored despite its error answer is not sent twice.
- */
-const PUBLISH_RETRY_DELAYS_MS = [5_000, 10_000];
 const PUBLISH = 'ms.PublishEvent';
 const UPDATE = 'cm.UpdateConversationField';
 const REQUEST_CONVERSATION = 'cm.ConsumerRequestConversation';
@@ -79,7 +64,6 @@ const SUBSCRIBE_MESSAGING = 'ms.SubscribeMessagingEvents';
 const SUBSCRIBE_CONVERSATIONS = 'cqm.SubscribeExConversations';
 
 const noop = (): void => {};
-const byNumber = (a: number, b: number): number => a - b;
 const closedError = (): GuestChatError => new GuestChatError('connection-lost', 'Connection closed');
 const isReason = (error: unknown, ...reasons: ReasonCode[]): error is GuestChatError =>
   error instanceof GuestChatError && reasons.includes(error.reason);
@@ -107,8 +91,8 @@ const pickConversation = (open: ConversationChange[], preferredId?: string): Con
  * reaches here is `network`, `connection-lost`, `auth-rejected`, `rate-limited`, `server-error`,
  * `bad-server-data` (kept) or a subscribe's `request-refused`, retried as a lost connection.
  */
-function startFailure(error: unknown): GuestChatError {
-  if (!(error instanceof GuestChatError)) return new GuestChatError('connection-lost', 'Connecting failed', { cause: error });
+function startFailure(thrown: unknown): GuestChatError {
+  const error = toGuestChatError(thrown, 'connection-lost');
   const { status, reason, message } = error;
   const auth = AUTH_CLOSE_CODES.includes(status);
   return (auth ? reason === 'auth-rejected' : reason !== 'request-refused')
@@ -139,7 +123,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   const stored = new Map<string, string>();
   /** Agents whose profile events have waited for once: never held back again. */
   const waited = new Set<string>();
-  /** Messages (`dialogId:sequence`) answered with an ACTION: not published twice. */
+  /** `ACTION` + message id of messages this page answered with an ACTION: not published twice. */
   const actioned = new Set<string>();
 
   async function connect(
@@ -149,24 +133,20 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const { closed, floor, dialogConversation, ownAccepted, ownRead, ownMessages, ownActions, announceAgents, map } = createMapping(
-      access.subject,
-      () => clock.now(),
-      shared,
-    );
+    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(access.subject, clock, shared);
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
-    let current: AttachedConversation | undefined;
+    let current: Conversation | undefined;
     let ready = false;
     let ended = false;
-    let creating: Promise<AttachedConversation> | undefined;
-    /** Offered every conversation notification while a snapshot is awaited. */
-    let snapshot: { offer(frame: NotificationFrame): void; fail(error: GuestChatError): void } | undefined;
+    let creating: Promise<Conversation> | undefined;
+    /** While a snapshot is awaited: offered every conversation notification, or the error that ends the wait. */
+    let snapshot: ((frame: NotificationFrame | GuestChatError) => void) | undefined;
     let subscriptionId: string | undefined;
     let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
     let acceptTimer: ReturnType<typeof setTimeout> | undefined;
-    /** Agent messages to ACCEPT, per dialog. */
-    const pendingAccept = new Map<string, Set<number>>();
+    /** Agent messages (`dialogId:sequence`) to ACCEPT with the next batch. */
+    const pendingAccept = new Set<string>();
     let composing = false;
     let lastComposingAt = Number.NEGATIVE_INFINITY;
     /** Resolved by the next messaging notification: the history a subscription replays. */
@@ -176,13 +156,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * while an agent's profile is being looked up: then the events behind it wait, at most
      * `profileWaitMs`, so the agent's join line and messages carry a name and picture.
      */
-    const backlog: Outgoing[] = [];
-    /** The timer of a hold, while the backlog is held for a profile. */
+    const backlog: [run: () => void, agent?: string][] = [];
+    /** The timer of a hold, while the backlog waits for a profile. */
     let hold: ReturnType<typeof setTimeout> | undefined;
-    let draining = false;
 
-    const publish = (conversation: AttachedConversation, event: JsonObject, metadata?: unknown[]): Promise<ResponseFrame> =>
-      socket.request(PUBLISH, { dialogId: conversation.dialogId, conversationId: conversation.id, event }, metadata);
+    const publish = (conversation: Conversation, event: JsonObject, metadata?: unknown[]): Promise<ResponseFrame> =>
+      socket.request(PUBLISH, { dialogId: conversation.mainDialogId, conversationId: conversation.conversationId, event }, metadata);
 
     // ------------------------------------------------------------------------------------------
     // Start-up
@@ -195,7 +174,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           status: code,
         });
       }
-      void syncClock();
+      syncClock();
 
       const resumed = resume?.conversationId;
       const target = pickConversation(await openConversations(), resumed);
@@ -220,45 +199,46 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     /** Subscribe to this consumer's conversations and return the open ones, from the snapshot that follows. */
     async function openConversations(): Promise<ConversationChange[]> {
-      /** Conversation notifications that arrived before the subscribe response; undefined after it. */
-      let early: NotificationFrame[] | undefined = [];
+      /** Conversation notifications so far: the snapshot may come before the subscribe response. */
+      const frames: NotificationFrame[] = [];
+      let subscribed = false;
+      /** Our subscription's id; the snapshot is the notification that names it (or names none). */
       let wanted: string | undefined;
-      let resolve!: (frame: NotificationFrame) => void;
-      const matches = (frame: NotificationFrame): boolean => {
-        const id = field(frame.body, 'subscriptionId');
-        return id === undefined || wanted === undefined || id === wanted;
-      };
-      let waiter!: NonNullable<typeof snapshot>;
-      const snapshotFrame = new Promise<NotificationFrame>((res, fail) => {
-        resolve = res;
-        snapshot = waiter = {
-          offer(frame) {
-            if (early) early.push(frame);
-            else if (matches(frame)) res(frame);
-          },
-          fail,
-        };
-      });
-      snapshotFrame.catch(noop); // the caller may have stopped listening
-      const timer = setTimeout(() => {
-        waiter.fail(new GuestChatError('connection-lost', 'No snapshot in time'));
-        socket.close();
-        handleClosed({ code: undefined, reason: 'no-response' });
-      }, requestTimeoutMs);
+      let waiter: typeof snapshot;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        const response = await socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] });
-        if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
-        const id = field(response.body, 'subscriptionId');
-        wanted = typeof id === 'string' ? id : undefined;
-        if (subscriptionId !== undefined && subscriptionId !== wanted) {
-          socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
-        }
-        subscriptionId = wanted;
-        // The snapshot may already be among the early frames.
-        const frame = early.find(matches);
-        early = undefined;
-        if (frame) resolve(frame);
-        return readChanges((await snapshotFrame).body).flatMap((raw) => {
+        const { body } = await new Promise<NotificationFrame>((resolve, reject) => {
+          const check = (): void => {
+            const frame =
+              subscribed &&
+              frames.find((f) => {
+                const id = field(f.body, 'subscriptionId');
+                return id === undefined || wanted === undefined || id === wanted;
+              });
+            if (frame) resolve(frame);
+          };
+          snapshot = waiter = (frame) => {
+            if (frame instanceof GuestChatError) return reject(frame);
+            frames.push(frame);
+            check();
+          };
+          timer = setTimeout(() => {
+            reject(new GuestChatError('connection-lost', 'No snapshot in time'));
+            socket.giveUp();
+          }, requestTimeoutMs);
+          socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] }).then((response) => {
+            if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
+            const id = field(response.body, 'subscriptionId');
+            wanted = typeof id === 'string' ? id : undefined;
+            if (subscriptionId !== undefined && subscriptionId !== wanted) {
+              socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
+            }
+            subscriptionId = wanted;
+            subscribed = true;
+            check();
+          }).catch(reject);
+        });
+        return readChanges(body).flatMap((raw) => {
           const change = readConversationChange(raw);
           return change?.type === 'UPSERT' && !change.over && isOurs(change, access.subject) ? [change] : [];
         });
@@ -273,10 +253,9 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
      * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<AttachedConversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<Conversation> {
       const { conversationId, mainDialogId: dialogId } = change;
-      const attached = { id: conversationId, dialogId };
-      current = attached;
+      current = change;
       dialogConversation.set(dialogId, conversationId);
       if (held !== undefined) floor.set(dialogId, held);
       attachedBefore.add(conversationId);
@@ -293,14 +272,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const response = await socket.request(SUBSCRIBE_MESSAGING, { dialogId, conversationId, fromSeq: held ?? 0 });
       if (response.code === 200) {
         await history;
-        return attached;
+        return change;
       }
       const gone = isGone(response);
-      if (gone) {
-        // Unknown or closed on the server: it is over for us too.
-        if (current === attached) current = undefined;
-        reportClosed(conversationId, 'system');
-      }
+      // Unknown or closed on the server: it is over for us too.
+      if (gone) over(change, 'system');
       throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
     }
 
@@ -309,22 +285,23 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
-      if (isConversationNotification(frame.type)) snapshot?.offer(frame);
-      const events: [TransportEvent, string | undefined][] = [];
+      if (isConversationNotification(frame.type)) snapshot?.(frame);
+      const events: [TransportEvent, string?][] = [];
       const open: ConversationChange[] = [];
-      const sink = {
-        emit: (event: TransportEvent, agentId?: string) => {
-          if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-          events.push([event, agentId]);
-        },
-        accept: (dialogId: string, sequence: number) => addTo(pendingAccept, dialogId, [sequence]),
-        open: (change: ConversationChange) => open.push(change),
-      };
-      if (map(frame, current?.id, sink)) current = undefined;
-      for (const [event, agentId] of events) emit(event, agentId);
+      const detached = map(frame, current?.conversationId, {
+        emit: (...step) => events.push(step),
+        accept: (id) => pendingAccept.add(id),
+        open: (change) => open.push(change),
+      });
+      if (detached) current = undefined;
+      for (const [event, agentId] of events) {
+        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
+        emit(event, agentId);
+      }
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
-        queue(historyArrived);
+        backlog.push([historyArrived]);
+        drain();
         historyArrived = undefined;
       }
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
@@ -332,12 +309,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const other = pickConversation(open);
       if (ready && !creating && !current && other) {
         attach(other).catch((error: unknown) => {
-          // A lost socket is reported by the socket; a gone conversation was reported closed.
-          if (ended || isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
-          emit({
-            type: 'protocol-error',
-            error: error instanceof GuestChatError ? error : new GuestChatError('internal', String(error), { cause: error }),
-          });
+          // A lost socket is reported by the socket; a gone conversation was reported closed
+          // (and once the connection ended, emit drops the rest).
+          if (isReason(error, 'connection-lost', 'auth-rejected', 'conversation-unavailable')) return;
+          emit({ type: 'protocol-error', error: toGuestChatError(error) });
         });
       }
     }
@@ -351,72 +326,57 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       deliver(auth === 'auth-rejected' ? { type: 'auth-expired', code } : { type: 'disconnected', code, reason });
     }
 
-    /** Add a step to the ordered output; `agent`: wait for this agent's profile first. */
-    function queue(run: () => void, agent?: string): void {
-      backlog.push({ agent, run });
+    /**
+     * Hand an event to the session, in order, as a step of the backlog. `agentId`: the agent behind
+     * an agent-joined or an agent message, whose profile (name, picture) is added on the way out
+     * and whose profile the step waits for (briefly, once per agent).
+     */
+    function emit(event: TransportEvent, agentId?: string): void {
+      if (ended) return;
+      backlog.push([
+        () => {
+          // Only agent-joined events and agent messages come with an agent id.
+          const profile = agentId && profiles?.(agentId).profile;
+          if (profile) {
+            if (event.type !== 'message') Object.assign(event, profile);
+            else {
+              const { name, avatar } = profile;
+              if (name) event.message.senderName = name;
+              if (avatar) event.message.senderAvatar = avatar;
+            }
+          }
+          deliver(event);
+        },
+        agentId,
+      ]);
       drain();
     }
 
     /**
-     * Hand an event to the session, in order. `agentId`: the agent behind an agent-joined or an
-     * agent message, whose profile (name, picture) is added on the way out.
+     * Run the steps in order until one waits for a profile: its agent's profile is unknown and
+     * has not been waited for yet (asking starts the lookup). Then hold the backlog until that
+     * profile settled, or `profileWaitMs` passed. Once the connection ended nothing waits.
+     * (A listener that emits while we deliver runs the next steps itself: still in order.)
      */
-    function emit(event: TransportEvent, agentId?: string): void {
-      if (!ended) queue(() => deliverNow(event, agentId), agentId);
-    }
-
-    function deliverNow(event: TransportEvent, agentId: string | undefined): void {
-      if (ended) return;
-      // Only agent-joined events and agent messages come with an agent id.
-      const profile = agentId && profiles?.peek(agentId);
-      if (profile) {
-        if (event.type !== 'message') Object.assign(event, profile);
-        else {
-          const { name, avatar } = profile;
-          if (name) event.message.senderName = name;
-          if (avatar) event.message.senderAvatar = avatar;
-        }
-      }
-      deliver(event);
-    }
-
     function drain(): void {
-      if (draining) return; // a listener emitted while we deliver: the loop below takes it
-      draining = true;
-      try {
-        while (!hold && backlog.length) {
-          const next = backlog[0] as Outgoing;
-          const agent = next.agent;
-          // An agent whose profile is unknown and has not been waited for yet (peek starts its lookup).
-          if (profiles && agent && !waited.has(agent) && !profiles.peek(agent)) {
-            holdFor(profiles, agent);
-            break;
-          }
-          backlog.shift();
-          next.run();
+      while (!hold && backlog.length) {
+        const [run, agent] = backlog[0] as (typeof backlog)[number];
+        const lookup = agent && !ended && !waited.has(agent) ? profiles?.(agent) : undefined;
+        if (agent && lookup && !lookup.profile) {
+          waited.add(agent);
+          const release = (): void => {
+            if (hold !== timer) return;
+            clearTimeout(timer);
+            hold = undefined;
+            drain();
+          };
+          const timer = (hold = setTimeout(release, profileWaitMs));
+          void lookup.settled.then(release);
+          return;
         }
-      } finally {
-        draining = false;
+        backlog.shift();
+        run();
       }
-    }
-
-    /** Hold the backlog until this profile settled, or `profileWaitMs` passed. */
-    function holdFor(from: AgentProfiles, agentId: string): void {
-      waited.add(agentId);
-      const timer = setTimeout(() => release(), profileWaitMs);
-      const release = (): void => {
-        if (hold === timer) releaseHold(false);
-      };
-      hold = timer;
-      void from.load(agentId).then(release);
-    }
-
-    /** End a hold; `all`: also run every waiting step now, without holding again (the socket ended). */
-    function releaseHold(all: boolean): void {
-      clearTimeout(hold);
-      hold = undefined;
-      if (!all) drain();
-      else for (const next of backlog.splice(0)) next.run();
     }
 
     function deliver(event: TransportEvent): void {
@@ -427,23 +387,27 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       }
     }
 
+    /**
+     * A conversation is over for us: no longer the attached one, and reported closed. (One that
+     * stopped being the attached one meanwhile has been reported closed already.)
+     */
+    function over(conversation: Conversation, by: 'visitor' | 'system'): void {
+      if (current === conversation) current = undefined;
+      reportClosed(conversation.conversationId, by);
+    }
+
     function reportClosed(conversationId: string, by?: 'visitor' | 'system'): void {
       if (closed.has(conversationId)) return;
       closed.add(conversationId);
-      const event: TransportEvent = { type: 'conversation-closed', conversationId };
-      if (by) event.by = by;
-      emit(event);
+      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
     }
 
-    async function syncClock(): Promise<void> {
+    function syncClock(): void {
       const sentAt = localNow();
-      try {
-        const response = await socket.request('.GetClock');
-        const currentTime = finite(field(response.body, 'currentTime'));
-        if (response.code === 200 && currentTime !== undefined) clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
-      } catch {
-        // A silent socket is detected (and reported) by the socket itself.
-      }
+      socket.request('.GetClock').then(({ code, body }) => {
+        const currentTime = finite(field(body, 'currentTime'));
+        if (code === 200 && currentTime !== undefined) clock.observeServerTime(currentTime, (sentAt + localNow()) / 2);
+      }, noop); // a silent socket is detected (and reported) by the socket itself
     }
 
     // ------------------------------------------------------------------------------------------
@@ -452,52 +416,46 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function flushAccepts(): void {
       clearTimeout(acceptTimer);
       acceptTimer = undefined;
-      for (const [dialogId, batch] of pendingAccept) {
-        const sequences = [...batch].filter((s) => !has(ownAccepted, dialogId, s)).sort(byNumber);
-        if (sequences.length) publishAccept('ACCEPT', dialogId, sequences);
-      }
-      pendingAccept.clear();
+      publishStatus('ACCEPT', pendingAccept);
     }
 
-    function publishAccept(status: 'ACCEPT' | 'READ', dialogId: string, sequences: number[]): void {
+    /**
+     * Publish our ACCEPT or READ of these messages (`dialogId:sequence`): one event per dialog,
+     * sequences in order, without what is covered already. Covered at once (a READ covers the
+     * ACCEPT too), uncovered again when the publish fails.
+     */
+    function publishStatus(status: 'ACCEPT' | 'READ', ids: Iterable<string>): void {
       if (!socket.isOpen) return;
-      const covered = status === 'READ' ? [ownAccepted, ownRead] : [ownAccepted];
-      for (const map of covered) addTo(map, dialogId, sequences);
-      const uncover = (): void => {
-        for (const map of covered) for (const s of sequences) map.get(dialogId)?.delete(s);
-      };
-      publish({ id: dialogConversation.get(dialogId) ?? dialogId, dialogId }, acceptStatusEvent(status, sequences)).then(
-        (response) => {
-          if (response.code !== 200) uncover();
-        },
-        uncover,
-      );
-    }
-
-    function markRead(messageIds: string[]): void {
-      if (ended) return;
-      const byDialog = new Map<string, Set<number>>();
-      for (const id of messageIds) {
+      const statuses = status === 'READ' ? ['ACCEPT', status] : [status];
+      const byDialog = new Map<string, number[]>();
+      for (const id of ids) {
+        // READ implies delivery: no separate ACCEPT for these.
+        pendingAccept.delete(id);
         const parsed = parseMessageId(id);
-        if (!parsed) continue;
+        if (!parsed || covered.has(status + id)) continue;
+        for (const s of statuses) covered.add(s + id);
         const { dialogId, sequence } = parsed;
-        if (!has(ownRead, dialogId, sequence) && !has(ownMessages, dialogId, sequence)) addTo(byDialog, dialogId, [sequence]);
+        byDialog.set(dialogId, [...(byDialog.get(dialogId) ?? []), sequence]);
       }
       for (const [dialogId, sequences] of byDialog) {
-        // READ implies delivery: no separate ACCEPT for these.
-        for (const s of sequences) pendingAccept.get(dialogId)?.delete(s);
-        publishAccept('READ', dialogId, [...sequences].sort(byNumber));
+        const uncover = (): void => {
+          for (const s of sequences) for (const covering of statuses) covered.delete(covering + messageId(dialogId, s));
+        };
+        const conversation = { conversationId: dialogConversation.get(dialogId) ?? dialogId, mainDialogId: dialogId };
+        publish(conversation, acceptStatusEvent(status, sequences.sort((a, b) => a - b))).then((response) => {
+          if (response.code !== 200) uncover();
+        }, uncover);
       }
     }
 
     // ------------------------------------------------------------------------------------------
     // Outbound
 
-    function chatState(conversation: AttachedConversation, state: 'COMPOSING' | 'ACTIVE'): void {
+    function chatState(conversation: Conversation, state: 'COMPOSING' | 'ACTIVE'): void {
       publish(conversation, { type: 'ChatStateEvent', chatState: state }).catch(noop);
     }
 
-    function stopComposing(conversation: AttachedConversation): void {
+    function stopComposing(conversation: Conversation): void {
       if (!composing) return;
       composing = false;
       chatState(conversation, 'ACTIVE');
@@ -505,7 +463,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     function typing(on: boolean): void {
       const conversation = current;
-      if (ended || !conversation) return;
+      // Once ended, the chat state fails quietly on the closed socket.
+      if (!conversation) return;
       if (!on) return stopComposing(conversation);
       const now = localNow();
       if (now - lastComposingAt < composingThrottleMs) return;
@@ -514,14 +473,14 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       chatState(conversation, 'COMPOSING');
     }
 
-    function ensureConversation(): Promise<AttachedConversation> {
+    function ensureConversation(): Promise<Conversation> {
       if (current) return Promise.resolve(current);
       return (creating ??= createConversation().finally(() => {
         creating = undefined;
       }));
     }
 
-    async function createConversation(): Promise<AttachedConversation> {
+    async function createConversation(): Promise<Conversation> {
       const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
       if (current) return current;
       if (response.code === 200) {
@@ -543,26 +502,26 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * belongs to (after the conversation changed, the text alone goes out). A refused ACTION does
      * not stop the answer: the text is what the agent needs.
      */
-    async function publishAction(conversation: AttachedConversation, replyTo: string, metadata: unknown[]): Promise<void> {
+    async function publishAction(conversation: Conversation, replyTo: string, metadata: unknown[]): Promise<void> {
       const target = parseMessageId(replyTo);
-      if (!target || target.dialogId !== conversation.dialogId) return;
+      if (target?.dialogId !== conversation.mainDialogId) return;
       // Already answered: by this page, or found in the history (another tab, before a reload).
-      if (actioned.has(replyTo) || has(ownActions, target.dialogId, target.sequence)) return;
+      const key = 'ACTION' + replyTo;
+      if (actioned.has(key) || covered.has(key)) return;
       const response = await publish(conversation, acceptStatusEvent('ACTION', [target.sequence]), [...metadata]);
-      if (response.code === 200) actioned.add(replyTo);
+      if (response.code === 200) actioned.add(key);
     }
 
     const connection: Connection = {
       get conversationId() {
-        return current?.id;
+        return current?.conversationId;
       },
 
+      // Once ended, every request here fails as `connection-lost` (the socket is closed).
       async send(text, clientId, replyTo) {
-        if (ended) throw closedError();
         let conversation = await ensureConversation();
         stopComposing(conversation);
-        const click = replyTo?.metadata;
-        const metadata = Array.isArray(click) && click.length > 0 ? click : undefined;
+        const metadata = replyTo?.metadata?.length ? replyTo.metadata : undefined;
         if (metadata) await publishAction(conversation, (replyTo as ReplyTo).messageId, metadata);
         const publishText = (): Promise<ResponseFrame> =>
           publish(conversation, { type: 'ContentEvent', contentType: 'text/plain', message: text }, publishMetadata(clientId, metadata));
@@ -571,17 +530,17 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
           if (current === conversation) {
-            const { id } = conversation;
-            if ((await openConversations()).some((c) => c.conversationId === id)) throw responseError(response, PUBLISH);
-            if (current === conversation) {
-              current = undefined;
-              reportClosed(id, 'system');
-            }
+            const { conversationId } = conversation;
+            if ((await openConversations()).some((c) => c.conversationId === conversationId)) throw responseError(response, PUBLISH);
+            over(conversation, 'system');
           }
           conversation = await ensureConversation();
           response = await publishText();
         }
-        for (const wait of PUBLISH_RETRY_DELAYS_MS) {
+        // A publish answered 5xx or 429 is tried again after 5 and 10 s (LivePerson's advice: 5xx →
+        // 5, 10, 15 s; 429 → at least 1 s), then reported. Before each new attempt the echoes are
+        // checked: a publish the server stored despite its error answer is not sent twice.
+        for (const wait of [5_000, 10_000]) {
           const { code } = response;
           if (code !== 429 && (code < 500 || code >= 600)) break;
           await new Promise((resolve) => setTimeout(resolve, wait));
@@ -593,30 +552,28 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         if (response.code !== 200) throw responseError(response, PUBLISH);
         const sequence = field(response.body, 'sequence');
         if (!isSequence(sequence)) throw new GuestChatError('bad-server-data', `${PUBLISH} returned no sequence`);
-        addTo(ownMessages, conversation.dialogId, [sequence]);
-        return { id: messageId(conversation.dialogId, sequence), at: clock.now() };
+        const id = messageId(conversation.mainDialogId, sequence);
+        covered.add('READ' + id); // our own: never READ by us
+        return { id, at: clock.now() };
       },
 
       typing,
-      markRead,
+      markRead: (ids) => publishStatus('READ', ids),
 
       async endConversation() {
         const conversation = current;
         if (!conversation) return;
-        await update(conversation.id, { field: 'ConversationStateField', conversationState: 'CLOSE' });
-        if (current === conversation) current = undefined;
-        reportClosed(conversation.id, 'visitor');
+        await update(conversation.conversationId, { field: 'ConversationStateField', conversationState: 'CLOSE' });
+        over(conversation, 'visitor');
       },
 
       /**
        * Legacy CSAT (§5.11) for a conversation that has just ended: works on the same socket after
        * `conversation-closed`. LivePerson takes one rating, for the consumer's closed conversation
-       * only; anything else is refused (`request-refused`).
+       * only; anything else is refused (`request-refused`). `score` is 1-5 by its type: the
+       * session passes the survey button's score.
        */
       async rate(conversationId, score) {
-        if (!Number.isInteger(score) || score < 1 || score > 5) {
-          throw new GuestChatError('request-refused', 'Rating must be 1-5');
-        }
         // Legacy CSAT after close: one score, the resolution confirmed, the survey filled.
         await update(conversationId, { field: 'CSATRate', csatRate: score, csatResolutionConfirmation: true, status: 'FILLED' });
       },
@@ -625,7 +582,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     };
 
     async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
-      if (ended) throw closedError();
       const response = await socket.request(UPDATE, { conversationId, conversationField });
       if (response.code !== 200) throw responseError(response, UPDATE);
     }
@@ -642,11 +598,13 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
 
     /** The connection ended: what the backlog still holds goes out, timers stop, a snapshot wait fails. */
     function end(error: GuestChatError): void {
-      releaseHold(true);
       ended = true;
       clearInterval(keepAliveTimer);
       clearTimeout(acceptTimer);
-      snapshot?.fail(error);
+      clearTimeout(hold);
+      hold = undefined;
+      drain();
+      snapshot?.(error);
     }
 
     try {
