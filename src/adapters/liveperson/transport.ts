@@ -10,7 +10,7 @@ import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, T
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { createMapping, isOurs, messageId, parseMessageId } from './mapping.ts';
+import { createMapping, isOpenOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
@@ -115,12 +115,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   } = options;
 
   // What the transport remembers across its connections (page lifetime).
-  /** `conversationId:agentId` already announced, and conversations already reported closed. */
-  const shared = { agents: new Set<string>(), closed: new Set<string>() };
+  /** Agents already announced, conversations already reported closed, our sends seen stored (see createMapping). */
+  const shared = { agents: new Set<string>(), closed: new Set<string>(), stored: new Map<string, string>() };
+  const { stored } = shared;
   /** Conversations some connection of this transport attached to. */
   const attachedBefore = new Set<string>();
-  /** Our sends seen stored (echo or replay, recognised by their ExternalId): client id → message id. */
-  const stored = new Map<string, string>();
   /** Agents whose profile events have waited for once: never held back again. */
   const waited = new Set<string>();
   /** `ACTION` + message id of messages this page answered with an ACTION: not published twice. */
@@ -133,7 +132,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(access.subject, clock, shared);
+    const { floor, dialogConversation, covered, announceAgents, reportClosed, map } = createMapping(access.subject, clock, shared);
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
     let current: Conversation | undefined;
@@ -180,7 +179,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const target = pickConversation(await openConversations(), resumed);
       const conversationId = target?.conversationId;
       // The conversation the session remembers has ended while nobody listened.
-      if (resume && conversationId !== resumed) reportClosed(resume.conversationId);
+      if (resume && conversationId !== resumed) reportClosed(resume.conversationId, emit);
       if (target) {
         const cursor = conversationId === resumed ? Number(resume?.cursor) : undefined;
         const held = isSequence(cursor) ? cursor : undefined;
@@ -240,7 +239,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         });
         return readChanges(body).flatMap((raw) => {
           const change = readConversationChange(raw);
-          return change?.type === 'UPSERT' && !change.over && isOurs(change, access.subject) ? [change] : [];
+          return change && isOpenOurs(change, access.subject) ? [change] : [];
         });
       } finally {
         clearTimeout(timer);
@@ -294,10 +293,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         open: (change) => open.push(change),
       });
       if (detached) current = undefined;
-      for (const [event, agentId] of events) {
-        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-        emit(event, agentId);
-      }
+      for (const [event, agentId] of events) emit(event, agentId);
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         backlog.push([historyArrived]);
@@ -393,13 +389,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      */
     function over(conversation: Conversation, by: 'visitor' | 'system'): void {
       if (current === conversation) current = undefined;
-      reportClosed(conversation.conversationId, by);
-    }
-
-    function reportClosed(conversationId: string, by?: 'visitor' | 'system'): void {
-      if (closed.has(conversationId)) return;
-      closed.add(conversationId);
-      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
+      reportClosed(conversation.conversationId, emit, by);
     }
 
     function syncClock(): void {
