@@ -69,14 +69,15 @@ const isReason = (error: unknown, ...reasons: ReasonCode[]): error is GuestChatE
   error instanceof GuestChatError && reasons.includes(error.reason);
 
 /**
- * A response that is not 200, as an error value; `refused` names the reason of a 4xx that is
- * neither an auth failure nor a rate limit.
+ * The response when it is 200; any other throws as an error, `refused` naming the reason of a
+ * 4xx that is neither an auth failure nor a rate limit.
  */
-function responseError(response: ResponseFrame, what: string, refused: ReasonCode = 'request-refused'): GuestChatError {
+function ok(response: ResponseFrame, what: string, refused: ReasonCode = 'request-refused'): ResponseFrame {
   const status = response.code;
+  if (status === 200) return response;
   const reason =
     status === 401 || status === 403 ? 'auth-rejected' : status === 429 ? 'rate-limited' : status >= 500 ? 'server-error' : refused;
-  return new GuestChatError(reason, `${what} answered ${status}`, { status });
+  throw new GuestChatError(reason, `${what} answered ${status}`, { status });
 }
 
 /** Unknown or closed on the server. */
@@ -226,8 +227,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
             socket.giveUp();
           }, requestTimeoutMs);
           socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] }).then((response) => {
-            if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
-            const id = field(response.body, 'subscriptionId');
+            const id = field(ok(response, SUBSCRIBE_CONVERSATIONS).body, 'subscriptionId');
             wanted = typeof id === 'string' ? id : undefined;
             if (subscriptionId !== undefined && subscriptionId !== wanted) {
               socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
@@ -269,14 +269,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         setTimeout(resolve, requestTimeoutMs);
       });
       const response = await socket.request(SUBSCRIBE_MESSAGING, { dialogId, conversationId, fromSeq: held ?? 0 });
-      if (response.code === 200) {
-        await history;
-        return change;
-      }
       const gone = isGone(response);
       // Unknown or closed on the server: it is over for us too.
       if (gone) over(change, 'system');
-      throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
+      ok(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
+      await history;
+      return change;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -473,17 +471,16 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     async function createConversation(): Promise<Conversation> {
       const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
       if (current) return current;
-      if (response.code === 200) {
-        const id = str(field(response.body, 'conversationId'));
-        if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
-        // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
-        return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
+      if (response.code !== 200) {
+        // LivePerson refuses a second open conversation (another tab may have opened one): follow
+        // the one that is open (§5.3 [GC]); with none, the refusal stands.
+        const open = pickConversation(await openConversations());
+        if (open) return current ?? attach(open);
       }
-      // LivePerson refuses a second open conversation (another tab may have opened one): follow
-      // the one that is open (§5.3 [GC]).
-      const open = pickConversation(await openConversations());
-      if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
-      return current ?? attach(open);
+      const id = str(field(ok(response, REQUEST_CONVERSATION, 'conversation-unavailable').body, 'conversationId'));
+      if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
+      // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
+      return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
     }
 
     /**
@@ -521,7 +518,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           // check, and if so send into a new one.
           if (current === conversation) {
             const { conversationId } = conversation;
-            if ((await openConversations()).some((c) => c.conversationId === conversationId)) throw responseError(response, PUBLISH);
+            if ((await openConversations()).some((c) => c.conversationId === conversationId)) ok(response, PUBLISH);
             over(conversation, 'system');
           }
           conversation = await ensureConversation();
@@ -539,8 +536,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           if (storedId) return { id: storedId, at: clock.now() };
           response = await publishText();
         }
-        if (response.code !== 200) throw responseError(response, PUBLISH);
-        const sequence = field(response.body, 'sequence');
+        const sequence = field(ok(response, PUBLISH).body, 'sequence');
         if (!isSequence(sequence)) throw new GuestChatError('bad-server-data', `${PUBLISH} returned no sequence`);
         const id = messageId(conversation.mainDialogId, sequence);
         covered.add('READ' + id); // our own: never READ by us
@@ -572,8 +568,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     };
 
     async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
-      const response = await socket.request(UPDATE, { conversationId, conversationField });
-      if (response.code !== 200) throw responseError(response, UPDATE);
+      ok(await socket.request(UPDATE, { conversationId, conversationField }), UPDATE);
     }
 
     function close(): void {
