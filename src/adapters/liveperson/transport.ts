@@ -283,21 +283,21 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
       if (isConversationNotification(frame.type)) snapshot?.(frame);
-      const events: [TransportEvent, string?][] = [];
       const open: ConversationChange[] = [];
+      // The events wait in the backlog until the whole notification is read (the state is then
+      // complete when a listener reacts).
       const detached = map(frame, current?.conversationId, {
-        emit: (...step) => events.push(step),
+        emit: queue,
         accept: (id) => pendingAccept.add(id),
         open: (change) => open.push(change),
       });
       if (detached) current = undefined;
-      for (const [event, agentId] of events) emit(event, agentId);
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         backlog.push([historyArrived]);
-        drain();
         historyArrived = undefined;
       }
+      drain();
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
       // A conversation opened elsewhere (another tab of this visitor): follow it.
       const other = pickConversation(open);
@@ -326,6 +326,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * and whose profile the step waits for (briefly, once per agent).
      */
     function emit(event: TransportEvent, agentId?: string): void {
+      queue(event, agentId);
+      drain();
+    }
+
+    /** An event as the last step of the backlog, not run yet. */
+    function queue(event: TransportEvent, agentId?: string): void {
       if (ended) return;
       backlog.push([
         () => {
@@ -343,7 +349,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         },
         agentId,
       ]);
-      drain();
     }
 
     /**
