@@ -120,8 +120,8 @@ export function createMapping(
 
     /** One change of an `ms.MessagingEventNotification`, read leniently. */
     function messagingChange(change: unknown): void {
-      const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
-      if (!isObject(change) || !isObject(change['event']) || !dialogId) return protocolError('Unreadable messaging change');
+      const dialogId = firstStr(change, 'dialogId', 'conversationId');
+      if (!dialogId || !isObject(change) || !isObject(change['event'])) return protocolError('Unreadable messaging change');
       const { event, sequence } = change;
       // Older examples lack conversationId: the MAIN dialog id is the conversation id.
       const conversationId = str(change['conversationId']) ?? dialogId;

@@ -182,8 +182,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       // The conversation the session remembers has ended while nobody listened.
       if (resume && conversationId !== resumed) reportClosed(resume.conversationId, emit);
       if (target) {
-        const cursor = conversationId === resumed ? Number(resume?.cursor) : undefined;
-        const held = isSequence(cursor) ? cursor : undefined;
+        const cursor = Number(resume?.cursor);
+        const held = conversationId === resumed && isSequence(cursor) ? cursor : undefined;
         // A page that resumes with a cursor already showed this conversation's agents.
         const agentsKnown = held !== undefined && !attachedBefore.has(target.conversationId);
         try {
