@@ -201,16 +201,15 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     async function openConversations(): Promise<ConversationChange[]> {
       /** Conversation notifications so far: the snapshot may come before the subscribe response. */
       const frames: NotificationFrame[] = [];
-      let subscribed = false;
-      /** Our subscription's id; the snapshot is the notification that names it (or names none). */
-      let wanted: string | undefined;
+      /** Our subscription's id once subscribed (null before); the snapshot is the notification that names it (or names none). */
+      let wanted: string | undefined | null = null;
       let waiter: typeof snapshot;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         const { body } = await new Promise<NotificationFrame>((resolve, reject) => {
           const check = (): void => {
             const frame =
-              subscribed &&
+              wanted !== null &&
               frames.find((f) => {
                 const id = field(f.body, 'subscriptionId');
                 return id === undefined || wanted === undefined || id === wanted;
@@ -233,7 +232,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
               socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
             }
             subscriptionId = wanted;
-            subscribed = true;
             check();
           }).catch(reject);
         });
@@ -252,7 +250,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
      * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<Conversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown?: boolean): Promise<Conversation> {
       const { conversationId, mainDialogId: dialogId } = change;
       current = change;
       dialogConversation.set(dialogId, conversationId);
@@ -522,8 +520,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
           if (current === conversation) {
-            const { conversationId } = conversation;
-            if ((await openConversations()).some((c) => c.conversationId === conversationId)) ok(response, PUBLISH);
+            // (Read before `conversation` changes below.)
+            if ((await openConversations()).some((c) => c.conversationId === conversation.conversationId)) ok(response, PUBLISH);
             over(conversation, 'system');
           }
           conversation = await ensureConversation();
