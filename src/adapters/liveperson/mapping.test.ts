@@ -11,7 +11,7 @@ const CONV = 'conv-1';
 type TestContext = Mapping & { conversation?: string | undefined };
 
 function ctx(attached = true): TestContext {
-  const c: TestContext = createMapping(ME, { now: () => 42 }, { agents: new Set(), closed: new Set() });
+  const c: TestContext = createMapping(ME, { now: () => 42 }, { agents: new Set(), closed: new Set(), stored: new Map() });
   if (attached) c.conversation = CONV;
   return c;
 }

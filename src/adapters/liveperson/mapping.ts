@@ -8,7 +8,6 @@ import type { ChatMessage, Clock, Sender, TransportEvent } from '../types.ts';
 import {
   MESSAGING_NOTIFICATION,
   asArray,
-  closedBy,
   eventText,
   isConversationNotification,
   isSequence,
@@ -47,15 +46,16 @@ export function parseMessageId(id: string): { dialogId: string; sequence: number
   return at > 0 && isSequence(sequence) ? { dialogId: id.slice(0, at), sequence } : undefined;
 }
 
-/** A conversation of this consumer (or one that does not say whose it is). */
-export function isOurs(change: ConversationChange, consumerId: string): boolean {
-  return !change.consumerIds?.length || change.consumerIds.includes(consumerId);
+/** An open conversation of this consumer (or one that does not say whose it is). */
+export function isOpenOurs({ closedBy, consumerIds }: ConversationChange, consumerId: string): boolean {
+  return !closedBy && (!consumerIds?.length || consumerIds.includes(consumerId));
 }
 
 /**
  * The mapping state of one connection. `consumerId` (`sub` of the consumer JWT) is the
  * `originatorId` of our own events; `clock` dates events without a server timestamp; the
- * `shared` sets outlive one connection: agents and closes are announced once per page.
+ * `shared` state outlives one connection: agents and closes are announced once per page, and our
+ * sends seen stored are known to every later connection.
  */
 export function createMapping(
   consumerId: string,
@@ -63,11 +63,14 @@ export function createMapping(
   {
     agents,
     closed,
+    stored,
   }: {
     /** `conversationId:agentId` of agents already announced. */
     agents: Set<string>;
     /** Conversations already reported closed. */
     closed: Set<string>;
+    /** Our sends seen stored (echo or replay, recognised by their ExternalId): client id → message id. */
+    stored: Map<string, string>;
   },
 ) {
   /** `dialogId:sequence` of stored events already handled on this connection. */
@@ -97,6 +100,13 @@ export function createMapping(
     }
   }
 
+  /** conversation-closed, once per conversation for the page. */
+  function reportClosed(conversationId: string, emit: MappingSink['emit'], by?: 'visitor' | 'agent' | 'system'): void {
+    if (closed.has(conversationId)) return;
+    closed.add(conversationId);
+    emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
+  }
+
   /**
    * Map one notification; `attachedId`: the conversation this connection is attached to. Returns
    * true when that conversation is over (the connection is then unattached). Never throws: what
@@ -110,8 +120,8 @@ export function createMapping(
 
     /** One change of an `ms.MessagingEventNotification`, read leniently. */
     function messagingChange(change: unknown): void {
-      const dialogId = isObject(change) ? firstStr(change, 'dialogId', 'conversationId') : undefined;
-      if (!isObject(change) || !isObject(change['event']) || !dialogId) return protocolError('Unreadable messaging change');
+      const dialogId = firstStr(change, 'dialogId', 'conversationId');
+      if (!dialogId || !isObject(change) || !isObject(change['event'])) return protocolError('Unreadable messaging change');
       const { event, sequence } = change;
       // Older examples lack conversationId: the MAIN dialog id is the conversation id.
       const conversationId = str(change['conversationId']) ?? dialogId;
@@ -170,7 +180,7 @@ export function createMapping(
       };
       if (own) {
         const clientId = readClientId(change['metadata']);
-        if (clientId) message.clientId = clientId;
+        if (clientId) stored.set((message.clientId = clientId), key);
       } else {
         const quickReplies = readQuickReplies(event);
         if (quickReplies) message.quickReplies = quickReplies;
@@ -181,17 +191,13 @@ export function createMapping(
     }
 
     function conversationChange(change: ConversationChange): void {
-      const { conversationId, type } = change;
-      const over = type === 'DELETE' || change.over;
+      const { conversationId, closedBy } = change;
       if (conversationId === attachedId) {
-        if (!over) return announceAgents(change, emit);
+        if (!closedBy) return announceAgents(change, emit);
         attachedId = undefined;
         detached = true;
-        if (!closed.has(conversationId)) {
-          closed.add(conversationId);
-          emit({ type: 'conversation-closed', conversationId, by: type === 'DELETE' ? 'system' : closedBy(change.closeReason) });
-        }
-      } else if (!over && !closed.has(conversationId) && isOurs(change, consumerId)) {
+        reportClosed(conversationId, emit, closedBy);
+      } else if (!closed.has(conversationId) && isOpenOurs(change, consumerId)) {
         open(change);
       }
     }
@@ -215,7 +221,7 @@ export function createMapping(
     return detached;
   }
 
-  return { closed, floor, covered, dialogConversation, announceAgents, map };
+  return { floor, covered, dialogConversation, announceAgents, reportClosed, map };
 }
 
 export type Mapping = ReturnType<typeof createMapping>;

@@ -12,7 +12,7 @@
 import type { LivePersonConfig } from '../types.ts';
 import { discover, isLocalHttp } from './domain.ts';
 import { accountUrl, requestJson, type FetchLike } from './http.ts';
-import { isObject, str } from './protocol.ts';
+import { field, str } from './protocol.ts';
 
 export interface AgentProfile {
   /** `nickname`, when the profile has one. */
@@ -66,13 +66,9 @@ export function safeAvatarUrl(value: unknown, domainApi: string, localOrigins: r
 
 /** The parts of a profile body the widget shows. */
 export function readAgentProfile(body: unknown, domainApi: string, localOrigins: readonly string[] = []): AgentProfile {
-  const profile: AgentProfile = {};
-  if (!isObject(body)) return profile;
-  const nickname = str(body['nickname'])?.trim();
-  if (nickname) profile.name = nickname.slice(0, 128) /* a name, not an essay */;
-  const avatar = safeAvatarUrl(body['pictureUrl'], domainApi, localOrigins);
-  if (avatar) profile.avatar = avatar;
-  return profile;
+  const name = str(field(body, 'nickname'))?.trim().slice(0, 128); /* a name, not an essay */
+  const avatar = safeAvatarUrl(field(body, 'pictureUrl'), domainApi, localOrigins);
+  return { ...(name && { name }), ...(avatar && { avatar }) };
 }
 
 /** One agent's lookup: running (no `profile`), answered, or failed (`profile` `{}`, `failedAt`). */

@@ -252,11 +252,13 @@ export function eventText(event: JsonObject): string {
 
 /** One change of an ExConversationChangeNotification, reduced to what the widget needs. */
 export interface ConversationChange {
-  type: 'UPSERT' | 'DELETE';
   conversationId: string;
-  /** Over = `stage` CLOSE, or `state` CLOSE without `stage` (§5.11 [GC]). */
-  over: boolean;
-  closeReason: string | undefined;
+  /**
+   * Who ended it; undefined while it is open. Over = a DELETE (`system`), `stage` CLOSE, or
+   * `state` CLOSE without `stage` (§5.11 [GC]); `closeReason` CONSUMER is the visitor, AGENT the
+   * agent, anything else the system.
+   */
+  closedBy: 'visitor' | 'agent' | 'system' | undefined;
   /** MAIN dialog id (= conversation id unless the server says otherwise). */
   mainDialogId: string;
   /** Participants with role ASSIGNED_AGENT. */
@@ -283,11 +285,19 @@ export function readConversationChange(change: unknown): ConversationChange | un
   const found = field(result, 'conversationDetails');
   const details = isObject(found) ? found : {};
   const mainDialog = asArray(details['dialogs']).find((d) => field(d, 'dialogType') === 'MAIN');
+  const reason = details['closeReason'];
   return {
-    type,
     conversationId,
-    over: firstStr(details, 'stage', 'state') === 'CLOSE',
-    closeReason: str(details['closeReason']),
+    closedBy:
+      type === 'DELETE'
+        ? 'system'
+        : firstStr(details, 'stage', 'state') !== 'CLOSE'
+          ? undefined
+          : reason === 'CONSUMER'
+            ? 'visitor'
+            : reason === 'AGENT'
+              ? 'agent'
+              : 'system',
     mainDialogId: str(field(mainDialog, 'dialogId')) ?? conversationId,
     agentIds: participantsByRole(details, 'ASSIGNED_AGENT') ?? [],
     consumerIds: participantsByRole(details, 'CONSUMER'),
@@ -299,8 +309,4 @@ export function readConversationChange(change: unknown): ConversationChange | un
 export function readChanges(body: unknown): unknown[] {
   if (!isObject(body)) throw badData('Bad notification body');
   return asArray(body['changes']);
-}
-
-export function closedBy(closeReason: string | undefined): 'visitor' | 'agent' | 'system' {
-  return closeReason === 'CONSUMER' ? 'visitor' : closeReason === 'AGENT' ? 'agent' : 'system';
 }

@@ -10,7 +10,7 @@ import type { AccessToken, Clock, Connection, ReplyTo, ResumePoint, Transport, T
 import { reconnectDelayMs } from './backoff.ts';
 import type { DomainResolver } from './domain.ts';
 import type { AgentProfiles } from './profile.ts';
-import { createMapping, isOurs, messageId, parseMessageId } from './mapping.ts';
+import { createMapping, isOpenOurs, messageId, parseMessageId } from './mapping.ts';
 import {
   AUTH_CLOSE_CODES,
   acceptStatusEvent,
@@ -69,14 +69,15 @@ const isReason = (error: unknown, ...reasons: ReasonCode[]): error is GuestChatE
   error instanceof GuestChatError && reasons.includes(error.reason);
 
 /**
- * A response that is not 200, as an error value; `refused` names the reason of a 4xx that is
- * neither an auth failure nor a rate limit.
+ * The response when it is 200; any other throws as an error, `refused` naming the reason of a
+ * 4xx that is neither an auth failure nor a rate limit.
  */
-function responseError(response: ResponseFrame, what: string, refused: ReasonCode = 'request-refused'): GuestChatError {
+function ok(response: ResponseFrame, what: string, refused: ReasonCode = 'request-refused'): ResponseFrame {
   const status = response.code;
+  if (status === 200) return response;
   const reason =
     status === 401 || status === 403 ? 'auth-rejected' : status === 429 ? 'rate-limited' : status >= 500 ? 'server-error' : refused;
-  return new GuestChatError(reason, `${what} answered ${status}`, { status });
+  throw new GuestChatError(reason, `${what} answered ${status}`, { status });
 }
 
 /** Unknown or closed on the server. */
@@ -115,12 +116,11 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   } = options;
 
   // What the transport remembers across its connections (page lifetime).
-  /** `conversationId:agentId` already announced, and conversations already reported closed. */
-  const shared = { agents: new Set<string>(), closed: new Set<string>() };
+  /** Agents already announced, conversations already reported closed, our sends seen stored (see createMapping). */
+  const shared = { agents: new Set<string>(), closed: new Set<string>(), stored: new Map<string, string>() };
+  const { stored } = shared;
   /** Conversations some connection of this transport attached to. */
   const attachedBefore = new Set<string>();
-  /** Our sends seen stored (echo or replay, recognised by their ExternalId): client id → message id. */
-  const stored = new Map<string, string>();
   /** Agents whose profile events have waited for once: never held back again. */
   const waited = new Set<string>();
   /** `ACTION` + message id of messages this page answered with an ACTION: not published twice. */
@@ -133,7 +133,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
   ): Promise<Connection> {
     const { messaging } = await hosts.resolve();
     // Agents and closes are announced once per page, not once per connection.
-    const { closed, floor, dialogConversation, covered, announceAgents, map } = createMapping(access.subject, clock, shared);
+    const { floor, dialogConversation, covered, announceAgents, reportClosed, map } = createMapping(access.subject, clock, shared);
     let socket: LpSocket;
     /** The conversation this connection is attached to. */
     let current: Conversation | undefined;
@@ -180,10 +180,10 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
       const target = pickConversation(await openConversations(), resumed);
       const conversationId = target?.conversationId;
       // The conversation the session remembers has ended while nobody listened.
-      if (resume && conversationId !== resumed) reportClosed(resume.conversationId);
+      if (resume && conversationId !== resumed) reportClosed(resume.conversationId, emit);
       if (target) {
-        const cursor = conversationId === resumed ? Number(resume?.cursor) : undefined;
-        const held = isSequence(cursor) ? cursor : undefined;
+        const cursor = Number(resume?.cursor);
+        const held = conversationId === resumed && isSequence(cursor) ? cursor : undefined;
         // A page that resumes with a cursor already showed this conversation's agents.
         const agentsKnown = held !== undefined && !attachedBefore.has(target.conversationId);
         try {
@@ -201,16 +201,15 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     async function openConversations(): Promise<ConversationChange[]> {
       /** Conversation notifications so far: the snapshot may come before the subscribe response. */
       const frames: NotificationFrame[] = [];
-      let subscribed = false;
-      /** Our subscription's id; the snapshot is the notification that names it (or names none). */
-      let wanted: string | undefined;
+      /** Our subscription's id once subscribed (null before); the snapshot is the notification that names it (or names none). */
+      let wanted: string | undefined | null = null;
       let waiter: typeof snapshot;
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         const { body } = await new Promise<NotificationFrame>((resolve, reject) => {
           const check = (): void => {
             const frame =
-              subscribed &&
+              wanted !== null &&
               frames.find((f) => {
                 const id = field(f.body, 'subscriptionId');
                 return id === undefined || wanted === undefined || id === wanted;
@@ -227,20 +226,18 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
             socket.giveUp();
           }, requestTimeoutMs);
           socket.request(SUBSCRIBE_CONVERSATIONS, { convState: ['OPEN'] }).then((response) => {
-            if (response.code !== 200) throw responseError(response, SUBSCRIBE_CONVERSATIONS);
-            const id = field(response.body, 'subscriptionId');
+            const id = field(ok(response, SUBSCRIBE_CONVERSATIONS).body, 'subscriptionId');
             wanted = typeof id === 'string' ? id : undefined;
             if (subscriptionId !== undefined && subscriptionId !== wanted) {
               socket.request('cqm.UnsubscribeExConversations', { subscriptionId }).catch(noop);
             }
             subscriptionId = wanted;
-            subscribed = true;
             check();
           }).catch(reject);
         });
         return readChanges(body).flatMap((raw) => {
           const change = readConversationChange(raw);
-          return change?.type === 'UPSERT' && !change.over && isOurs(change, access.subject) ? [change] : [];
+          return change && isOpenOurs(change, access.subject) ? [change] : [];
         });
       } finally {
         clearTimeout(timer);
@@ -253,7 +250,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * the session already holds: re-sent and de-duplicated, safe under either reading of fromSeq)
      * or from 0. Its agents are announced (silently when `agentsKnown`).
      */
-    async function attach(change: Attachable, held?: number, agentsKnown = false): Promise<Conversation> {
+    async function attach(change: Attachable, held?: number, agentsKnown?: boolean): Promise<Conversation> {
       const { conversationId, mainDialogId: dialogId } = change;
       current = change;
       dialogConversation.set(dialogId, conversationId);
@@ -270,14 +267,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         setTimeout(resolve, requestTimeoutMs);
       });
       const response = await socket.request(SUBSCRIBE_MESSAGING, { dialogId, conversationId, fromSeq: held ?? 0 });
-      if (response.code === 200) {
-        await history;
-        return change;
-      }
       const gone = isGone(response);
       // Unknown or closed on the server: it is over for us too.
       if (gone) over(change, 'system');
-      throw responseError(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
+      ok(response, SUBSCRIBE_MESSAGING, gone ? 'conversation-unavailable' : undefined);
+      await history;
+      return change;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -286,24 +281,21 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     function handleNotification(frame: NotificationFrame): void {
       if (ended) return;
       if (isConversationNotification(frame.type)) snapshot?.(frame);
-      const events: [TransportEvent, string?][] = [];
       const open: ConversationChange[] = [];
+      // The events wait in the backlog until the whole notification is read (the state is then
+      // complete when a listener reacts).
       const detached = map(frame, current?.conversationId, {
-        emit: (...step) => events.push(step),
+        emit: queue,
         accept: (id) => pendingAccept.add(id),
         open: (change) => open.push(change),
       });
       if (detached) current = undefined;
-      for (const [event, agentId] of events) {
-        if (event.type === 'message' && event.message.clientId) stored.set(event.message.clientId, event.message.id);
-        emit(event, agentId);
-      }
       if (historyArrived && frame.type.endsWith('MessagingEventNotification')) {
         // Only once the session has been given the history (a profile may hold it back briefly).
         backlog.push([historyArrived]);
-        drain();
         historyArrived = undefined;
       }
+      drain();
       if (pendingAccept.size && !acceptTimer) acceptTimer = setTimeout(flushAccepts, acceptBatchMs);
       // A conversation opened elsewhere (another tab of this visitor): follow it.
       const other = pickConversation(open);
@@ -332,6 +324,12 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      * and whose profile the step waits for (briefly, once per agent).
      */
     function emit(event: TransportEvent, agentId?: string): void {
+      queue(event, agentId);
+      drain();
+    }
+
+    /** An event as the last step of the backlog, not run yet. */
+    function queue(event: TransportEvent, agentId?: string): void {
       if (ended) return;
       backlog.push([
         () => {
@@ -349,7 +347,6 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
         },
         agentId,
       ]);
-      drain();
     }
 
     /**
@@ -393,13 +390,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
      */
     function over(conversation: Conversation, by: 'visitor' | 'system'): void {
       if (current === conversation) current = undefined;
-      reportClosed(conversation.conversationId, by);
-    }
-
-    function reportClosed(conversationId: string, by?: 'visitor' | 'system'): void {
-      if (closed.has(conversationId)) return;
-      closed.add(conversationId);
-      emit({ type: 'conversation-closed', conversationId, ...(by && { by }) });
+      reportClosed(conversation.conversationId, emit, by);
     }
 
     function syncClock(): void {
@@ -483,17 +474,16 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     async function createConversation(): Promise<Conversation> {
       const response = await socket.request(REQUEST_CONVERSATION, { channelType: 'MESSAGING', brandId: account, skillId: '-1' });
       if (current) return current;
-      if (response.code === 200) {
-        const id = str(field(response.body, 'conversationId'));
-        if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
-        // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
-        return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
+      if (response.code !== 200) {
+        // LivePerson refuses a second open conversation (another tab may have opened one): follow
+        // the one that is open (§5.3 [GC]); with none, the refusal stands.
+        const open = pickConversation(await openConversations());
+        if (open) return current ?? attach(open);
       }
-      // LivePerson refuses a second open conversation (another tab may have opened one): follow
-      // the one that is open (§5.3 [GC]).
-      const open = pickConversation(await openConversations());
-      if (!open) throw responseError(response, REQUEST_CONVERSATION, 'conversation-unavailable');
-      return current ?? attach(open);
+      const id = str(field(ok(response, REQUEST_CONVERSATION, 'conversation-unavailable').body, 'conversationId'));
+      if (!id) throw new GuestChatError('bad-server-data', `${REQUEST_CONVERSATION} returned no conversationId`);
+      // The MAIN dialog id is the conversation id (§5.5); the UPSERT that follows says the same.
+      return attach({ conversationId: id, mainDialogId: id, agentIds: [] });
     }
 
     /**
@@ -530,8 +520,8 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           // The conversation may have ended under us (an agent closed it while the visitor typed):
           // check, and if so send into a new one.
           if (current === conversation) {
-            const { conversationId } = conversation;
-            if ((await openConversations()).some((c) => c.conversationId === conversationId)) throw responseError(response, PUBLISH);
+            // (Read before `conversation` changes below.)
+            if ((await openConversations()).some((c) => c.conversationId === conversation.conversationId)) ok(response, PUBLISH);
             over(conversation, 'system');
           }
           conversation = await ensureConversation();
@@ -549,8 +539,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
           if (storedId) return { id: storedId, at: clock.now() };
           response = await publishText();
         }
-        if (response.code !== 200) throw responseError(response, PUBLISH);
-        const sequence = field(response.body, 'sequence');
+        const sequence = field(ok(response, PUBLISH).body, 'sequence');
         if (!isSequence(sequence)) throw new GuestChatError('bad-server-data', `${PUBLISH} returned no sequence`);
         const id = messageId(conversation.mainDialogId, sequence);
         covered.add('READ' + id); // our own: never READ by us
@@ -582,8 +571,7 @@ export function createLivePersonTransport(options: TransportOptions): Transport 
     };
 
     async function update(conversationId: string, conversationField: JsonObject): Promise<void> {
-      const response = await socket.request(UPDATE, { conversationId, conversationField });
-      if (response.code !== 200) throw responseError(response, UPDATE);
+      ok(await socket.request(UPDATE, { conversationId, conversationField }), UPDATE);
     }
 
     function close(): void {
