@@ -2,8 +2,8 @@
  * The chat panel: a labelled dialog with a header, the message log, connection status,
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
-import { Component, createRef, Fragment, h, render, type ButtonHTMLAttributes } from 'preact';
 import { effect } from '@preact/signals-core';
+import { Component, createRef, Fragment, h, render, type ButtonHTMLAttributes } from 'preact';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';

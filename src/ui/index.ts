@@ -2,8 +2,8 @@
  * The app side's entry, imported by the loader on intent: mounts the panel into the launcher's
  * shadow root, boots the session, and hands the loader a handle for the public JS API.
  */
-// The panel first, and preact first in it: the bundle's modules are laid out in import order,
-// and the first gets the shortest top-level names (preact's are used the most).
+// The panel first: the bundle lays modules out in import order and gives the first ones the
+// shortest top-level names, best spent on the framework's (signals-core, preact) used everywhere.
 import { drawPanel } from './App.tsx';
 import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
