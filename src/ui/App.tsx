@@ -3,7 +3,7 @@
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
 import { effect } from '@preact/signals-core';
-import { Component, createRef, Fragment, h, render, type ButtonHTMLAttributes } from 'preact';
+import { createRef, Fragment, h, render, type ButtonHTMLAttributes } from 'preact';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';
@@ -20,22 +20,6 @@ const WINDOW = 50;
 
 /** Every button of the panel but the composer's submit. */
 const Button = (props: ButtonHTMLAttributes<HTMLButtonElement>) => <button type="button" {...props} />;
-
-/**
- * The agent's picture where the vendor gives one, else their initial. Decorative: the name is text.
- * (A class, Preact's own Component, so the app downloads no hooks module.)
- */
-class Avatar extends Component<{ name: string; src: string | undefined }, { broken?: boolean }> {
-  render() {
-    const { name, src } = this.props;
-    if (src && !this.state.broken) return <img class="avatar" src={src} alt="" width={28} height={28} referrerpolicy="no-referrer" onError={() => this.setState({ broken: true })} />;
-    return (
-      <span class="avatar initial" aria-hidden>
-        {name.trim()[0]?.toUpperCase() || '?'}
-      </span>
-    );
-  }
-}
 
 /**
  * Draws the panel into `container` and keeps it current until the returned function is called.
@@ -56,6 +40,8 @@ export function drawPanel(container: HTMLElement, { session, strings, title, onC
   let pinnedToBottom = true;
   let heightBeforeGrow: number | undefined;
   let lastAnnounced: string | undefined;
+  /** Agent pictures that failed to load: their initial is shown instead. */
+  const broken = new Set<string>();
   /** What the previous render showed: the list's length, open, the window's size (nothing before the first). */
   let shown: unknown[] = [];
 
@@ -82,6 +68,27 @@ export function drawPanel(container: HTMLElement, { session, strings, title, onC
   const systemText = ({ event, text }: UiMessage) =>
     !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
 
+  // The agent's picture where the vendor gives one, else their initial. Decorative: the name is text.
+  const avatar = (name: string, src = '') =>
+    src && !broken.has(src) ? (
+      <img
+        class="avatar"
+        src={src}
+        alt=""
+        width={28}
+        height={28}
+        referrerpolicy="no-referrer"
+        onError={() => {
+          broken.add(src);
+          update();
+        }}
+      />
+    ) : (
+      <span class="avatar initial" aria-hidden>
+        {name.trim()[0]?.toUpperCase() || '?'}
+      </span>
+    );
+
   const renderMessage = (message: UiMessage) => {
     const { from, state } = message;
     // The widget's own lines (no sender) are a bubble alone: no name, no time, no links.
@@ -90,7 +97,7 @@ export function drawPanel(container: HTMLElement, { session, strings, title, onC
     const time = new Date(message.at);
     return (
       <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
-        {from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
+        {from === 'agent' && avatar(who, message.senderAvatar)}
         {person && <span class="sr-only">{who}: </span>}
         <p class="bubble">
           {person
