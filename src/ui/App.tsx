@@ -3,12 +3,12 @@
  * notices and the composer. It reads session signals and calls session actions, nothing else.
  */
 import { effect } from '@preact/signals-core';
-import { Component, createRef, Fragment, h, type ButtonHTMLAttributes } from 'preact';
+import { createRef, Fragment, h, render, type ButtonHTMLAttributes } from 'preact';
 import type { Session, UiMessage } from '../session/index.ts';
 import { linkify } from './linkify.ts';
 import type { Strings } from './strings.ts';
 
-export interface AppProps {
+export interface PanelOptions {
   session: Session;
   strings: Strings;
   title: string;
@@ -22,153 +22,126 @@ const WINDOW = 50;
 const Button = (props: ButtonHTMLAttributes<HTMLButtonElement>) => <button type="button" {...props} />;
 
 /**
- * The agent's picture where the vendor gives one, else their initial. Decorative: the name is text.
- * (Components here are classes: Preact's own Component, so the app downloads no hooks module.)
+ * Draws the panel into `container` and keeps it current until the returned function is called.
+ * The panel is one closure, not a component: its own state is the local variables below, and it
+ * renders again (Preact's render into the same container diffs the previous tree) after each
+ * change of the session state it reads (once per batch of writes) or of its own state.
  */
-class Avatar extends Component<{ name: string; src: string | undefined }, { broken?: boolean }> {
-  render() {
-    const { name, src } = this.props;
-    if (src && !this.state.broken) return <img class="avatar" src={src} alt="" width={28} height={28} referrerpolicy="no-referrer" onError={() => this.setState({ broken: true })} />;
-    return (
+export function drawPanel(container: HTMLElement, { session, strings, title, onClose }: PanelOptions): () => void {
+  const log = createRef<HTMLDivElement>();
+  const input = createRef<HTMLTextAreaElement>();
+  // Times in the host page's language (the visitor reads the page in it).
+  const format = new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' });
+  let draft = '';
+  /** The live region's text: the newest agent message, with its sender. */
+  let announcement = '';
+  /** Only the newest messages are rendered (a window that grows on request), so a long history costs the same to show as a short one. */
+  let windowSize = WINDOW;
+  let pinnedToBottom = true;
+  let heightBeforeGrow: number | undefined;
+  let lastAnnounced: string | undefined;
+  /** Agent pictures that failed to load: their initial is shown instead. */
+  const broken = new Set<string>();
+  /** What the previous render showed: the list's length, open, the window's size (nothing before the first). */
+  let shown: unknown[] = [];
+
+  const setDraft = (value: string) => {
+    draft = value;
+    update();
+  };
+
+  const showEarlier = () => {
+    heightBeforeGrow = log.current?.scrollHeight;
+    windowSize += WINDOW;
+    update();
+  };
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    session.send(text);
+    setDraft('');
+  };
+
+  // The lines the widget adds itself (no sender), worded in the visitor's language.
+  const systemText = ({ event, text }: UiMessage) =>
+    !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
+
+  // The agent's picture where the vendor gives one, else their initial. Decorative: the name is text.
+  const avatar = (name: string, src = '') =>
+    src && !broken.has(src) ? (
+      <img
+        class="avatar"
+        src={src}
+        alt=""
+        width={28}
+        height={28}
+        referrerpolicy="no-referrer"
+        onError={() => {
+          broken.add(src);
+          update();
+        }}
+      />
+    ) : (
       <span class="avatar initial" aria-hidden>
         {name.trim()[0]?.toUpperCase() || '?'}
       </span>
     );
-  }
-}
 
-/** The session's state the panel shows, read together. */
-const readSession = (session: Session) =>
-  [session.messages.value, session.panelOpen.value, session.status.value, session.agentTyping.value, session.survey.value, session.conversationId.value, session.notice.value] as const;
-
-interface PanelState {
-  shown: ReturnType<typeof readSession>;
-  draft: string;
-  /** The live region's text: the newest agent message, with its sender. */
-  announcement: string;
-  /** Only the newest messages are rendered (a window that grows on request), so a long history costs the same to show as a short one. */
-  windowSize: number;
-}
-
-export class App extends Component<AppProps, PanelState> {
-  input = createRef<HTMLTextAreaElement>();
-  log = createRef<HTMLDivElement>();
-  lastAnnounced: string | undefined;
-  pinnedToBottom = true;
-  heightBeforeGrow: number | undefined;
-  // Times in the host page's language (the visitor reads the page in it).
-  format = new Intl.DateTimeFormat(document.documentElement.lang || 'en', { hour: 'numeric', minute: '2-digit' });
-  stopWatching = () => {};
-  override state: PanelState = { shown: readSession(this.props.session), draft: '', announcement: '', windowSize: WINDOW };
-
-  // The panel renders again after each change of the session state it shows (once per batch of
-  // writes). Subscribed right after the first render, in the same task: no write falls between.
-  override componentDidMount() {
-    this.stopWatching = effect(() => this.setState({ shown: readSession(this.props.session) }));
-    this.settle();
-  }
-
-  override componentWillUnmount() {
-    this.stopWatching();
-  }
-
-  override componentDidUpdate(_props: AppProps, before: PanelState) {
-    this.settle(before);
-  }
-
-  /** After a render: scroll, announce, focus — for what changed since `before` (nothing before the first). */
-  settle(before?: PanelState) {
-    const { shown, windowSize } = this.state;
-    const [list, open] = shown;
-    const [listBefore, openBefore] = before?.shown ?? [];
-    const el = this.log.current!;
-    // Follow new messages only while the visitor is at the bottom (or just sent one); someone
-    // reading back is not yanked down. Growing the window keeps what they were reading in place.
-    if (list.length !== listBefore?.length || open !== openBefore || windowSize !== before?.windowSize) {
-      if (this.heightBeforeGrow !== undefined) {
-        el.scrollTop += el.scrollHeight - this.heightBeforeGrow;
-        this.heightBeforeGrow = undefined;
-      } else if (this.pinnedToBottom || list.at(-1)?.from === 'visitor') {
-        el.scrollTop = el.scrollHeight;
-      }
-    }
-    // Announce new agent messages (with the sender) once, through a polite live region.
-    const last = list.findLast((m) => m.from === 'agent');
-    if (last && last.key !== this.lastAnnounced) {
-      const first = this.lastAnnounced === undefined;
-      this.lastAnnounced = last.key;
-      if (!first) this.setState({ announcement: `${last.senderName || this.props.strings.agent}: ${last.text}` });
-    }
-    if (open && !openBefore) this.input.current?.focus();
-  }
-
-  override render({ session, strings, title, onClose }: AppProps, { shown, draft, announcement, windowSize }: PanelState) {
-    const [list, open, status, typing, survey, conversationId, notice] = shown;
-    const lastMessage = list.at(-1);
-    const { format } = this;
-
-    const showEarlier = () => {
-      this.heightBeforeGrow = this.log.current?.scrollHeight;
-      this.setState({ windowSize: windowSize + WINDOW });
-    };
-
-    const submit = (event: Event) => {
-      event.preventDefault();
-      const text = draft.trim();
-      if (!text) return;
-      session.send(text);
-      this.setState({ draft: '' });
-    };
-
-    // The lines the widget adds itself (no sender), worded in the visitor's language.
-    const systemText = ({ event, text }: UiMessage) =>
-      !event ? text : event.kind === 'agent-joined' ? strings.agentJoined(event.name) : event.kind === 'session-ended' ? strings.agentLeft : strings.chatEnded;
-
-    const renderMessage = (message: UiMessage) => {
-      const { from, state } = message;
-      // The widget's own lines (no sender) are a bubble alone: no name, no time, no links.
-      const person = from !== 'system';
-      const who = from === 'visitor' ? strings.you : message.senderName || strings.agent;
-      const time = new Date(message.at);
-      return (
-        <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
-          {from === 'agent' && <Avatar name={who} src={message.senderAvatar} />}
-          {person && <span class="sr-only">{who}: </span>}
-          <p class="bubble">
-            {person
-              ? linkify(message.text).map((part, i) =>
-                  'href' in part ? (
-                    <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                      {part.text}
-                    </a>
-                  ) : (
-                    part.text
-                  ),
-                )
-              : systemText(message)}
-          </p>
-          {person && (
-            <span class="meta">
-              {from === 'agent' && <span aria-hidden>{who} · </span>}
-              <time dateTime={time.toISOString()}>{format.format(time)}</time>
-              {state && ' · '}
-              {state === 'failed' ? (
-                <>
-                  <span class="failed">{strings.failed}</span>{' '}
-                  <Button class="link-btn" onClick={() => session.retryFailed(message.clientId!)}>
-                    {strings.resend}
-                  </Button>
-                </>
-              ) : (
-                state && strings[state]
-              )}
-            </span>
-          )}
-        </li>
-      );
-    };
-
+  const renderMessage = (message: UiMessage) => {
+    const { from, state } = message;
+    // The widget's own lines (no sender) are a bubble alone: no name, no time, no links.
+    const person = from !== 'system';
+    const who = from === 'visitor' ? strings.you : message.senderName || strings.agent;
+    const time = new Date(message.at);
     return (
+      <li key={message.key} class={`msg ${from}`} data-from={from} data-state={state}>
+        {from === 'agent' && avatar(who, message.senderAvatar)}
+        {person && <span class="sr-only">{who}: </span>}
+        <p class="bubble">
+          {person
+            ? linkify(message.text).map((part, i) =>
+                'href' in part ? (
+                  <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                    {part.text}
+                  </a>
+                ) : (
+                  part.text
+                ),
+              )
+            : systemText(message)}
+        </p>
+        {person && (
+          <span class="meta">
+            {from === 'agent' && <span aria-hidden>{who} · </span>}
+            <time dateTime={time.toISOString()}>{format.format(time)}</time>
+            {state && ' · '}
+            {state === 'failed' ? (
+              <>
+                <span class="failed">{strings.failed}</span>{' '}
+                <Button class="link-btn" onClick={() => session.retryFailed(message.clientId!)}>
+                  {strings.resend}
+                </Button>
+              </>
+            ) : (
+              state && strings[state]
+            )}
+          </span>
+        )}
+      </li>
+    );
+  };
+
+  const update = () => {
+    const list = session.messages.value;
+    const open = session.panelOpen.value;
+    const status = session.status.value;
+    const typing = session.agentTyping.value;
+    const survey = session.survey.value;
+    const notice = session.notice.value;
+    const lastMessage = list.at(-1);
+    render(
       <section
         class="panel"
         role="dialog"
@@ -184,7 +157,7 @@ export class App extends Component<AppProps, PanelState> {
       >
         <header class="header">
           <h2 id="gc-title">{title}</h2>
-          {conversationId && (
+          {session.conversationId.value && (
             <Button class="icon-btn" onClick={session.endConversation}>
               {strings.endChat}
             </Button>
@@ -216,14 +189,14 @@ export class App extends Component<AppProps, PanelState> {
         )}
         <div
           class="log"
-          ref={this.log}
+          ref={log}
           role="log"
           aria-live="off"
           aria-label={title}
           tabIndex={0}
           onScroll={(event) => {
             const el = event.currentTarget as HTMLDivElement;
-            this.pinnedToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+            pinnedToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
           }}
         >
           {list.length > windowSize && (
@@ -272,7 +245,7 @@ export class App extends Component<AppProps, PanelState> {
           onSubmit={submit}
         >
           <textarea
-            ref={this.input}
+            ref={input}
             class="input"
             rows={1}
             aria-label={strings.messageLabel}
@@ -281,7 +254,7 @@ export class App extends Component<AppProps, PanelState> {
             maxLength={4000}
             onInput={(event) => {
               const value = (event.currentTarget as HTMLTextAreaElement).value;
-              this.setState({ draft: value });
+              setDraft(value);
               session.setTyping(value !== '');
             }}
             onKeyDown={(event) => {
@@ -292,7 +265,35 @@ export class App extends Component<AppProps, PanelState> {
             {strings.send}
           </button>
         </form>
-      </section>
+      </section>,
+      container,
     );
-  }
+
+    // After the render: scroll, focus, announce — for what changed since the previous one.
+    const el = log.current!;
+    const [lengthBefore, openBefore, windowBefore] = shown;
+    shown = [list.length, open, windowSize];
+    // Follow new messages only while the visitor is at the bottom (or just sent one); someone
+    // reading back is not yanked down. Growing the window keeps what they were reading in place.
+    if (list.length !== lengthBefore || open !== openBefore || windowSize !== windowBefore) {
+      if (heightBeforeGrow !== undefined) {
+        el.scrollTop += el.scrollHeight - heightBeforeGrow;
+        heightBeforeGrow = undefined;
+      } else if (pinnedToBottom || lastMessage?.from === 'visitor') {
+        el.scrollTop = el.scrollHeight;
+      }
+    }
+    if (open && !openBefore) input.current?.focus();
+    // Announce new agent messages (with the sender) once, through a polite live region.
+    const last = list.findLast((m) => m.from === 'agent');
+    if (last && last.key !== lastAnnounced) {
+      const first = lastAnnounced === undefined;
+      lastAnnounced = last.key;
+      if (!first) {
+        announcement = `${last.senderName || strings.agent}: ${last.text}`;
+        update();
+      }
+    }
+  };
+  return effect(update);
 }

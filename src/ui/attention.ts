@@ -8,8 +8,6 @@ import { effect, type ReadonlySignal } from '@preact/signals-core';
 
 const FLASH_MS = 1_200;
 
-const visible = () => !document.hidden;
-
 function chime() {
   try {
     const audio = new AudioContext();
@@ -60,7 +58,7 @@ export function drawAttention(tenant: string, unread: ReadonlySignal<number>, so
   const stopEffect = effect(() => {
     const count = unread.value;
     if (count === 0) stop();
-    else if (visible() || leader) {
+    else if (!document.hidden || leader) {
       if (count > last && sound) chime();
       stop();
       title = document.title;
@@ -72,18 +70,11 @@ export function drawAttention(tenant: string, unread: ReadonlySignal<number>, so
     }
     last = count;
   });
-  const listening = new AbortController();
-  document.addEventListener(
-    'visibilitychange',
-    () => {
-      if (visible() && unread.peek() === 0) stop();
-    },
-    listening,
-  );
+  // (No visibility listener: the flashing ends when the count drops to zero, which the session
+  // does when the visitor looks — panel open in a visible tab — and the effect above follows.)
   return () => {
     stopEffect();
     stop();
     release();
-    listening.abort();
   };
 }

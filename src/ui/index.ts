@@ -2,10 +2,11 @@
  * The app side's entry, imported by the loader on intent: mounts the panel into the launcher's
  * shadow root, boots the session, and hands the loader a handle for the public JS API.
  */
-import { h, render } from 'preact';
+// The panel first: the bundle lays modules out in import order and gives the first ones the
+// shortest top-level names, best spent on the framework's (signals-core, preact) used everywhere.
+import { drawPanel } from './App.tsx';
 import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
-import { App } from './App.tsx';
 import { drawAttention } from './attention.ts';
 import { takeOverLauncher } from './launcher.ts';
 import { loadStrings } from './strings.ts';
@@ -93,12 +94,11 @@ export async function mount({ launcher: elements, config, tenant, options, creat
     takeOverLauncher(elements, strings.launcher, panelOpen, unread),
     followVisualViewport(container),
     drawAttention(tenant, unread, flag(options.sound), strings.flashTitle),
+    drawPanel(container, { session, strings, title: options.title?.trim().slice(0, 80) || strings.title, onClose: () => setOpen(false) }),
   ];
-  render(h(App, { session, strings, title: options.title?.trim().slice(0, 80) || strings.title, onClose: () => setOpen(false) }), container);
 
   teardown = () => {
     stops.forEach((stop) => stop());
-    render(null, container);
     container.remove();
     root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet);
     teardown = () => {};
