@@ -62,7 +62,7 @@ export function mergeServerMessages(list: readonly UiMessage[], batch: readonly 
   if (firstPending < 0) firstPending = list.length;
   const fresh: ChatMessage[] = [];
   for (const message of batch) {
-    const { id, from, text, at, clientId, senderName, senderAvatar, quickReplies } = message;
+    const { id, from, at, clientId } = message;
     const shown = byId.get(id);
     const found = byClientId.get(clientId) ?? shown;
     if (shown === undefined) fresh.push(message);
@@ -78,8 +78,7 @@ export function mergeServerMessages(list: readonly UiMessage[], batch: readonly 
       continue;
     }
     // Sender fields may be empty or undefined: the panel reads either as absent.
-    item = { key: id, id, from, text, at, senderName, senderAvatar, quickReplies };
-    if (clientId) item.clientId = clientId;
+    item = { ...message, key: id };
     if (from === 'visitor') item.state = 'sent';
     index(item, next.length);
     next.push(item);
