@@ -29,7 +29,9 @@ export type SystemEvent =
   | { kind: 'conversation-ended'; by?: 'visitor' | 'agent' | 'system' }
   | { kind: 'session-ended' };
 
-const RANK: Record<DeliveryState, number> = { failed: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+/** Delivery states in the order a message moves through them (failed: not even sending). */
+const ORDER: readonly (DeliveryState | undefined)[] = ['failed', 'sending', 'sent', 'delivered', 'read'];
+const rank = (state: DeliveryState | undefined) => ORDER.indexOf(state);
 
 /** The visitor's message, shown at once as sending (or as failed, restored from the outbox). */
 export function pendingMessage(clientId: string, text: string, at: number, state: DeliveryState = 'sending'): UiMessage {
@@ -37,7 +39,7 @@ export function pendingMessage(clientId: string, text: string, at: number, state
 }
 
 /** Stored by the server: at least sent, or what a receipt already said. */
-const stored = (state: DeliveryState | undefined) => (state && RANK[state] > RANK.sent ? state : 'sent');
+const stored = (state: DeliveryState | undefined) => (rank(state) > rank('sent') ? state! : 'sent');
 
 /**
  * Merge a batch of server messages (the events of one task, or our own send the server just
@@ -99,7 +101,7 @@ export function applyReceipt(list: readonly UiMessage[], ids: readonly string[],
   const wanted = new Set(ids);
   let changed = false;
   const next = list.map((m) => {
-    if (!wanted.has(m.id!) || !m.state || RANK[m.state] >= RANK[status]) return m;
+    if (!wanted.has(m.id!) || !m.state || rank(m.state) >= rank(status)) return m;
     changed = true;
     return { ...m, state: status };
   });

@@ -561,7 +561,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     });
     connection?.typing(false);
     // Stored before any network call: a reload or a crash from here on loses nothing.
-    const entry: OutboxEntry = known({ clientId, text, createdAt, attempts: 0, replyTo });
+    // (Reading the outbox back leaves out an undefined replyTo or metadata.)
+    const entry: OutboxEntry = { clientId, text, createdAt, attempts: 0, replyTo };
     restored = Promise.all([restored, outbox.put(clientId, {}, entry).then(outboxChanged)]);
     if (!started) void start();
     else if (online()) void flush();
@@ -607,7 +608,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   /** The visitor tapped a suggested reply of an agent message. */
   const reply = ({ id: messageId }: UiMessage, { text, metadata }: QuickReply) => {
-    if (messageId) send(text, known({ messageId, metadata }));
+    if (messageId) send(text, { messageId, metadata });
   };
 
   const rate = async (score: 1 | 2 | 3 | 4 | 5) => {
