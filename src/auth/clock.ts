@@ -8,12 +8,13 @@ import type { Clock } from '../adapters/types.ts';
 
 export interface SkewClock extends Clock {
   readonly skewMs: number;
+  /** The one listener to changes of the offset (the session, which stores it); answers its removal. */
   onChange(listener: (skewMs: number) => void): () => void;
 }
 
 export function createClock(initialSkewMs = 0, localNow: () => number = () => Date.now()): SkewClock {
   let skewMs = initialSkewMs;
-  const listeners = new Set<(skewMs: number) => void>();
+  let listener: ((skewMs: number) => void) | undefined;
   return {
     get skewMs() {
       return skewMs;
@@ -25,11 +26,11 @@ export function createClock(initialSkewMs = 0, localNow: () => number = () => Da
       // Jitter of a few hundred ms is network noise, not skew: ignore it to keep times stable.
       if (Math.abs(next - skewMs) < 1_000) return;
       skewMs = next;
-      for (const listener of listeners) listener(skewMs);
+      listener?.(skewMs);
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    onChange(next) {
+      listener = next;
+      return () => (listener = undefined);
     },
   };
 }

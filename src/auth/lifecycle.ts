@@ -17,7 +17,7 @@ import type { SkewClock } from './clock.ts';
 
 export type AccessResult =
   /** What was done: reuse (no call), issue (first identity), renew, replace (new identity, old chat lost). */
-  | { action: Plan['action']; record: TokenRecord }
+  | { action: Exclude<Plan, 'refresh'>; record: TokenRecord }
   /**
    * The identity is past renewal and replacing it was not allowed (the visitor has not acted on
    * this page yet): the stored record is erased and nothing was minted.
@@ -125,7 +125,7 @@ export function createLifecycle({ adapter, tenant, auth, store, clock, retryDela
         const refused = rejectedToken !== undefined && record?.access?.token === rejectedToken;
         if (refused) record = { ...record!, access: undefined };
         const decision = plan(record, clock.now());
-        switch (decision.action) {
+        switch (decision) {
           case 'reuse':
             return { record: record!, action: 'reuse' };
           case 'issue':
@@ -135,7 +135,7 @@ export function createLifecycle({ adapter, tenant, auth, store, clock, retryDela
         }
         // After a refusal our clock may be the one that is wrong: follow the vendor's recovery
         // (LivePerson 4401/4407: refresh, then authenticate) rather than trust the external token.
-        return renew(record!, refused || decision.refreshIdentity, mayReplace);
+        return renew(record!, refused || decision === 'refresh', mayReplace);
       }),
 
     /** Remember the conversation (and its resume cursor) alongside the identity that owns it. */

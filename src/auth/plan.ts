@@ -6,7 +6,9 @@
  * identity behind it:
  *   no record, or an unreadable one            -> issue
  *   access token valid beyond the safety margin -> reuse   (a returning visitor makes no token call)
- *   otherwise, while now < windowEndsAt         -> renew   (refresh the identity if needed, exchange)
+ *   otherwise, while now < windowEndsAt         -> renew   (exchange the identity token again), or
+ *                                                  refresh (the identity token is about to expire
+ *                                                  too: refresh it first, then exchange)
  *   at or past the window end                   -> replace (issue a new identity; the old chat is lost)
  */
 import type { TokenRecord } from './record.ts';
@@ -21,20 +23,15 @@ export const ACCESS_SAFETY_MARGIN_MS = 60_000;
  */
 export const IDENTITY_SAFETY_MARGIN_MS = ACCESS_SAFETY_MARGIN_MS;
 
-export type Plan =
-  | { action: 'issue' }
-  | { action: 'reuse' }
-  /** `refreshIdentity`: the external token must be refreshed before the exchange. */
-  | { action: 'renew'; refreshIdentity: boolean }
-  | { action: 'replace' };
+export type Plan = 'issue' | 'reuse' | 'renew' | 'refresh' | 'replace';
 
 export function plan(record: TokenRecord | undefined, now: number): Plan {
-  if (!record) return { action: 'issue' };
+  if (!record) return 'issue';
   const { identity } = record;
-  if (now >= identity.windowEndsAt) return { action: 'replace' };
+  if (now >= identity.windowEndsAt) return 'replace';
   const until = renewAt(record);
-  if (until !== undefined && now < until) return { action: 'reuse' };
-  return { action: 'renew', refreshIdentity: now >= identity.expiresAt - IDENTITY_SAFETY_MARGIN_MS };
+  if (until !== undefined && now < until) return 'reuse';
+  return now >= identity.expiresAt - IDENTITY_SAFETY_MARGIN_MS ? 'refresh' : 'renew';
 }
 
 /**

@@ -39,7 +39,10 @@ export interface TokenRecord {
   skewMs?: number;
 }
 
-/** A field check: the value when it is acceptable, else undefined. */
+/**
+ * A field check: the value when it is acceptable; undefined when it is not (the object holding it
+ * is refused); null when the field is to be left out.
+ */
 export type Parse = (v: unknown) => unknown;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -51,35 +54,39 @@ const oneOf =
   (...allowed: unknown[]): Parse =>
   (v) =>
     allowed.includes(v) ? v : undefined;
+/** A field that may be missing but not malformed. */
+const optional =
+  (parse: Parse): Parse =>
+  (v) =>
+    v === undefined ? null : parse(v);
+/** A field left out when malformed: a damaged optional part costs only that part. */
+export const lenient =
+  (parse: Parse): Parse =>
+  (v) =>
+    parse(v) ?? null;
 
-/**
- * A copy of the fields of `v` named here: every `required` one must pass its check, an
- * `optional` one may be missing but not malformed, and a malformed `lenient` one is left out
- * (a damaged optional part costs only that part). Undefined when `v` does not qualify.
- */
-export function fields<T>(v: unknown, required: Record<string, Parse>, optional: Record<string, Parse> = {}, lenient: Record<string, Parse> = {}): T | undefined {
+/** A copy of the fields of `v` named here, each passed through its check; undefined when `v` does not qualify. */
+export function fields<T>(v: unknown, checks: Record<string, Parse>): T | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, parse] of Object.entries(required)) if ((out[key] = parse(v[key])) === undefined) return undefined;
-  for (const [key, parse] of Object.entries(optional)) if (v[key] !== undefined && (out[key] = parse(v[key])) === undefined) return undefined;
-  for (const [key, parse] of Object.entries(lenient)) {
+  for (const [key, parse] of Object.entries(checks)) {
     const value = parse(v[key]);
-    if (value !== undefined) out[key] = value;
+    if (value === undefined) return undefined;
+    if (value !== null) out[key] = value;
   }
   return out as T;
 }
 
-const parseIdentity: Parse = (v) => fields<StoredIdentity>(v, { token: text, issuedAt: time, expiresAt: time, windowEndsAt: time }, { subject: text });
+const parseIdentity: Parse = (v) => fields<StoredIdentity>(v, { token: text, issuedAt: time, expiresAt: time, windowEndsAt: time, subject: optional(text) });
 
 /** A valid record for this tenant, or undefined for a missing, foreign, older or corrupted one. */
 export const parseRecord = (value: unknown, tenant: string): TokenRecord | undefined =>
-  fields<TokenRecord>(
-    value,
-    { v: oneOf(RECORD_VERSION), adapter: oneOf('liveperson', 'salesforce', 'liveperson-connector'), tenant: oneOf(tenant), identity: parseIdentity },
-    {},
-    {
-      access: (v) => fields<StoredAccess>(v, { token: text, subject: text, issuedAt: time, expiresAt: time }),
-      conversation: (v) => fields<StoredConversation>(v, { id: text }, { cursor: string }),
-      skewMs: finite,
-    },
-  );
+  fields<TokenRecord>(value, {
+    v: oneOf(RECORD_VERSION),
+    adapter: oneOf('liveperson', 'salesforce', 'liveperson-connector'),
+    tenant: oneOf(tenant),
+    identity: parseIdentity,
+    access: lenient((v) => fields<StoredAccess>(v, { token: text, subject: text, issuedAt: time, expiresAt: time })),
+    conversation: lenient((v) => fields<StoredConversation>(v, { id: text, cursor: optional(string) })),
+    skewMs: lenient(finite),
+  });

@@ -100,6 +100,8 @@ export function createLocalStore(onUnavailable: (cause: unknown) => void = () =>
 /** Token records over a LocalStore: validated on the way in, discarded when unreadable. */
 export function createRecordStore(local: LocalStore = createLocalStore()): RecordStore {
   return {
+    // remove and forgetAll as they are
+    ...local,
     async load(tenant) {
       const raw = await local.read(tenant);
       const record = parseRecord(raw, tenant);
@@ -108,7 +110,5 @@ export function createRecordStore(local: LocalStore = createLocalStore()): Recor
       return record;
     },
     save: (record) => local.write(record.tenant, record),
-    remove: local.remove,
-    forgetAll: local.forgetAll,
   };
 }

@@ -39,7 +39,8 @@ export async function bootSession({ config, tenant, createVendor, emit, onForgot
     createLocalStore((cause) => {
       emit('error', {
         reason: 'storage-unavailable',
-        message: `Storage unavailable (${cause instanceof Error ? cause.name : 'error'}): chat kept in memory`,
+        // (The chat goes on in memory for the page's life.)
+        message: `Storage unavailable (${cause instanceof Error ? cause.name : 'error'})`,
       });
     }),
     tenant,

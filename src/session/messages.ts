@@ -29,7 +29,9 @@ export type SystemEvent =
   | { kind: 'conversation-ended'; by?: 'visitor' | 'agent' | 'system' }
   | { kind: 'session-ended' };
 
-const RANK: Record<DeliveryState, number> = { failed: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+/** Delivery states in the order a message moves through them (failed: not even sending). */
+const ORDER: readonly (DeliveryState | undefined)[] = ['failed', 'sending', 'sent', 'delivered', 'read'];
+const rank = (state: DeliveryState | undefined) => ORDER.indexOf(state);
 
 /** The visitor's message, shown at once as sending (or as failed, restored from the outbox). */
 export function pendingMessage(clientId: string, text: string, at: number, state: DeliveryState = 'sending'): UiMessage {
@@ -37,36 +39,40 @@ export function pendingMessage(clientId: string, text: string, at: number, state
 }
 
 /** Stored by the server: at least sent, or what a receipt already said. */
-const stored = (state: DeliveryState | undefined) => (state && RANK[state] > RANK.sent ? state : 'sent');
+const stored = (state: DeliveryState | undefined) => (rank(state) > rank('sent') ? state! : 'sent');
 
 /**
- * Merge a batch of server messages (the events of one task) in one pass: a message already shown
- * (same server id, or our own send with the same client id) is updated in place, never shown
- * twice; anything else is appended in arrival order. Lookups go through id maps built once per
- * batch, so a history of N messages costs O(N), not O(N²). `fresh`: the messages not shown before.
+ * Merge a batch of server messages (the events of one task, or our own send the server just
+ * stored) in one pass: a message already shown (same server id, or our own send with the same
+ * client id) is updated in place, never shown twice — an echo of our send that came without our
+ * client id gives way to our own copy; anything else is appended in arrival order. Lookups go
+ * through id maps built once per batch, so a history of N messages costs O(N), not O(N²).
+ * `fresh`: the messages whose server id the list did not hold yet, in arrival order.
  */
 export function mergeServerMessages(list: readonly UiMessage[], batch: readonly ChatMessage[]): { list: UiMessage[]; fresh: ChatMessage[] } {
   // New messages are appended to `next` and moved in front of the pending sends at the end.
-  const next: UiMessage[] = list.slice();
+  const next: (UiMessage | undefined)[] = list.slice();
   const byId = new Map<string | undefined, number>();
   const byClientId = new Map<string | undefined, number>();
-  const index = (m: UiMessage, i: number) => {
-    if (!byId.has(m.id)) byId.set(m.id, i);
-    if (!byClientId.has(m.clientId)) byClientId.set(m.clientId, i);
+  const index = ({ id, clientId }: UiMessage, i: number) => {
+    byId.set(id, i);
+    if (clientId) byClientId.set(clientId, i);
   };
-  next.forEach(index);
+  list.forEach(index);
   // Server messages arrive in order; a pending send of ours stays last until the server has it.
-  let firstPending = next.findIndex((m) => m.state === 'sending' || m.state === 'failed');
-  if (firstPending < 0) firstPending = next.length;
+  let firstPending = list.findIndex((m) => m.state === 'sending' || m.state === 'failed');
+  if (firstPending < 0) firstPending = list.length;
   const fresh: ChatMessage[] = [];
   for (const message of batch) {
-    const { id, from, text, at, clientId, senderName, senderAvatar, quickReplies } = message;
-    const a = byId.get(id);
-    const b = clientId === undefined ? undefined : byClientId.get(clientId);
-    const found = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    const { id, from, at, clientId } = message;
+    const shown = byId.get(id);
+    const found = byClientId.get(clientId) ?? shown;
+    if (shown === undefined) fresh.push(message);
     let item: UiMessage;
     if (found !== undefined) {
       const existing = next[found]!;
+      // Our send shown twice (its echo came without our client id): the echo goes.
+      if (shown !== undefined) next[shown] = undefined;
       item = { ...existing, id, at };
       if (existing.from === 'visitor') item.state = stored(existing.state);
       next[found] = item;
@@ -74,25 +80,15 @@ export function mergeServerMessages(list: readonly UiMessage[], batch: readonly 
       continue;
     }
     // Sender fields may be empty or undefined: the panel reads either as absent.
-    item = { key: id, id, from, text, at, senderName, senderAvatar, quickReplies };
-    if (clientId) item.clientId = clientId;
+    item = { ...message, key: id };
     if (from === 'visitor') item.state = 'sent';
     index(item, next.length);
     next.push(item);
-    fresh.push(message);
   }
   return {
-    list: fresh.length ? [...next.slice(0, firstPending), ...next.slice(list.length), ...next.slice(firstPending, list.length)] : next,
+    list: [...next.slice(0, firstPending), ...next.slice(list.length), ...next.slice(firstPending, list.length)].filter((m) => m !== undefined),
     fresh,
   };
-}
-
-/** Our send was stored under `id`. */
-export function confirmSend(list: readonly UiMessage[], clientId: string, id: string, at: number): UiMessage[] {
-  // The echo may have come first (shown without our client id): keep one copy only.
-  return list
-    .filter((m) => m.id !== id || m.clientId === clientId)
-    .map((m) => (m.clientId === clientId ? { ...m, id, at, state: stored(m.state) } : m));
 }
 
 /** Our send `clientId`, if it is in state `from`, moved to state `to` (failed, or sending again). */
@@ -105,7 +101,7 @@ export function applyReceipt(list: readonly UiMessage[], ids: readonly string[],
   const wanted = new Set(ids);
   let changed = false;
   const next = list.map((m) => {
-    if (!wanted.has(m.id!) || !m.state || RANK[m.state] >= RANK[status]) return m;
+    if (!wanted.has(m.id!) || !m.state || rank(m.state) >= rank(status)) return m;
     changed = true;
     return { ...m, state: status };
   });

@@ -12,7 +12,7 @@
 import type { ReplyTo } from '../adapters/types.ts';
 import type { LocalStore } from '../auth/index.ts';
 import { withTenantLock } from '../auth/index.ts';
-import { fields, finite, string, type Parse } from '../auth/record.ts';
+import { fields, finite, lenient, string, type Parse } from '../auth/record.ts';
 
 export interface OutboxEntry {
   clientId: string;
@@ -34,16 +34,15 @@ const filled: Parse = (v) => (typeof v === 'string' && v ? v : undefined);
 
 const parseEntries = (value: unknown): OutboxEntry[] =>
   (Array.isArray(value) ? value.slice(0, MAX_ENTRIES) : []).flatMap((item: unknown) => {
-    const entry = fields<OutboxEntry>(
-      item,
-      { clientId: filled, text: filled, createdAt: finite },
-      {},
-      {
-        attempts: (v) => (typeof v === 'number' && v >= 0 ? v : 0),
-        failed: (v) => v === true || undefined,
-        replyTo: (v) => fields<ReplyTo>(v, { messageId: string }, {}, { metadata: (m) => (Array.isArray(m) ? m : undefined) }),
-      },
-    );
+    const entry = fields<OutboxEntry>(item, {
+      clientId: filled,
+      text: filled,
+      createdAt: finite,
+      // Damaged optional parts read as their defaults.
+      attempts: (v) => (typeof v === 'number' && v >= 0 ? v : 0),
+      failed: (v) => v === true || null,
+      replyTo: lenient((v) => fields<ReplyTo>(v, { messageId: string, metadata: (m) => (Array.isArray(m) ? m : null) })),
+    });
     return entry ? [entry] : [];
   });
 

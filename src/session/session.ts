@@ -16,7 +16,7 @@ import { GuestChatError, toGuestChatError } from '../errors.ts';
 import type { Emit, WidgetStatus } from './events.ts';
 import { MAX_SEND_ATTEMPTS, type Outbox, type OutboxEntry } from './outbox.ts';
 import { NO_TABS, type TabChannel, type TabMessage } from './tabs.ts';
-import { applyReceipt, confirmSend, mergeServerMessages, pendingMessage, restate, type SystemEvent, type UiMessage } from './messages.ts';
+import { applyReceipt, mergeServerMessages, pendingMessage, restate, type SystemEvent, type UiMessage } from './messages.ts';
 
 export type Notice = 'identity-replaced' | 'conversation-ended';
 
@@ -92,18 +92,18 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
    */
   let unsent = new Set<string | undefined>();
   let restored: Promise<unknown> | undefined;
-  const readSent = new Set<string>();
-  /** Agent messages not marked read yet (here or in another tab): what opening the panel marks. */
-  const toMark = new Set<string>();
+  /**
+   * Agent messages read here or in another tab: never marked again, no longer unread. Those of
+   * the list not in it are what opening the panel marks (see markAllSeen).
+   */
+  const readIds = new Set<string>();
   /** Agent messages shown while the visitor was not looking, and not read anywhere since. */
   const unreadIds = new Set<string>();
   // A signal set to the value it holds notifies nobody.
   const syncUnread = () => (unread.value = unreadIds.size);
-  /** Read here or in another tab: never marked again, no longer unread. */
   const markedRead = (ids: readonly string[]) => {
     for (const id of ids) {
-      readSent.add(id);
-      toMark.delete(id);
+      readIds.add(id);
       unreadIds.delete(id);
     }
     syncUnread();
@@ -320,8 +320,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
   };
 
   /** A line the widget adds to the list (the UI words it). */
-  const addLine = (event: SystemEvent, senderAvatar?: string) => {
-    messages.value = [...messages.peek(), known({ key: newId(), from: 'system', text: '', at: clock.now(), event, senderAvatar })];
+  const addLine = (event: SystemEvent) => {
+    messages.value = [...messages.peek(), { key: newId(), from: 'system', text: '', at: clock.now(), event }];
   };
 
   const onTransportEvent = (event: TransportEvent) => {
@@ -350,14 +350,15 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
         if (event.on) typingTimer = setTimeout(() => (agentTyping.value = false), TYPING_TIMEOUT_MS);
         break;
       case 'agent-joined':
-        addLine(known({ kind: 'agent-joined', name: event.name || undefined }), event.avatar || undefined);
+        // (The panel reads an empty name as none.)
+        addLine({ kind: 'agent-joined', name: event.name });
         break;
       case 'conversation-closed': {
         const id = event.conversationId;
         if (id !== (conversationId.peek() ?? record?.conversation?.id)) break;
         batch(() => {
           agentTyping.value = false;
-          addLine(known({ kind: 'conversation-ended', by: event.by || undefined }));
+          addLine({ kind: 'conversation-ended', by: event.by });
           notice.value = 'conversation-ended';
         });
         emit('conversation', { conversationId: id, state: 'closed' });
@@ -401,18 +402,16 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     const arrived = incoming;
     incoming = [];
     const { list, fresh } = mergeServerMessages(messages.peek(), arrived);
-    const freshIds = new Set(fresh);
     const seenNow: string[] = [];
     batch(() => {
       messages.value = list;
-      for (const message of arrived) {
-        announce(message);
-        if (message.from !== 'agent' || !freshIds.has(message)) continue;
+      for (const { id, from, text, at } of fresh) {
+        // The public `message` event: once per stored message, whichever way we learnt of it.
+        emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
+        if (from !== 'agent') continue;
         agentTyping.value = false;
-        if (readSent.has(message.id)) continue;
-        toMark.add(message.id);
-        if (isSeen()) seenNow.push(message.id);
-        else unreadIds.add(message.id);
+        if (isSeen()) seenNow.push(id);
+        else if (!readIds.has(id)) unreadIds.add(id);
       }
       syncUnread();
     });
@@ -425,20 +424,12 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     return messages.peek();
   };
 
-  /** The public `message` event, once per stored message whichever way we learnt of it. */
-  const announced = new Set<string>();
-  const announce = ({ id, from, text, at }: Pick<ChatMessage, 'id' | 'from' | 'text' | 'at'>) => {
-    if (announced.has(id)) return;
-    announced.add(id);
-    emit('message', known({ id, from, text, at, conversationId: conversationId.peek() || undefined }));
-  };
-
   // The session runs only in a page (the app chunk), where document and window exist.
   const isVisible = () => document.visibilityState === 'visible';
   const isSeen = () => panelOpen.peek() && isVisible();
 
   const markSeen = (ids: string[]) => {
-    const fresh = ids.filter((id) => !readSent.has(id));
+    const fresh = ids.filter((id) => !readIds.has(id));
     if (!fresh.length || !connection) return;
     markedRead(fresh);
     connection.markRead(fresh);
@@ -466,12 +457,12 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     }
   };
 
-  /** Only what is not marked yet: opening the panel costs the same with a long history. */
+  /** Every agent message shown (markSeen sends only those not marked yet). */
   const markAllSeen = () => {
-    mergeIncoming();
+    const shown = currentMessages();
     unreadIds.clear();
     syncUnread();
-    markSeen([...toMark]);
+    markSeen(shown.flatMap((m) => (m.from === 'agent' ? [m.id!] : [])));
   };
 
   // ---- sending ----------------------------------------------------------------------------
@@ -492,8 +483,10 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     return outbox.remove(clientId).then(outboxChanged);
   };
 
-  /** Show stored sends (from before a reload, or another tab's) as pending in this tab. */
-  /** Show the stored outbox (it resolves with its entries, for the caller that boots the page). */
+  /**
+   * Show stored sends (from before a reload, or another tab's) as pending in this tab. Resolves
+   * with the entries, for the caller that boots the page.
+   */
   const restoreOutbox = (): Promise<OutboxEntry[]> => {
     const loaded = outbox.load().then((entries) => {
       unsent = new Set(entries.map((entry) => entry.clientId));
@@ -531,8 +524,9 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
           const conn = connection;
           try {
             const { id, at } = await conn.send(text, clientId, next.replyTo);
-            messages.value = confirmSend(currentMessages(), clientId, id, at);
-            announce({ id, from: 'visitor', text, at });
+            // Stored: merged like a message from the server (whichever of the two came first).
+            incoming.push({ id, clientId, from: 'visitor', text, at });
+            mergeIncoming();
             await forgetSent(clientId);
           } catch (cause) {
             const failure = toGuestChatError(cause);
@@ -567,7 +561,8 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
     });
     connection?.typing(false);
     // Stored before any network call: a reload or a crash from here on loses nothing.
-    const entry: OutboxEntry = known({ clientId, text, createdAt, attempts: 0, replyTo });
+    // (Reading the outbox back leaves out an undefined replyTo or metadata.)
+    const entry: OutboxEntry = { clientId, text, createdAt, attempts: 0, replyTo };
     restored = Promise.all([restored, outbox.put(clientId, {}, entry).then(outboxChanged)]);
     if (!started) void start();
     else if (online()) void flush();
@@ -613,7 +608,7 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
 
   /** The visitor tapped a suggested reply of an agent message. */
   const reply = ({ id: messageId }: UiMessage, { text, metadata }: QuickReply) => {
-    if (messageId) send(text, known({ messageId, metadata }));
+    if (messageId) send(text, { messageId, metadata });
   };
 
   const rate = async (score: 1 | 2 | 3 | 4 | 5) => {

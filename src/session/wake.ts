@@ -41,34 +41,32 @@ export function markingWake(store: LocalStore, tenant: string): { store: LocalSt
   const outboxKey = `${tenant}#outbox`;
   let conversation = false;
   let outbox = false;
-  const update = () => setWakeOnLoad(tenant, conversation || outbox);
+  const known = (hasConversation: boolean, hasOutbox: boolean) => {
+    conversation = hasConversation;
+    outbox = hasOutbox;
+    setWakeOnLoad(tenant, conversation || outbox);
+  };
   const track = (key: string, present: boolean) => {
-    if (key === tenant) conversation = present;
-    else if (key === outboxKey) outbox = present;
-    else return;
-    update();
+    if (key === tenant) known(present, outbox);
+    else if (key === outboxKey) known(conversation, present);
   };
   return {
     store: {
-      read: (key) => store.read(key),
+      read: store.read,
       async write(key, value) {
         await store.write(key, value);
-        track(key, key === tenant ? Boolean((value as { conversation?: unknown } | undefined)?.conversation) : Array.isArray(value) && value.length > 0);
+        // (The outbox is removed, never written, when it empties.)
+        track(key, key !== tenant || Boolean((value as { conversation?: unknown } | undefined)?.conversation));
       },
       async remove(key) {
         await store.remove(key);
         track(key, false);
       },
       async forgetAll() {
-        conversation = outbox = false;
-        setWakeOnLoad(tenant, false);
+        known(false, false);
         await store.forgetAll();
       },
     },
-    known(hasConversation, hasOutbox) {
-      conversation = hasConversation;
-      outbox = hasOutbox;
-      update();
-    },
+    known,
   };
 }
