@@ -1,7 +1,7 @@
 /**
  * The chat session: signals state plus the actions the UI calls. Adapter-neutral — it sees only the
  * Vendor interfaces and the token lifecycle. The signals are @preact/signals-core, the core of
- * @preact/signals without its Preact binding (the UI subscribes explicitly; see App.tsx).
+ * @preact/signals without its Preact binding (the UI subscribes explicitly; see src/ui/panel.tsx).
  *
  * Responsibilities: connect with a good access token (reuse, renew or replace it through the
  * lifecycle), keep the visitor's messages until the server has them (the durable outbox),

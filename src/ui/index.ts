@@ -4,7 +4,7 @@
  */
 // The panel first: the bundle lays modules out in import order and gives the first ones the
 // shortest top-level names, best spent on the framework's (signals-core, preact) used everywhere.
-import { drawPanel } from './App.tsx';
+import { drawPanel } from './panel.tsx';
 import type { VendorConfig } from '../adapters/types.ts';
 import { bootSession, type Emit, type VendorFactory, type WidgetStatus } from '../session/index.ts';
 import { drawAttention } from './attention.ts';
