@@ -115,10 +115,12 @@ const callCount = async (sandbox: SandboxClient, call: string) => (await sandbox
 /**
  * Retries on a schedule: for each `[waitMs, attempts]`, nothing new may happen before `waitMs` of
  * page time (a widget that waits less fails here), then attempt number `attempts` must come.
- * The installed page clock also moves with real time, so the real time since the previous attempt
- * was seen counts, less a margin for the answer's way back. The widget starts each wait only once
- * the previous answer reached it, so an attempt may come later in page time than `waitMs`, never
- * earlier.
+ * The installed page clock also moves with real time, so the real time since the sandbox received
+ * the previous attempt counts (its call log's wall-clock time, not when this test happened to see
+ * the count: on a loaded machine that can be seconds later). The widget starts each wait only
+ * once that attempt's answer reached it, later still, so an attempt may come later in page time
+ * than `waitMs`, never earlier. The margin covers the page time that flows while this check runs
+ * (the runFor call's way to the page, the short poll below).
  */
 async function expectAttempts(page: Page, sandbox: SandboxClient, call: string, schedule: readonly (readonly [number, number])[], onEach?: (attempts: number) => Promise<void>) {
   let seenAt = Date.now();
@@ -132,8 +134,8 @@ async function expectAttempts(page: Page, sandbox: SandboxClient, call: string, 
     } else {
       await expect.poll(() => callCount(sandbox, call)).toBeGreaterThanOrEqual(attempts);
     }
-    seenAt = Date.now();
     expect(await callCount(sandbox, call)).toBe(attempts);
+    seenAt = (await sandbox.callLog(call)).at(-1)!.wallAt;
     await onEach?.(attempts);
   }
 }
