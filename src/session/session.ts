@@ -518,7 +518,11 @@ export function createSession({ vendor, lifecycle, clock, emit, outbox, tabs = N
       // One sending tab at a time; each entry is re-read right before it goes out.
       await outbox.whileSending(async () => {
         while (connection && online()) {
-          const next = (await outbox.load()).find((entry) => !entry.failed && !deliveredClientIds.has(entry.clientId));
+          const entries = await outbox.load();
+          // What is stored now (read after any send this pass serves was stored): a replay of one
+          // of these is recognised as delivered (onMessage), even if an older read was shown last.
+          unsent = new Set(entries.map((entry) => entry.clientId));
+          const next = entries.find((entry) => !entry.failed && !deliveredClientIds.has(entry.clientId));
           if (!next) return;
           const { clientId, text } = next;
           const conn = connection;
