@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     // The worst case: the adapter file plus the largest on-demand chunk (a Hebrew page).
     const worstApp = Math.max(...sizes.adapters.map((a) => a.gzip + (a.lazy?.gzip ?? 0)));
     summary.push(
-      `bytes gzip: loader ${sizes.loader.gzip} B (${fmt((sizes.loader.gzip / LOADER_BUDGET) * 100)}% of ${LOADER_BUDGET}), app after intent up to ${worstApp} B with the Hebrew chunk (${fmt((worstApp / APP_BUDGET) * 100)}% of ${APP_BUDGET})`,
+      `bytes gzip: loader ${sizes.loader.gzip} B (${fmt((sizes.loader.gzip / LOADER_BUDGET) * 100, 1)}% of ${LOADER_BUDGET}), app after intent up to ${worstApp} B with the Hebrew chunk (${fmt((worstApp / APP_BUDGET) * 100, 1)}% of ${APP_BUDGET})`,
     );
 
     sandbox = await startSandbox({ port: 0, quiet: true });

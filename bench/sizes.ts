@@ -105,11 +105,11 @@ export async function measureSizes(adapters: readonly string[]): Promise<SizeRep
       a.adapter,
       bytes(loader.gzip),
       bytes(LOADER_BUDGET),
-      `${((loader.gzip / LOADER_BUDGET) * 100).toFixed(0)}%`,
+      `${((loader.gzip / LOADER_BUDGET) * 100).toFixed(1)}%`,
       bytes(a.gzip),
       bytes(worst),
       bytes(APP_BUDGET),
-      `${((worst / APP_BUDGET) * 100).toFixed(0)}%`,
+      `${((worst / APP_BUDGET) * 100).toFixed(1)}%`,
       [...a.files, ...(a.lazy ? [a.lazy.file] : [])].map((n) => n.replace(/^chunks\//, '')).join(' + '),
     ];
   });
