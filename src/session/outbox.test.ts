@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { LocalStore } from '../auth/index.ts';
 import { createOutbox } from './outbox.ts';
+import { memoryStore as storeWith } from './test-helpers.ts';
 
-function memoryStore(initial?: unknown): LocalStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  if (initial !== undefined) data.set('t#outbox', initial);
-  return {
-    data,
-    read: async (key) => data.get(key),
-    write: async (key, value) => void data.set(key, value),
-    remove: async (key) => void data.delete(key),
-    forgetAll: async () => data.clear(),
-  };
-}
+/** The outbox's store, holding `initial` as the stored outbox when given. */
+const memoryStore = (initial?: unknown) => storeWith(initial === undefined ? [] : [['t#outbox', initial]]);
 
 describe('outbox', () => {
   it('keeps only well-formed entries, with defaults for damaged optional parts', async () => {

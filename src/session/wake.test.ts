@@ -1,20 +1,10 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LocalStore } from '../auth/index.ts';
+import { memoryStore } from './test-helpers.ts';
 import { markingWake, wakeKey, wakeOnLoad } from './wake.ts';
 
 const tenant = 'liveperson:12345678:guestchat-unauth';
 
-function memoryStore(): LocalStore & { data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  return {
-    data,
-    read: async (key) => data.get(key),
-    write: async (key, value) => void data.set(key, value),
-    remove: async (key) => void data.delete(key),
-    forgetAll: async () => data.clear(),
-  };
-}
 
 beforeEach(() => localStorage.clear());
 
