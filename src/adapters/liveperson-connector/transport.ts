@@ -18,6 +18,7 @@ import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { AccessToken, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
 import { badData, field } from '../http.ts';
+import { createReceiptBatch } from '../receipts.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, brokerError, callBroker, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { parseStreamMessage, sequencesOf, type ConversationEvent } from './mapping.ts';
@@ -121,8 +122,6 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     let askPending = false;
     let forceAsk = false;
     let creating: Promise<string> | undefined;
-    const pendingDelivery = new Map<string, Set<string>>();
-    let deliveryTimer: ReturnType<typeof setTimeout> | undefined;
     const acknowledged = new Set<string>();
     let composing = false;
     let lastComposingAt = Number.NEGATIVE_INFINITY;
@@ -222,14 +221,12 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     const finish = (last?: TransportEvent): void => {
       if (ended) return;
       // Acknowledgements still go out (they do not need the stream), unless the token is dead.
-      if (last?.type === 'auth-expired') pendingDelivery.clear();
-      flushDeliveries();
+      deliveries.flush(last?.type === 'auth-expired');
       if (last !== undefined) emit(last);
       ended = true;
       abort.abort();
       watch?.stop();
       clearTimeout(askTimer);
-      clearTimeout(deliveryTimer);
       if (live === connection) live = undefined;
     };
 
@@ -348,27 +345,18 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
     // ----------------------------------------------------------------------------------------
     // Acknowledgements and typing
 
-    function queueDelivery(conversationId: string, id: string): void {
-      if (acknowledged.has(id) || read.has(id)) return;
-      let batch = pendingDelivery.get(conversationId);
-      if (batch === undefined) pendingDelivery.set(conversationId, (batch = new Set()));
-      batch.add(id);
-      deliveryTimer ??= setTimeout(flushDeliveries, timings.ackBatchMs);
-    }
+    const deliveries = createReceiptBatch(timings.ackBatchMs, (conversationId, batch) => {
+      // The broker takes receipts for the open conversation only.
+      if (conversationId !== attached) return;
+      const ids = batch.filter((id) => !read.has(id) && !acknowledged.has(id));
+      const sequences = sequencesOf(conversationId, ids);
+      if (sequences.length === 0) return;
+      for (const id of ids) acknowledged.add(id);
+      post(to.of(conversationId, 'read'), { sequences, status: 'delivered' });
+    });
 
-    function flushDeliveries(): void {
-      clearTimeout(deliveryTimer);
-      deliveryTimer = undefined;
-      for (const [conversationId, batch] of pendingDelivery) {
-        // The broker takes receipts for the open conversation only.
-        if (conversationId !== attached) continue;
-        const ids = [...batch].filter((id) => !read.has(id) && !acknowledged.has(id));
-        const sequences = sequencesOf(conversationId, ids);
-        if (sequences.length === 0) continue;
-        for (const id of ids) acknowledged.add(id);
-        post(to.of(conversationId, 'read'), { sequences, status: 'delivered' });
-      }
-      pendingDelivery.clear();
+    function queueDelivery(conversationId: string, id: string): void {
+      if (!acknowledged.has(id) && !read.has(id)) deliveries.add(conversationId, id);
     }
 
     const stopComposing = (): void => {
@@ -451,7 +439,7 @@ export function createConnectorTransport(options: ConnectorTransportOptions): Tr
         for (const id of fresh) {
           read.add(id);
           // Read implies delivered: no separate acknowledgement for these.
-          for (const batch of pendingDelivery.values()) batch.delete(id);
+          deliveries.remove(id);
         }
         post(to.of(conversationId, 'read'), { sequences, status: 'read' });
       },

@@ -9,6 +9,7 @@ import { GuestChatError, toGuestChatError } from '../../errors.ts';
 import type { ChatMessage, Clock, Connection, ResumePoint, Transport, TransportEvent } from '../types.ts';
 import { retryDelayMs } from '../backoff.ts';
 import { get, num } from '../http.ts';
+import { createReceiptBatch } from '../receipts.ts';
 import { watchStream, type StreamWatch } from '../sse.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS, answerError, bodyOf, callApi, isSuccess, isTransient, type FetchLike, type HttpAnswer } from './http.ts';
 import { createMappingState, mapHistory, mapStreamEvent } from './mapping.ts';
@@ -109,8 +110,6 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     /** The last stream `id:` handled (or the one we started from). */
     let cursor = '';
     let creating: Promise<string> | undefined;
-    const pendingDelivery = new Map<string, Set<string>>();
-    let deliveryTimer: ReturnType<typeof setTimeout> | undefined;
     const readAcked = new Set<string>();
     /** Identifiers of the visitor's own messages: never acknowledged by us (W14). */
     const ownIds = new Set<string>();
@@ -146,8 +145,7 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
     const finish = (last?: TransportEvent): void => {
       if (ended) return;
       // Acknowledgements still go out (they do not need the stream), unless the token is dead.
-      if (last?.type === 'auth-expired') pendingDelivery.clear();
-      flushDeliveries();
+      deliveries.flush(last?.type === 'auth-expired');
       if (last !== undefined) emit(last);
       ended = true;
       abort.abort();
@@ -213,23 +211,13 @@ export function createSalesforceTransport(options: SalesforceTransportOptions): 
       timings.typing,
     );
 
+    const deliveries = createReceiptBatch(timings.ackBatchMs, (conversationId, batch) => {
+      const ids = batch.filter((id) => !readAcked.has(id));
+      if (ids.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Delivery', ids));
+    });
     const queueDelivery = (conversationId: string, entryId: string): void => {
-      if (readAcked.has(entryId)) return;
-      let batch = pendingDelivery.get(conversationId);
-      if (batch === undefined) pendingDelivery.set(conversationId, (batch = new Set()));
-      batch.add(entryId);
-      deliveryTimer ??= setTimeout(flushDeliveries, timings.ackBatchMs);
+      if (!readAcked.has(entryId)) deliveries.add(conversationId, entryId);
     };
-
-    function flushDeliveries(): void {
-      clearTimeout(deliveryTimer);
-      deliveryTimer = undefined;
-      for (const [conversationId, batch] of pendingDelivery) {
-        const ids = [...batch].filter((id) => !readAcked.has(id));
-        if (ids.length > 0) post(urls.acknowledge(conversationId), acknowledgeBody('Delivery', ids));
-      }
-      pendingDelivery.clear();
-    }
 
     // ----------------------------------------------------------------------------------------
     // The stream
